@@ -1,0 +1,80 @@
+/**
+ * The engine as seen by its callers (CLI, HTTP server): one object that owns the inference worker.
+ * Everything here crosses a thread boundary, so it is plain data.
+ */
+
+/** Decoded pixels, interleaved, top-left first. 16-bit data spans 0..65535. */
+export interface RawImage {
+  width: number;
+  height: number;
+  channels: 3 | 4;
+  bitDepth: 8 | 16;
+  data: Uint8Array | Uint16Array;
+}
+
+export interface Img2ImgParams {
+  prompt: string;
+  negativePrompt: string;
+  strength: number;
+  steps: number;
+  guidanceScale: number;
+  /** -1 = random; the seed actually used is reported in the result. */
+  seed: number;
+  sampler: 'ddim';
+  eta: number;
+  /** A1111 `(word:1.2)` emphasis syntax; on by default. */
+  emphasis: boolean;
+}
+
+export interface UpscaleParams extends Img2ImgParams {
+  scale: number;
+  tileSize: number;
+  tileOverlap: number;
+  /** Match each tile's per-channel mean/std to the enlarged source. */
+  colorMatch: boolean;
+  /** 'insane': img2img at model resolution first, then 2x tiles. */
+  recipe?: 'insane';
+}
+
+export interface Progress {
+  /** Steps done so far in the current tile (0..totalSteps). */
+  step: number;
+  totalSteps: number;
+  /** 1-based tile being worked on, and the number of tiles (1 for plain img2img). */
+  tile: number;
+  totalTiles: number;
+  /** A cheap RGB picture of the current state (latent→RGB map, or the partly assembled upscale). */
+  preview?: RawImage;
+}
+
+export interface JobOutput {
+  image: RawImage;
+  seed: number;
+  /** Denoising steps actually run per tile (0 when strength is too small for one step). */
+  stepsRun: number;
+  /** Milliseconds per stage, e.g. tokenize, textEncoder, vaeEncode, unet, scheduler, vaeDecode, imageConversion. */
+  timings: Record<string, number>;
+}
+
+export interface ModelInfo {
+  name: string;
+  dir: string;
+  /** The tiny random-weight model: its images are meaningless. */
+  demo: boolean;
+  device: string;
+}
+
+export interface RunOptions {
+  onProgress?: (progress: Progress) => void;
+  /** Checked between denoising steps. */
+  signal?: AbortSignal;
+}
+
+export interface Engine {
+  readonly device: string;
+  readonly model: ModelInfo | null;
+  loadModel(dir: string): Promise<ModelInfo>;
+  img2img(image: RawImage, params: Img2ImgParams, options?: RunOptions): Promise<JobOutput>;
+  upscale(image: RawImage, params: UpscaleParams, options?: RunOptions): Promise<JobOutput>;
+  close(): Promise<void>;
+}
