@@ -1,0 +1,155 @@
+import * as path from 'path';
+import { Worker } from 'worker_threads';
+import { randomSeed } from '../rng/philox';
+import type { FromWorker, JobKind, ToWorker, WorkerError } from './messages';
+import type { Engine, Img2ImgParams, JobOutput, ModelInfo, Progress, RawImage, RunOptions, UpscaleParams } from './types';
+
+export interface EngineLogger {
+  info(obj: object, msg?: string): void;
+  warn(obj: object, msg?: string): void;
+  error(obj: object, msg?: string): void;
+}
+
+export interface EngineOptions {
+  device: string;
+  logger?: EngineLogger;
+}
+
+/** A job or load that failed in the worker; `code` is one of the shared error codes. */
+export class EngineError extends Error {
+  constructor(readonly code: string, message: string) {
+    super(message);
+  }
+}
+
+interface Pending {
+  resolve(value: unknown): void;
+  reject(error: Error): void;
+  onProgress?: (progress: Progress) => void;
+}
+
+const WORKER_ENTRY = path.join(__dirname, 'worker-entry.js');
+
+const silentLogger: EngineLogger = { info() {}, warn() {}, error() {} };
+
+/** Seeds are 32-bit unsigned like A1111's; −1 (or any negative) asks for a random one. */
+export function resolveSeed(seed: number): number {
+  return seed < 0 ? randomSeed() : seed;
+}
+
+class WorkerEngine implements Engine {
+  private worker!: Worker;
+  private nextId = 1;
+  private readonly pending = new Map<number, Pending>();
+  private current: ModelInfo | null = null;
+  private closed = false;
+
+  constructor(readonly requestedDevice: string, private readonly logger: EngineLogger) {
+    this.spawn();
+  }
+
+  get device(): string {
+    return this.current?.device ?? this.requestedDevice;
+  }
+
+  get model(): ModelInfo | null {
+    return this.current;
+  }
+
+  private spawn(): void {
+    this.worker = new Worker(WORKER_ENTRY);
+    this.worker.on('message', (message: FromWorker) => this.onMessage(message));
+    this.worker.on('error', (err) => this.logger.error({ err: err.message }, 'inference worker error'));
+    this.worker.on('exit', (code) => this.onExit(code));
+  }
+
+  /** A crashed worker fails what it held, then comes back with the last model so the server keeps serving. */
+  private onExit(code: number): void {
+    if (this.closed) return;
+    this.logger.error({ code }, 'inference worker stopped unexpectedly; restarting it');
+    for (const [, p] of this.pending) p.reject(new EngineError('MODEL_FAILED', `the inference worker stopped (exit code ${code})`));
+    this.pending.clear();
+    this.spawn();
+    const model = this.current;
+    this.current = null;
+    if (model) this.loadModel(model.dir).catch((err) => this.logger.error({ err: (err as Error).message }, 'reloading the model failed'));
+  }
+
+  private onMessage(message: FromWorker): void {
+    if (message.type === 'log') {
+      this.logger[message.level]({ source: 'engine' }, message.message);
+      return;
+    }
+    const pending = this.pending.get(message.requestId);
+    if (!pending) return;
+    switch (message.type) {
+      case 'progress':
+        pending.onProgress?.(message.progress);
+        return;
+      case 'loaded':
+        this.pending.delete(message.requestId);
+        pending.resolve(message.info);
+        return;
+      case 'done':
+        this.pending.delete(message.requestId);
+        pending.resolve(message.output);
+        return;
+      case 'failed':
+        this.pending.delete(message.requestId);
+        pending.reject(new EngineError(message.error.code, message.error.message));
+        return;
+    }
+  }
+
+  private request<T>(build: (requestId: number) => ToWorker, onProgress?: (p: Progress) => void, transfer: ArrayBuffer[] = []): Promise<T> {
+    if (this.closed) return Promise.reject(new EngineError('NOT_READY', 'the engine is closed'));
+    const requestId = this.nextId++;
+    return new Promise<T>((resolve, reject) => {
+      this.pending.set(requestId, { resolve: resolve as (v: unknown) => void, reject, onProgress });
+      this.worker.postMessage(build(requestId), transfer);
+    });
+  }
+
+  async loadModel(dir: string): Promise<ModelInfo> {
+    const info = await this.request<ModelInfo>((requestId) => ({ type: 'load', requestId, dir, device: this.requestedDevice }));
+    this.current = info;
+    return info;
+  }
+
+  private run(kind: JobKind, image: RawImage, params: Img2ImgParams | UpscaleParams, options: RunOptions = {}): Promise<JobOutput> {
+    const cancelFlag = new SharedArrayBuffer(4);
+    const flag = new Int32Array(cancelFlag);
+    const { signal } = options;
+    if (signal?.aborted) return Promise.reject(new EngineError('CANCELLED', 'cancelled'));
+    const onAbort = (): void => {
+      Atomics.store(flag, 0, 1);
+    };
+    signal?.addEventListener('abort', onAbort, { once: true });
+    const resolved = { ...params, seed: resolveSeed(params.seed) };
+    // The pixels are copied, not transferred: the caller keeps its image (e.g. the server's upload store).
+    return this.request<JobOutput>((requestId) => ({ type: 'run', requestId, kind, image, params: resolved, cancelFlag }), options.onProgress).finally(
+      () => signal?.removeEventListener('abort', onAbort),
+    );
+  }
+
+  img2img(image: RawImage, params: Img2ImgParams, options?: RunOptions): Promise<JobOutput> {
+    return this.run('img2img', image, params, options);
+  }
+
+  upscale(image: RawImage, params: UpscaleParams, options?: RunOptions): Promise<JobOutput> {
+    return this.run('upscale', image, params, options);
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    for (const [, p] of this.pending) p.reject(new EngineError('CANCELLED', 'the engine was closed'));
+    this.pending.clear();
+    await this.worker.terminate();
+  }
+}
+
+/** Starts the inference worker. Load a model with `loadModel` before running jobs. */
+export async function createEngine(options: EngineOptions): Promise<Engine> {
+  return new WorkerEngine(options.device, options.logger ?? silentLogger);
+}

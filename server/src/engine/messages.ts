@@ -1,0 +1,29 @@
+import type { Img2ImgParams, JobOutput, ModelInfo, Progress, RawImage, UpscaleParams } from './types';
+
+/** Messages between the engine (main thread) and its inference worker. */
+
+export type JobKind = 'img2img' | 'upscale';
+
+export type ToWorker =
+  | { type: 'load'; requestId: number; dir: string; device: string }
+  | {
+      type: 'run';
+      requestId: number;
+      kind: JobKind;
+      image: RawImage;
+      params: (Img2ImgParams | UpscaleParams) & { seed: number };
+      /** Int32Array(1) over a SharedArrayBuffer: 1 = cancel. Read between steps without a message round trip. */
+      cancelFlag: SharedArrayBuffer;
+    };
+
+export interface WorkerError {
+  code: string;
+  message: string;
+}
+
+export type FromWorker =
+  | { type: 'loaded'; requestId: number; info: ModelInfo }
+  | { type: 'progress'; requestId: number; progress: Progress }
+  | { type: 'done'; requestId: number; output: JobOutput }
+  | { type: 'failed'; requestId: number; error: WorkerError }
+  | { type: 'log'; level: 'info' | 'warn' | 'error'; message: string };

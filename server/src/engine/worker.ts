@@ -1,0 +1,76 @@
+/**
+ * The inference worker: owns the ONNX sessions, so their blocking run() never stalls the main thread's
+ * event loop (HTTP, progress, cancel). One job at a time; messages are handled in arrival order.
+ */
+import { parentPort } from 'worker_threads';
+import type { JobHooks, PipelineContext } from '../pipeline/refine';
+import { isDevice } from '../runtime/device';
+import { OnnxDiffusionRuntime, RuntimeLog } from '../runtime/onnx-runtime';
+import { schedulerConfigFromJson } from '../schedulers/scheduler';
+import { ClipTokenizer } from '../text/clip-tokenizer';
+import type { FromWorker, ToWorker, WorkerError } from './messages';
+import { runJob } from './jobs';
+import type { ModelInfo, RawImage } from './types';
+
+if (!parentPort) throw new Error('engine/worker.ts must run in a worker thread');
+const port = parentPort;
+
+function post(message: FromWorker, transfer: ArrayBuffer[] = []): void {
+  port.postMessage(message, transfer);
+}
+
+const log: RuntimeLog = {
+  info: (message) => post({ type: 'log', level: 'info', message }),
+  warn: (message) => post({ type: 'log', level: 'warn', message }),
+};
+
+let loaded: { runtime: OnnxDiffusionRuntime; context: PipelineContext; info: ModelInfo } | null = null;
+
+function toWorkerError(err: unknown): WorkerError {
+  const e = err as { code?: unknown; message?: unknown };
+  const code = typeof e?.code === 'string' ? e.code : 'MODEL_FAILED';
+  const message = typeof e?.message === 'string' ? e.message : String(err);
+  return { code, message };
+}
+
+async function load(dir: string, device: string): Promise<ModelInfo> {
+  if (!isDevice(device)) throw Object.assign(new Error(`unknown device '${device}'`), { code: 'INVALID_REQUEST' });
+  const runtime = await OnnxDiffusionRuntime.load(dir, device, log);
+  const { folder } = runtime;
+  const { config, notes } = schedulerConfigFromJson(folder.schedulerConfig, { isSd1: folder.isSd1 });
+  for (const note of notes) log.info(`model ${folder.name}: ${note}`);
+  const tokenizer = ClipTokenizer.fromFiles(folder.files.vocab, folder.files.merges);
+  if (loaded) await loaded.runtime.release();
+  const info: ModelInfo = { name: folder.name, dir: folder.dir, demo: folder.demo, device: runtime.provider };
+  loaded = { runtime, context: { runtime, tokenizer, schedulerConfig: config, latentScale: folder.latentScale }, info };
+  return info;
+}
+
+function buffersOf(image: RawImage | undefined): ArrayBuffer[] {
+  return image ? [image.data.buffer as ArrayBuffer] : [];
+}
+
+async function handle(message: ToWorker): Promise<void> {
+  const { requestId } = message;
+  try {
+    if (message.type === 'load') {
+      post({ type: 'loaded', requestId, info: await load(message.dir, message.device) });
+      return;
+    }
+    if (!loaded) throw Object.assign(new Error('no model is loaded'), { code: 'NOT_READY' });
+    const flag = new Int32Array(message.cancelFlag);
+    const hooks: JobHooks = {
+      isCancelled: () => Atomics.load(flag, 0) === 1,
+      onProgress: (progress) => post({ type: 'progress', requestId, progress }, buffersOf(progress.preview)),
+    };
+    const output = await runJob(loaded.context, loaded.runtime, message, hooks);
+    post({ type: 'done', requestId, output }, buffersOf(output.image));
+  } catch (err) {
+    post({ type: 'failed', requestId, error: toWorkerError(err) });
+  }
+}
+
+let queue = Promise.resolve();
+port.on('message', (message: ToWorker) => {
+  queue = queue.then(() => handle(message));
+});

@@ -1,0 +1,101 @@
+import type { Img2ImgParams, Progress, RawImage } from '../engine/types';
+import { cropTensor, modelTensorToRaw, rawToModelTensor, reflectPad } from '../image/convert';
+import { resizeLanczos } from '../image/resample';
+import { createScheduler } from '../schedulers';
+import type { SchedulerConfig } from '../schedulers/scheduler';
+import { Tensor, tensor } from '../tensor';
+import type { ChunkTokenizer } from '../text/chunks';
+import { encodeConditioning } from './conditioning';
+import { img2imgTensor } from './denoise';
+import { FitPlan, planFit } from './fit';
+import { philoxNoise } from './noise';
+import { latentPreview } from './preview';
+import type { DiffusionRuntime } from './runtime';
+
+/** A loaded model as the pipelines see it. */
+export interface PipelineContext {
+  runtime: DiffusionRuntime;
+  tokenizer: ChunkTokenizer;
+  schedulerConfig: SchedulerConfig;
+  latentScale: number;
+}
+
+export interface JobHooks {
+  isCancelled(): boolean;
+  onProgress(progress: Progress): void;
+}
+
+/** The seed already resolved (never −1 here). */
+export type ResolvedImg2ImgParams = Img2ImgParams & { seed: number };
+
+export class CropTooLargeError extends Error {
+  readonly code = 'IMAGE_TOO_LARGE';
+}
+
+function addTime(timings: Record<string, number>, key: string, since: number): number {
+  const now = performance.now();
+  timings[key] = (timings[key] ?? 0) + (now - since);
+  return now;
+}
+
+/** The crop as the model sees it: enlarged and/or reflection-padded to multiples of 64. */
+function toModelSize(rgb: Tensor, plan: Exclude<FitPlan, { kind: 'tiles' }>): Tensor {
+  const [, , height, width] = rgb.dims;
+  let t = rgb;
+  if (plan.kind === 'enlarge') {
+    t = tensor(resizeLanczos(rgb.data, 3, width, height, plan.scaledWidth, plan.scaledHeight), [1, 3, plan.scaledHeight, plan.scaledWidth]);
+  }
+  return reflectPad(t, plan.paddedWidth, plan.paddedHeight);
+}
+
+/** The model's output back at the crop's exact size: crop the padding, undo the enlargement. */
+function fromModelSize(out: Tensor, plan: Exclude<FitPlan, { kind: 'tiles' }>, width: number, height: number): Tensor {
+  if (plan.kind === 'native') return cropTensor(out, width, height);
+  const cropped = cropTensor(out, plan.scaledWidth, plan.scaledHeight);
+  return tensor(resizeLanczos(cropped.data, 3, plan.scaledWidth, plan.scaledHeight, width, height), [1, 3, height, width]);
+}
+
+/**
+ * img2img of one crop (DESIGN §4): fit to the model, run DDIM, fit back to the exact input size. Alpha
+ * and bit depth pass through; zero steps give the input back byte for byte.
+ */
+export async function refineCrop(
+  context: PipelineContext,
+  image: RawImage,
+  params: ResolvedImg2ImgParams,
+  hooks: JobHooks,
+  timings: Record<string, number>,
+): Promise<{ image: RawImage; stepsRun: number }> {
+  const fixed = context.runtime.fixedLatentSize;
+  const plan = planFit(image.width, image.height, fixed ? Math.min(fixed[0], fixed[1]) * 8 : null);
+  if (plan.kind === 'tiles') {
+    throw new CropTooLargeError(
+      `the crop is ${image.width}×${image.height} px: crops over 1024 px are refined tile by tile, which needs the tiled upscaler (not available yet)`,
+    );
+  }
+  const scheduler = createScheduler(params.sampler, context.schedulerConfig);
+  const totalSteps = scheduler.img2imgTimesteps(params.steps, params.strength).timesteps.length;
+  if (totalSteps === 0) return { image: { ...image, data: image.data.slice() }, stepsRun: 0 };
+
+  let t = performance.now();
+  const modelImage = toModelSize(rawToModelTensor(image), plan);
+  t = addTime(timings, 'imageConversion', t);
+  const conditioning = await encodeConditioning(context.runtime, context.tokenizer, params, timings);
+  hooks.onProgress({ step: 0, totalSteps, tile: 1, totalTiles: 1 });
+
+  const result = await img2imgTensor(context.runtime, scheduler, conditioning, modelImage, {
+    strength: params.strength,
+    steps: params.steps,
+    guidanceScale: params.guidanceScale,
+    eta: params.eta,
+    noise: philoxNoise(params.seed),
+    latentScale: context.latentScale,
+    isCancelled: hooks.isCancelled,
+    onStep: (step, total, latents) => hooks.onProgress({ step, totalSteps: total, tile: 1, totalTiles: 1, preview: latentPreview(latents) }),
+    timings,
+  });
+  t = performance.now();
+  const output = modelTensorToRaw(fromModelSize(result.image, plan, image.width, image.height), image.bitDepth, image);
+  addTime(timings, 'imageConversion', t);
+  return { image: output, stepsRun: result.stepsRun };
+}

@@ -1,0 +1,218 @@
+import * as ort from 'onnxruntime-node';
+import type { DiffusionRuntime } from '../pipeline/runtime';
+import { Tensor, tensor } from '../tensor';
+import { candidateProviders, Device } from './device';
+import { float16ToFloat32, float32ToFloat16, toHalf } from './float16';
+import { inspectModelFolder, ModelFolder, ModelFolderError } from './model-folder';
+import {
+  describeTextEncoder,
+  describeUnet,
+  describeVaeDecoder,
+  describeVaeEncoder,
+  FloatPort,
+  TextEncoderIO,
+  UnetIO,
+  VaeDecoderIO,
+  VaeEncoderIO,
+} from './session-io';
+
+export interface RuntimeLog {
+  info(message: string): void;
+  warn(message: string): void;
+}
+
+/** Milliseconds spent inside session.run, per model part; the benchmark reads it. */
+export interface RunStats {
+  textEncoder: number;
+  unet: number;
+  vaeEncoder: number;
+  vaeDecoder: number;
+}
+
+function toOrtFloat(data: Float32Array, dims: readonly number[], port: FloatPort): ort.Tensor {
+  return port.type === 'float16'
+    ? new ort.Tensor('float16', float32ToFloat16(data), dims)
+    : new ort.Tensor('float32', data, dims);
+}
+
+function fromOrtFloat(value: ort.Tensor): Tensor {
+  const dims = value.dims.slice();
+  if (value.type === 'float16') return tensor(float16ToFloat32(value.data as Uint16Array), dims);
+  if (value.type === 'float32') return tensor(value.data as Float32Array, dims);
+  throw new Error(`model output is ${value.type}, expected float32 or float16`);
+}
+
+/** Concatenates tensors along the batch axis. */
+function concatBatch(parts: Tensor[]): Tensor {
+  if (parts.length === 1) return parts[0];
+  const total = parts.reduce((n, p) => n + p.data.length, 0);
+  const data = new Float32Array(total);
+  let offset = 0;
+  for (const p of parts) {
+    data.set(p.data, offset);
+    offset += p.data.length;
+  }
+  return tensor(data, [parts.reduce((n, p) => n + p.dims[0], 0), ...parts[0].dims.slice(1)]);
+}
+
+/** Rows [start, end) of a batched tensor, as a view. */
+function batchSlice(t: Tensor, start: number, end: number): Tensor {
+  const per = t.data.length / t.dims[0];
+  return tensor(t.data.subarray(start * per, end * per), [end - start, ...t.dims.slice(1)]);
+}
+
+/**
+ * Runs `fn` on batches of the export's fixed batch size (e.g. a batch-1 UNet runs CFG as two calls);
+ * a short last batch is padded by repeating its last row, and the padding's output dropped.
+ */
+async function inFixedBatches(batch: number, fixed: number | null, fn: (start: number, size: number) => Promise<Tensor>): Promise<Tensor> {
+  if (fixed === null || fixed === batch) return fn(0, batch);
+  const parts: Tensor[] = [];
+  for (let start = 0; start < batch; start += fixed) {
+    const size = Math.min(fixed, batch - start);
+    const out = await fn(start, size);
+    parts.push(size === out.dims[0] ? out : batchSlice(out, 0, size));
+  }
+  return concatBatch(parts);
+}
+
+/** Batch rows [start, start+size) padded to `fixed` rows by repeating the last one. */
+function padRows(t: Tensor, start: number, size: number, fixed: number | null): Tensor {
+  const slice = batchSlice(t, start, start + size);
+  if (fixed === null || fixed === size) return slice;
+  const per = t.data.length / t.dims[0];
+  const data = new Float32Array(fixed * per);
+  data.set(slice.data);
+  for (let r = size; r < fixed; r++) data.copyWithin(r * per, (size - 1) * per, size * per);
+  return tensor(data, [fixed, ...t.dims.slice(1)]);
+}
+
+export class OnnxDiffusionRuntime implements DiffusionRuntime {
+  readonly stats: RunStats = { textEncoder: 0, unet: 0, vaeEncoder: 0, vaeDecoder: 0 };
+
+  private constructor(
+    readonly folder: ModelFolder,
+    readonly provider: string,
+    private readonly sessions: { text: ort.InferenceSession; unet: ort.InferenceSession; vaeEnc: ort.InferenceSession; vaeDec: ort.InferenceSession },
+    private readonly io: { text: TextEncoderIO; unet: UnetIO; vaeEnc: VaeEncoderIO; vaeDec: VaeDecoderIO },
+  ) {}
+
+  /** Loads the four sessions on the best provider that works for `device`, falling back to CPU. */
+  static async load(dir: string, device: Device, log: RuntimeLog): Promise<OnnxDiffusionRuntime> {
+    const folder = inspectModelFolder(dir);
+    for (const note of folder.notes) log.info(`model ${folder.name}: ${note}`);
+    const { providers, reason } = candidateProviders(device);
+    let lastError: Error | null = null;
+    for (const provider of providers) {
+      try {
+        const runtime = await OnnxDiffusionRuntime.loadWith(folder, provider);
+        log.info(`model ${folder.name} runs on ${provider} (${reason})`);
+        return runtime;
+      } catch (err) {
+        if (err instanceof ModelFolderError) throw err;
+        lastError = err as Error;
+        if (provider !== 'cpu') log.warn(`execution provider ${provider} failed to load (${lastError.message.split('\n')[0]}); trying the next`);
+      }
+    }
+    throw new ModelFolderError(`could not load model ${folder.dir}: ${lastError?.message ?? 'no provider'}`);
+  }
+
+  private static async loadWith(folder: ModelFolder, provider: string): Promise<OnnxDiffusionRuntime> {
+    const options: ort.InferenceSession.SessionOptions = { executionProviders: [provider], graphOptimizationLevel: 'all' };
+    const open = async (file: string): Promise<ort.InferenceSession> => {
+      try {
+        // From the path, not a buffer: ONNX Runtime then finds external weight files beside model.onnx.
+        return await ort.InferenceSession.create(file, options);
+      } catch (err) {
+        const message = (err as Error).message;
+        if (/protobuf|parse|invalid model|Load model/i.test(message) && provider === 'cpu') {
+          throw new ModelFolderError(`${file} is not a loadable ONNX model: ${message.split('\n')[0]}`);
+        }
+        throw err;
+      }
+    };
+    const text = await open(folder.files.textEncoder);
+    const unet = await open(folder.files.unet);
+    const vaeEnc = await open(folder.files.vaeEncoder);
+    const vaeDec = await open(folder.files.vaeDecoder);
+    const io = {
+      text: describeTextEncoder(text, folder.files.textEncoder),
+      unet: describeUnet(unet, folder.files.unet),
+      vaeEnc: describeVaeEncoder(vaeEnc, folder.files.vaeEncoder),
+      vaeDec: describeVaeDecoder(vaeDec, folder.files.vaeDecoder),
+    };
+    return new OnnxDiffusionRuntime(folder, provider, { text, unet, vaeEnc, vaeDec }, io);
+  }
+
+  get fixedLatentSize(): [number, number] | null {
+    return this.io.unet.fixedLatent;
+  }
+
+  get hiddenSize(): number | null {
+    return this.io.text.output.dims[2];
+  }
+
+  private async run(part: keyof RunStats, session: ort.InferenceSession, feeds: Record<string, ort.Tensor>, output: string): Promise<Tensor> {
+    const start = performance.now();
+    const result = await session.run(feeds);
+    this.stats[part] += performance.now() - start;
+    return fromOrtFloat(result[output]);
+  }
+
+  async encodeText(idRows: readonly (readonly number[])[]): Promise<Tensor> {
+    const { inputIds, output, fixedBatch } = this.io.text;
+    return inFixedBatches(idRows.length, fixedBatch, (start, size) => {
+      const rows = idRows.slice(start, start + size);
+      while (fixedBatch !== null && rows.length < fixedBatch) rows.push(rows[rows.length - 1]);
+      const flat = rows.flat();
+      const ids =
+        inputIds.type === 'int64'
+          ? new ort.Tensor('int64', BigInt64Array.from(flat, (v) => BigInt(v)), [rows.length, rows[0].length])
+          : new ort.Tensor('int32', Int32Array.from(flat), [rows.length, rows[0].length]);
+      return this.run('textEncoder', this.sessions.text, { [inputIds.name]: ids }, output.name);
+    });
+  }
+
+  private timestepTensor(timestep: number, batch: number): ort.Tensor {
+    const { type, scalar } = this.io.unet.timestep;
+    const dims = scalar ? [] : [batch];
+    const count = scalar ? 1 : batch;
+    if (type === 'int64') return new ort.Tensor('int64', new BigInt64Array(count).fill(BigInt(Math.round(timestep))), dims);
+    if (type === 'float16') return new ort.Tensor('float16', new Uint16Array(count).fill(toHalf(timestep)), dims);
+    return new ort.Tensor('float32', new Float32Array(count).fill(timestep), dims);
+  }
+
+  async predictNoise(sample: Tensor, timestep: number, context: Tensor): Promise<Tensor> {
+    const io = this.io.unet;
+    return inFixedBatches(sample.dims[0], io.fixedBatch, (start, size) => {
+      const s = padRows(sample, start, size, io.fixedBatch);
+      const c = padRows(context, start, size, io.fixedBatch);
+      const feeds = {
+        [io.sample.name]: toOrtFloat(s.data, s.dims, io.sample),
+        [io.timestep.name]: this.timestepTensor(timestep, s.dims[0]),
+        [io.context.name]: toOrtFloat(c.data, c.dims, io.context),
+      };
+      return this.run('unet', this.sessions.unet, feeds, io.output.name);
+    });
+  }
+
+  async encodeImage(image: Tensor): Promise<Tensor> {
+    const io = this.io.vaeEnc;
+    const out = await this.run('vaeEncoder', this.sessions.vaeEnc, { [io.input.name]: toOrtFloat(image.data, image.dims, io.input) }, io.output.name);
+    if (io.kind === 'latent_sample') return out;
+    // mean ‖ logvar: the mean is the first 4 channels (DESIGN §3: seeds stay exporter-independent).
+    const [n, channels, h, w] = out.dims;
+    const mean = new Float32Array(n * 4 * h * w);
+    for (let b = 0; b < n; b++) mean.set(out.data.subarray(b * channels * h * w, (b * channels + 4) * h * w), b * 4 * h * w);
+    return tensor(mean, [n, 4, h, w]);
+  }
+
+  async decodeLatents(latents: Tensor): Promise<Tensor> {
+    const io = this.io.vaeDec;
+    return this.run('vaeDecoder', this.sessions.vaeDec, { [io.input.name]: toOrtFloat(latents.data, latents.dims, io.input) }, io.output.name);
+  }
+
+  async release(): Promise<void> {
+    await Promise.all(Object.values(this.sessions).map((s) => s.release()));
+  }
+}
