@@ -1,0 +1,126 @@
+import * as fs from 'fs';
+import * as path from 'path';
+import { createEngine, EngineError } from '../../../server/src/engine/engine';
+import type { Engine, Img2ImgParams, Progress, RawImage } from '../../../server/src/engine/types';
+import type { TinyModelOptions } from '../../../scripts/tiny-model/options';
+import { tempDir, tinyModel } from '../../helpers/tiny-model';
+
+const PARAMS: Img2ImgParams = {
+  prompt: 'a photo of a cat, (eyes:1.2)',
+  negativePrompt: 'blurry',
+  strength: 0.5,
+  steps: 4,
+  guidanceScale: 7.5,
+  seed: 42,
+  sampler: 'ddim',
+  eta: 0,
+  emphasis: true,
+};
+
+function image(width: number, height: number): RawImage {
+  const data = new Uint8Array(width * height * 3);
+  for (let i = 0; i < data.length; i++) data[i] = (i * 13) % 256;
+  return { width, height, channels: 3, bitDepth: 8, data };
+}
+
+describe('the engine loads every I/O convention of real exports', () => {
+  let engine: Engine;
+  beforeAll(async () => {
+    engine = await createEngine({ device: 'cpu' });
+  });
+  afterAll(() => engine.close());
+
+  const variants: [string, TinyModelOptions][] = [
+    ['default (int64 timestep, int32 ids, latent_sample)', {}],
+    ['int64 input_ids', { inputIds: 'int64' }],
+    ['float32 timestep [B]', { timestep: 'float32' }],
+    ['float16 timestep [B]', { timestep: 'float16' }],
+    ['float32 scalar timestep', { timestep: 'float32-scalar' }],
+    ['latent_parameters (mean ‖ logvar)', { vaeEncoderOutput: 'latent_parameters' }],
+    ['fp16 inputs and outputs', { precision: 'fp16' }],
+    ['external data files', { externalData: true }],
+    ['static batch 1 (CFG as two calls), fixed 64×64 latents', { staticShape: { batch: 1, latentSize: 64 } }],
+    ['static batch 2', { staticShape: { batch: 2, latentSize: 64 } }],
+    ['no model_index.json or scheduler config (Amuse)', { noModelIndex: true }],
+  ];
+
+  it.each(variants)('%s', async (_name, options) => {
+    const dir = await tinyModel(options);
+    const info = await engine.loadModel(dir);
+    expect(info.device).toBe('cpu');
+    const out = await engine.img2img(image(96, 80), PARAMS);
+    expect([out.image.width, out.image.height, out.image.channels]).toEqual([96, 80, 3]);
+    expect(out.stepsRun).toBe(2);
+    expect(out.seed).toBe(42);
+  });
+
+  it('gives the same pixels for fp32 and fp16 I/O up to half-precision rounding', async () => {
+    await engine.loadModel(await tinyModel());
+    const a = await engine.img2img(image(64, 64), PARAMS);
+    await engine.loadModel(await tinyModel({ precision: 'fp16' }));
+    const b = await engine.img2img(image(64, 64), PARAMS);
+    let maxDiff = 0;
+    for (let i = 0; i < a.image.data.length; i++) maxDiff = Math.max(maxDiff, Math.abs(a.image.data[i] - b.image.data[i]));
+    expect(maxDiff).toBeLessThanOrEqual(8);
+  });
+
+  it('names the file and what was expected when a model does not fit', async () => {
+    const broken = path.join(tempDir('broken'), 'model');
+    fs.cpSync(await tinyModel(), broken, { recursive: true });
+    fs.writeFileSync(path.join(broken, 'vae_decoder', 'model.onnx'), 'not a model');
+    const err = await engine.loadModel(broken).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(EngineError);
+    expect((err as EngineError).code).toBe('MODEL_INVALID');
+    expect((err as EngineError).message).toMatch(/vae_decoder[\\/]model\.onnx/);
+  });
+});
+
+describe('inference off the event loop', () => {
+  let engine: Engine;
+  beforeAll(async () => {
+    engine = await createEngine({ device: 'cpu' });
+    // A UNet heavy enough that each step takes a noticeable time on this machine.
+    await engine.loadModel(await tinyModel({ unetChannels: 128, unetBlocks: 4 }));
+  });
+  afterAll(() => engine.close());
+
+  it('keeps the main thread responsive: a 10 ms timer keeps firing during a long run', async () => {
+    let ticks = 0;
+    let last = performance.now();
+    let worstGap = 0;
+    const timer = setInterval(() => {
+      const now = performance.now();
+      worstGap = Math.max(worstGap, now - last);
+      last = now;
+      ticks++;
+    }, 10);
+    const started = performance.now();
+    await engine.img2img(image(512, 512), { ...PARAMS, steps: 20, strength: 1 });
+    const elapsed = performance.now() - started;
+    clearInterval(timer);
+    // If run() blocked this thread, the timer would stall for whole UNet calls.
+    expect(elapsed).toBeGreaterThan(500);
+    expect(ticks).toBeGreaterThan(elapsed / 10 / 4);
+    expect(worstGap).toBeLessThan(250);
+  });
+
+  it('reports progress each step with a preview, and stops within one step when cancelled', async () => {
+    const controller = new AbortController();
+    const seen: Progress[] = [];
+    const run = engine.img2img(image(512, 512), { ...PARAMS, steps: 30, strength: 1 }, {
+      signal: controller.signal,
+      onProgress: (p) => {
+        seen.push(p);
+        if (p.step === 3) controller.abort();
+      },
+    });
+    await expect(run).rejects.toMatchObject({ code: 'CANCELLED' });
+    const last = seen[seen.length - 1];
+    expect(last.step).toBeLessThanOrEqual(4); // the step running when cancel arrived may finish, no more
+    expect(last.totalSteps).toBe(30);
+    expect(seen.find((p) => p.step === 1)?.preview).toMatchObject({ width: 64, height: 64, channels: 3 });
+    // the engine is still usable afterwards
+    const after = await engine.img2img(image(64, 64), PARAMS);
+    expect(after.image.width).toBe(64);
+  });
+});
