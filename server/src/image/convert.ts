@@ -8,17 +8,23 @@ export function maxSample(bitDepth: 8 | 16): number {
 
 /** Interleaved 8/16-bit RGB(A) → NCHW [1,3,H,W] in [-1, 1], as the VAE expects. Alpha is not part of it. */
 export function rawToModelTensor(image: RawImage): Tensor {
-  const { width, height, channels, data } = image;
-  const plane = width * height;
-  const out = new Float32Array(3 * plane);
-  const scale = 2 / maxSample(image.bitDepth);
-  for (let i = 0; i < plane; i++) {
-    const s = i * channels;
-    out[i] = data[s] * scale - 1;
-    out[plane + i] = data[s + 1] * scale - 1;
-    out[2 * plane + i] = data[s + 2] * scale - 1;
-  }
+  const { width, height, channels } = image;
+  const out = new Float32Array(3 * width * height);
+  // One loop per array type keeps each loop monomorphic (several times faster than a union-typed loop).
+  if (image.data instanceof Uint16Array) deinterleave(image.data, channels, 2 / 65535, out);
+  else deinterleave(image.data, channels, 2 / 255, out);
   return tensor(out, [1, 3, height, width]);
+}
+
+function deinterleave<T extends Uint8Array | Uint16Array>(data: T, channels: number, scale: number, out: Float32Array): void {
+  const plane = out.length / 3;
+  const g = plane;
+  const b = 2 * plane;
+  for (let i = 0, s = 0; i < plane; i++, s += channels) {
+    out[i] = data[s] * scale - 1;
+    out[g + i] = data[s + 1] * scale - 1;
+    out[b + i] = data[s + 2] * scale - 1;
+  }
 }
 
 /**
@@ -29,17 +35,22 @@ export function modelTensorToRaw(t: Tensor, bitDepth: 8 | 16, alphaFrom?: RawIma
   const [, , height, width] = t.dims;
   const channels = alphaFrom && alphaFrom.channels === 4 ? 4 : 3;
   const plane = width * height;
-  const max = maxSample(bitDepth);
   const data = bitDepth === 16 ? new Uint16Array(plane * channels) : new Uint8Array(plane * channels);
-  for (let c = 0; c < 3; c++) {
-    const src = t.data.subarray(c * plane, (c + 1) * plane);
-    for (let i = 0; i < plane; i++) {
-      const v = (src[i] + 1) / 2;
-      data[i * channels + c] = Math.round((v < 0 ? 0 : v > 1 ? 1 : v) * max);
-    }
-  }
+  quantize(t.data, plane, channels, maxSample(bitDepth), data);
   if (channels === 4 && alphaFrom) copyAlpha(alphaFrom, data, bitDepth);
   return { width, height, channels, bitDepth, data };
+}
+
+function quantize<T extends Uint8Array | Uint16Array>(src: Float32Array, plane: number, channels: number, max: number, out: T): void {
+  const half = max / 2;
+  for (let c = 0; c < 3; c++) {
+    const base = c * plane;
+    for (let i = 0, o = c; i < plane; i++, o += channels) {
+      // (x + 1) / 2 · max, clipped, rounded half up: v ≥ 0 here, so truncating v + 0.5 is Math.round.
+      const v = (src[base + i] + 1) * half;
+      out[o] = v <= 0 ? 0 : v >= max ? max : (v + 0.5) | 0;
+    }
+  }
 }
 
 function copyAlpha(from: RawImage, into: Uint8Array | Uint16Array, bitDepth: 8 | 16): void {

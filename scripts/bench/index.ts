@@ -1,0 +1,22 @@
+/** `npm run bench`: every benchmark, figures printed; exit 1 when a target is missed. */
+import { engineBench } from './engine-bench';
+
+async function main(): Promise<number> {
+  const only = process.argv[2];
+  let ok = true;
+  if (!only || only === 'engine') {
+    const r = await engineBench();
+    ok = ok && r.outsideRunShare <= 0.05 && r.codecRatio <= 2 && r.unetStepMs >= 100;
+  }
+  return ok ? 0 : 1;
+}
+
+main().then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (err) => {
+    console.error(err);
+    process.exitCode = 1;
+  },
+);
