@@ -14,11 +14,17 @@ See README.md for every flag.`;
 
 type Command = (args: string[]) => Promise<number>;
 
-const COMMANDS: Record<string, () => Promise<Command>> = {
-  img2img: async () => img2imgCommand,
-  serve: async () => (await import('./serve-cli')).serveCommand,
-  upscale: async () => (await import('./cli/upscale-command')).upscaleCommand,
-  'make-tiny-model': async () => (await import('./cli/make-tiny-model-command')).makeTinyModelCommand,
+/*
+ * Commands load lazily (make-tiny-model should not pay for express). `require`, not `import()`: the bin
+ * compiles TypeScript through tsx's CommonJS hook, which a dynamic import() would bypass.
+ */
+/* eslint-disable @typescript-eslint/no-require-imports */
+const COMMANDS: Record<string, () => Command> = {
+  img2img: () => img2imgCommand,
+  serve: () => (require('./serve-cli') as typeof import('./serve-cli')).serveCommand,
+  upscale: () => (require('./cli/upscale-command') as typeof import('./cli/upscale-command')).upscaleCommand,
+  'make-tiny-model': () =>
+    (require('./cli/make-tiny-model-command') as typeof import('./cli/make-tiny-model-command')).makeTinyModelCommand,
 };
 
 export async function main(argv: string[]): Promise<number> {
@@ -33,7 +39,7 @@ export async function main(argv: string[]): Promise<number> {
     return 2;
   }
   try {
-    return await (await load())(args);
+    return await load()(args);
   } catch (err) {
     if (err instanceof UsageError) {
       process.stderr.write(`insaneres ${name}: ${err.message}\n`);
