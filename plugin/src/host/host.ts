@@ -1,0 +1,146 @@
+/**
+ * The panel's only window onto the image editor. Photoshop implements it (`photoshop-host.ts`); the
+ * browser harness implements it over a canvas document. Nothing outside `plugin/src/host/` touches
+ * Photoshop, and nothing here knows about the server.
+ *
+ * Geometry is in document pixels at 100 %; a `Rect` is left/top/width/height (right and bottom are
+ * exclusive, as in Photoshop's imaging API).
+ */
+
+export interface Rect {
+  left: number;
+  top: number;
+  width: number;
+  height: number;
+}
+
+export type BitDepth = 8 | 16;
+
+/**
+ * RGBA, interleaved, top-left first. 8-bit samples span 0..255, 16-bit samples 0..65535 (the wire format
+ * of the server; Photoshop's own 0..32768 never leaves the Photoshop host).
+ */
+export interface RgbaPixels {
+  width: number;
+  height: number;
+  bitDepth: BitDepth;
+  data: Uint8Array | Uint16Array;
+}
+
+/** The selection's shape over its bounding box: one byte per pixel, 0 = unselected, 255 = selected. */
+export interface SelectionMask {
+  bounds: Rect;
+  data: Uint8Array;
+}
+
+export interface DocumentInfo {
+  id: number;
+  title: string;
+  width: number;
+  height: number;
+  bitDepth: 8 | 16 | 32;
+  /** Bounds of the active selection clipped to the canvas, or null when nothing is selected. */
+  selectionBounds: Rect | null;
+}
+
+export type PixelSource = 'merged' | 'activeLayer';
+
+export interface ReadOptions {
+  /** The merged visible image (default) or the active layer alone. */
+  source: PixelSource;
+  /** With no active selection: read the whole canvas instead of failing with NO_SELECTION. */
+  wholeCanvasIfNone?: boolean;
+}
+
+export interface SelectionRead {
+  documentId: number;
+  /** What was read: the selection's bounding box (or the canvas), at 100 %. */
+  bounds: Rect;
+  /** Exactly bounds.width × bounds.height, sRGB, at the document's bit depth (8 or 16). */
+  pixels: RgbaPixels;
+  /** The colour profile the pixels are expressed in. */
+  profile: string;
+  /** The selection's shape, or null when the whole canvas was read. */
+  selection: SelectionMask | null;
+  hasSelection: boolean;
+}
+
+/** A layer placed by the panel; enough to find it again. */
+export interface LayerRef {
+  documentId: number;
+  layerId: number;
+  name: string;
+}
+
+export type BlendMode = 'difference' | 'normal';
+
+export interface PlaceLayerOptions {
+  bounds: Rect;
+  pixels: RgbaPixels;
+  name: string;
+}
+
+/**
+ * Writes to the document. Only valid inside `Host.commitTry`: everything one writer does is one undo step.
+ */
+export interface HostWriter {
+  /** A new pixel layer above the active one, holding `pixels` exactly at `bounds` (never rescaled). */
+  placeResultLayer(options: PlaceLayerOptions): Promise<LayerRef>;
+  setBlendMode(layer: LayerRef, mode: BlendMode): Promise<void>;
+  /** Makes `mask` the active selection again (the try's own selection, whatever is selected now). */
+  restoreSelection(mask: SelectionMask): Promise<void>;
+  /** Saves the active selection as a new channel named `channelName`. */
+  saveSelectionToChannel(channelName: string): Promise<void>;
+  /** Adds a layer mask revealing the selection saved in `channelName`, feathered by `featherPx`. */
+  applyFeatheredMask(layer: LayerRef, channelName: string, featherPx: number): Promise<void>;
+  /** Changes the feather of the layer's existing mask (the mask itself stays editable). */
+  setMaskFeather(layer: LayerRef, featherPx: number): Promise<void>;
+}
+
+export interface CommitOptions {
+  /** The document the try belongs to; the commit refuses to write into another one. */
+  documentId: number;
+  /** The name of the single history (undo) step. */
+  historyName: string;
+}
+
+export interface Host {
+  readonly kind: 'photoshop' | 'browser';
+  /** The active document, or null when none is open. Cheap: the panel polls it. */
+  documentInfo(): Promise<DocumentInfo | null>;
+  /** Reads the selection's pixels at 100 % and its shape. Never holds the editor while the server works. */
+  readSelection(options: ReadOptions): Promise<SelectionRead>;
+  /**
+   * Runs `write` as one undo step (Photoshop: one `executeAsModal` + `suspendHistory`). If `write` throws,
+   * nothing it did stays in the document.
+   */
+  commitTry<T>(options: CommitOptions, write: (writer: HostWriter) => Promise<T>): Promise<T>;
+  /** Opens `pixels` as a new document (upscale results larger than the canvas). */
+  openAsDocument(pixels: RgbaPixels, title: string): Promise<void>;
+}
+
+export type HostErrorCode =
+  | 'NO_DOCUMENT'
+  | 'NO_SELECTION'
+  | 'DOCUMENT_CHANGED'
+  | 'UNSUPPORTED_DOCUMENT'
+  | 'EMPTY_SOURCE'
+  | 'PHOTOSHOP_BUSY'
+  | 'PHOTOSHOP_ERROR';
+
+/** An editor-side failure the panel can explain: a code for code, a sentence for the user. */
+export class HostError extends Error {
+  readonly code: HostErrorCode;
+  /** Technical detail for the "Details" disclosure (the failing descriptor, the raw message). */
+  readonly details: string | undefined;
+  constructor(code: HostErrorCode, message: string, details?: string) {
+    super(message);
+    this.name = 'HostError';
+    this.code = code;
+    this.details = details;
+  }
+}
+
+export function isHostError(value: unknown): value is HostError {
+  return value instanceof HostError;
+}

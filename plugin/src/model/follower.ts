@@ -1,0 +1,117 @@
+/**
+ * Keeps the panel's view of the world fresh without the user asking: the server's health (slow, silent
+ * polling: offline is a status dot, not a pop-up), the active document, and the server's history.
+ */
+import { apiPaths } from '../../../shared/src';
+import type { ApiClient } from '../api/client';
+import type { Host } from '../host/host';
+import { describeError } from './errors';
+import type { HistoryItem } from './state';
+import type { Store } from './store';
+
+export interface Timers {
+  setTimeout(callback: () => void, ms: number): unknown;
+  clearTimeout(handle: unknown): void;
+  now(): number;
+}
+
+export const defaultTimers: Timers = {
+  setTimeout: (callback, ms) => setTimeout(callback, ms),
+  clearTimeout: (handle) => clearTimeout(handle as ReturnType<typeof setTimeout>),
+  now: () => Date.now(),
+};
+
+export interface FollowerOptions {
+  healthIntervalMs: { online: number; offline: number };
+  documentIntervalMs: number;
+  historyLimit: number;
+}
+
+export class Follower {
+  private serverTimer: unknown = null;
+  private documentTimer: unknown = null;
+  private stopped = true;
+
+  constructor(
+    private readonly store: Store,
+    private readonly api: () => ApiClient,
+    private readonly host: Host,
+    private readonly timers: Timers,
+    private readonly options: FollowerOptions,
+  ) {}
+
+  start(): void {
+    if (!this.stopped) return;
+    this.stopped = false;
+    void this.pollServer();
+    void this.pollDocument();
+  }
+
+  stop(): void {
+    this.stopped = true;
+    this.timers.clearTimeout(this.serverTimer);
+    this.timers.clearTimeout(this.documentTimer);
+  }
+
+  /** Checks the server now (Retry, a changed address) and keeps checking. */
+  async pollServer(): Promise<void> {
+    this.timers.clearTimeout(this.serverTimer);
+    const wasOnline = this.store.getState().server.kind === 'online';
+    let online = false;
+    try {
+      const health = await this.api().health();
+      online = true;
+      this.store.dispatch({ type: 'server', server: { kind: 'online', health } });
+      if (!wasOnline) void this.refreshHistory();
+    } catch (error) {
+      this.store.dispatch({ type: 'server', server: { kind: 'offline', reason: error instanceof Error ? error.message : String(error) } });
+    }
+    if (this.stopped) return;
+    const { online: onlineMs, offline: offlineMs } = this.options.healthIntervalMs;
+    this.serverTimer = this.timers.setTimeout(() => void this.pollServer(), online ? onlineMs : offlineMs);
+  }
+
+  private async pollDocument(): Promise<void> {
+    this.timers.clearTimeout(this.documentTimer);
+    await this.refreshDocument();
+    if (this.stopped) return;
+    this.documentTimer = this.timers.setTimeout(() => void this.pollDocument(), this.options.documentIntervalMs);
+  }
+
+  async refreshDocument(): Promise<void> {
+    let document = null;
+    try {
+      document = await this.host.documentInfo();
+    } catch (error) {
+      // Shown as "no document" plus the reason, rather than a stale document.
+      this.store.dispatch({ type: 'error', error: { ...describeError(error), message: 'Could not read the active document.' } });
+    }
+    const before = this.store.getState().document;
+    if (JSON.stringify(before) !== JSON.stringify(document)) this.store.dispatch({ type: 'document', document });
+  }
+
+  async refreshHistory(): Promise<void> {
+    if (this.store.getState().server.kind !== 'online') return;
+    const api = this.api();
+    let list;
+    try {
+      list = await api.history({ limit: this.options.historyLimit });
+    } catch {
+      return; // history is a convenience; the status dot already reports an unreachable server
+    }
+    const token = this.store.getState().settings.token;
+    const items: HistoryItem[] = list.items.map((entry) => ({
+      id: entry.id,
+      jobId: entry.jobId,
+      seed: entry.seed,
+      strength: entry.params.strength,
+      width: entry.width,
+      height: entry.height,
+      prompt: entry.params.prompt,
+      createdAt: entry.createdAt,
+      // Without a token the server serves thumbnails to a plain <img>; with one they would need a header.
+      thumbnailUrl: token ? null : api.baseUrl + apiPaths.historyImage(entry.id),
+    }));
+    this.store.dispatch({ type: 'history', items });
+  }
+}

@@ -1,0 +1,109 @@
+/**
+ * Pure pieces of a try: the job request built from the settings, the names that tell the story in the
+ * Layers and Channels panels, where a result goes, and the writes of one placement.
+ */
+import type { JobCreateRequest } from '../../../shared/src';
+import type { HostWriter, LayerRef, Rect, RgbaPixels, SelectionMask } from '../host/host';
+import type { Settings } from './settings';
+
+/** `InsaneRes #12 · seed 1234 · strength 0.3` (PANEL.md: the Layers panel tells the story). */
+export function layerName(tryNumber: number, seed: number, strength: number): string {
+  return `InsaneRes #${tryNumber} · seed ${seed} · strength ${formatStrength(strength)}`;
+}
+
+export function channelName(tryNumber: number): string {
+  return `InsaneRes #${tryNumber} selection`;
+}
+
+export function formatStrength(strength: number): string {
+  return String(Math.round(strength * 100) / 100);
+}
+
+/** The seed to ask for: -1 lets the server pick one (and report it back). */
+export function seedFor(settings: Settings, lastSeed: number | null): number {
+  switch (settings.seedMode) {
+    case 'fixed':
+      return settings.seed;
+    case 'reuse':
+      return lastSeed ?? -1;
+    case 'random':
+      return -1;
+  }
+}
+
+export function jobRequest(settings: Settings, imageId: string, lastSeed: number | null): JobCreateRequest {
+  const common = {
+    prompt: settings.prompt,
+    negativePrompt: settings.negativePrompt,
+    steps: settings.steps,
+    guidanceScale: settings.guidanceScale,
+    sampler: settings.sampler,
+    seed: seedFor(settings, lastSeed),
+  };
+  if (settings.mode === 'upscale') {
+    const { scale, tileSize, tileOverlap, strength, recipe } = settings.upscale;
+    return {
+      kind: 'upscale',
+      image: imageId,
+      params: { ...common, strength, scale, tileSize, tileOverlap, ...(recipe ? { recipe: 'insane' as const } : {}) },
+    };
+  }
+  return { kind: 'img2img', image: imageId, params: { ...common, strength: settings.strength } };
+}
+
+export interface PlacePlan {
+  bounds: Rect;
+  pixels: RgbaPixels;
+  name: string;
+  /** The try's selection and the channel to keep it in; null for a whole-canvas try. */
+  selection: SelectionMask | null;
+  channelName: string | null;
+  autoMask: boolean;
+  featherPx: number;
+}
+
+export interface Placed {
+  layer: LayerRef;
+  masked: boolean;
+}
+
+/**
+ * The writes of one placement, in order, inside one undo step: the layer with the pixels at the exact
+ * bounds, difference mode (black = identical), the try's own selection saved to a channel, and (with
+ * auto-mask) the feathered mask at once, so a single undo removes all of it.
+ */
+export async function placeTry(writer: HostWriter, plan: PlacePlan): Promise<Placed> {
+  const layer = await writer.placeResultLayer({ bounds: plan.bounds, pixels: plan.pixels, name: plan.name });
+  await writer.setBlendMode(layer, 'difference');
+  if (!plan.selection || !plan.channelName) return { layer, masked: false };
+  // The retoucher may have selected something else while the job ran: the try's own shape counts.
+  await writer.restoreSelection(plan.selection);
+  await writer.saveSelectionToChannel(plan.channelName);
+  if (!plan.autoMask) return { layer, masked: false };
+  await writer.applyFeatheredMask(layer, plan.channelName, plan.featherPx);
+  return { layer, masked: true };
+}
+
+const fits = (r: Rect, canvas: { width: number; height: number }) =>
+  r.left >= 0 && r.top >= 0 && r.left + r.width <= canvas.width && r.top + r.height <= canvas.height;
+
+/**
+ * Where an earlier result goes when placed again: its own bounds when it came from this document and
+ * still fits; else over the current selection when the sizes match; else centred on the canvas.
+ */
+export function placementFor(
+  size: { width: number; height: number },
+  canvas: { width: number; height: number },
+  known: { documentId: number; bounds: Rect } | null,
+  documentId: number,
+  selection: Rect | null,
+): Rect {
+  if (known && known.documentId === documentId && fits(known.bounds, canvas)) return known.bounds;
+  if (selection && selection.width === size.width && selection.height === size.height) return selection;
+  return {
+    left: Math.max(0, Math.floor((canvas.width - size.width) / 2)),
+    top: Math.max(0, Math.floor((canvas.height - size.height) / 2)),
+    width: size.width,
+    height: size.height,
+  };
+}

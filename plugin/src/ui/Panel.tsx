@@ -1,0 +1,164 @@
+/** The InsaneRes panel (PANEL.md): parameters above, the run, its progress, the result and history below. */
+import { useEffect, useState } from 'react';
+import type { PanelController } from '../model/controller';
+import { isBusy, runBlocker } from '../model/state';
+import { formatStrength } from '../model/tries';
+import { progressFraction, progressText } from './format';
+import { ControllerContext, useController, usePanelState } from './hooks';
+import { ActionButton, Button, KitProvider, ProgressBar, type WidgetKit } from './kit';
+import { ModeSwitch, ParamsSection, PromptSection, ServerSettings, StatusBar } from './sections';
+
+export function Panel(props: { controller: PanelController; kit?: WidgetKit }) {
+  return (
+    <KitProvider value={props.kit ?? 'spectrum'}>
+      <ControllerContext.Provider value={props.controller}>
+        <PanelBody />
+      </ControllerContext.Provider>
+    </KitProvider>
+  );
+}
+
+function PanelBody() {
+  const controller = useController();
+  const { phase } = usePanelState();
+  const busy = isBusy(phase);
+  useEffect(() => {
+    // Esc cancels a running job (PANEL.md); elsewhere Esc keeps its usual meaning.
+    const onKey = (event: KeyboardEvent) => {
+      if (event.key === 'Escape' && busy) controller.cancel();
+    };
+    document.addEventListener('keydown', onKey);
+    return () => document.removeEventListener('keydown', onKey);
+  }, [busy, controller]);
+  return (
+    <div className="ir-panel">
+      <StatusBar />
+      <ModeSwitch />
+      <PromptSection />
+      <ParamsSection />
+      <RunSection />
+      <ErrorLine />
+      <ResultRow />
+      <HistoryStrip />
+      <ServerSettings />
+    </div>
+  );
+}
+
+function RunSection() {
+  const controller = useController();
+  const state = usePanelState();
+  const { phase, progress, settings } = state;
+  const busy = isBusy(phase);
+  const blocker = runBlocker(state);
+  const label = settings.mode === 'upscale' ? 'Upscale' : 'Refine';
+  const text = progressText(phase, progress);
+  return (
+    <div className="ir-col">
+      <div className="ir-row">
+        {busy ? (
+          <Button testId="run" label="Cancel" variant="warning" title="Esc" disabled={phase === 'placing'} onPress={() => controller.cancel()} />
+        ) : (
+          <Button testId="run" label={label} variant="cta" disabled={blocker !== null} title={blocker ?? 'Enter in the prompt runs too'} onPress={() => void controller.run()} />
+        )}
+        {!busy && blocker && state.server.kind !== 'offline' && <span className="ir-muted" data-testid="run-blocker">{blocker}</span>}
+      </div>
+      {busy && (
+        <div className="ir-row">
+          <div className="ir-col ir-grow">
+            <ProgressBar testId="progress" label="Progress" value={Math.round(progressFraction(progress) * 100)} max={100} />
+            <span data-testid="progress-text">{text}</span>
+          </div>
+          {progress?.previewUrl && <img className="ir-preview" data-testid="preview" src={progress.previewUrl} alt="live preview" />}
+        </div>
+      )}
+      {phase === 'cancelled' && <span className="ir-muted" data-testid="cancelled">Cancelled.</span>}
+    </div>
+  );
+}
+
+function ErrorLine() {
+  const controller = useController();
+  const { error } = usePanelState();
+  const [open, setOpen] = useState(false);
+  if (!error) return null;
+  const actions = {
+    useWholeCanvas: { label: 'Use the whole canvas', run: () => void controller.run({ wholeCanvas: true }) },
+    retryPlace: { label: 'Place again', run: () => void controller.retryPlace() },
+    retryServer: { label: 'Retry', run: () => controller.retryServer() },
+  } as const;
+  const action = error.action ? actions[error.action] : null;
+  return (
+    <div className="ir-col" data-testid="error" role="alert">
+      <span className="ir-error">{error.message}</span>
+      {error.hint && <span className="ir-muted">{error.hint}</span>}
+      <div className="ir-row">
+        {action && <ActionButton label={action.label} testId="error-action" onPress={action.run} />}
+        {error.details && <ActionButton label={open ? 'Hide details' : 'Details'} quiet testId="error-details-toggle" onPress={() => setOpen(!open)} />}
+        <ActionButton label="Dismiss" quiet testId="error-dismiss" onPress={() => controller.dismissError()} />
+      </div>
+      {open && error.details && (
+        <span className="ir-details" data-testid="error-details">
+          {error.details}
+        </span>
+      )}
+    </div>
+  );
+}
+
+function ResultRow() {
+  const controller = useController();
+  const { current, phase } = usePanelState();
+  if (!current) return null;
+  const busy = isBusy(phase);
+  return (
+    <div className="ir-row" data-testid="result">
+      <span>
+        Result: #{current.number} seed {current.seed} · {formatStrength(current.strength)}
+      </span>
+      <ActionButton
+        testId="compare"
+        label={current.blendMode === 'difference' ? 'Compare ◐ (difference)' : 'Compare ◐ (normal)'}
+        title="Difference (black = identical) ↔ normal"
+        selected={current.blendMode === 'difference'}
+        disabled={busy || !current.layer}
+        onPress={() => void controller.toggleCompare()}
+      />
+      <ActionButton
+        testId="mask"
+        label={current.masked ? `Masked · ${current.featherPx} px` : 'Mask'}
+        title="Layer mask from the try's selection, feathered"
+        disabled={busy || current.masked || !current.channelName}
+        onPress={() => void controller.applyMask()}
+      />
+    </div>
+  );
+}
+
+function HistoryStrip() {
+  const controller = useController();
+  const { history, phase } = usePanelState();
+  if (history.length === 0) return null;
+  const busy = isBusy(phase);
+  return (
+    <div className="ir-col">
+      <span className="ir-muted">History (click = place again)</span>
+      <div className="ir-thumbs" data-testid="history">
+        {history.map((item) => {
+          const title = `seed ${item.seed} · strength ${formatStrength(item.strength)} · ${item.width}×${item.height}\n${item.prompt}`;
+          return (
+            <ActionButton
+              key={item.id}
+              testId={`history-${item.id}`}
+              title={title}
+              quiet
+              disabled={busy}
+              onPress={() => void controller.placeHistory(item.id)}
+              label={item.thumbnailUrl ? <img className="ir-thumb" src={item.thumbnailUrl} alt={title} /> : <span className="ir-thumb ir-thumb-empty">{item.seed}</span>}
+            />
+          );
+        })}
+      </div>
+    </div>
+  );
+}

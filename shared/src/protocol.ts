@@ -1,0 +1,273 @@
+/**
+ * The HTTP API's data, defined once (DESIGN §6): zod schemas, with the TypeScript types inferred from them.
+ * The server validates with these, the panel builds requests and reads responses with these, and
+ * `/v1/openapi.json` is generated from these. No node-only imports: the panel bundles this file.
+ */
+import { z } from 'zod';
+import { IMG2IMG_DEFAULTS, PARAM_BOUNDS, UPSCALE_DEFAULTS } from './defaults';
+import { errorBodySchema } from './errors';
+
+const B = PARAM_BOUNDS;
+
+// ---------------------------------------------------------------- parameters
+
+export const img2imgParamsSchema = z.object({
+  prompt: z.string().max(B.promptLength.max).default(IMG2IMG_DEFAULTS.prompt),
+  negativePrompt: z.string().max(B.promptLength.max).default(IMG2IMG_DEFAULTS.negativePrompt),
+  /** Fraction of the DDIM schedule that is re-run: 0 returns the input, 1 ignores it. */
+  strength: z.number().min(B.strength.min).max(B.strength.max).default(IMG2IMG_DEFAULTS.strength),
+  steps: z.number().int().min(B.steps.min).max(B.steps.max).default(IMG2IMG_DEFAULTS.steps),
+  guidanceScale: z
+    .number()
+    .min(B.guidanceScale.min)
+    .max(B.guidanceScale.max)
+    .default(IMG2IMG_DEFAULTS.guidanceScale),
+  /** -1 = random; the job status reports the seed used. */
+  seed: z.number().int().min(B.seed.min).max(B.seed.max).default(IMG2IMG_DEFAULTS.seed),
+  sampler: z.literal('ddim').default(IMG2IMG_DEFAULTS.sampler),
+  eta: z.number().min(B.eta.min).max(B.eta.max).default(IMG2IMG_DEFAULTS.eta),
+  /** A1111 prompt emphasis: `(word)`, `[word]`, `(word:1.5)`, `BREAK`. */
+  emphasis: z.boolean().default(IMG2IMG_DEFAULTS.emphasis),
+});
+export type Img2ImgParamsInput = z.input<typeof img2imgParamsSchema>;
+export type Img2ImgParams = z.output<typeof img2imgParamsSchema>;
+
+export const upscaleParamsSchema = img2imgParamsSchema
+  .extend({
+    scale: z.number().min(B.scale.min).max(B.scale.max).default(UPSCALE_DEFAULTS.scale),
+    tileSize: z
+      .number()
+      .int()
+      .min(B.tileSize.min)
+      .max(B.tileSize.max)
+      .multipleOf(B.tileSize.multipleOf)
+      .default(UPSCALE_DEFAULTS.tileSize),
+    tileOverlap: z.number().int().min(B.tileOverlap.min).default(UPSCALE_DEFAULTS.tileOverlap),
+    /** Match each tile's per-channel mean/std to the enlarged source. */
+    colorMatch: z.boolean().default(UPSCALE_DEFAULTS.colorMatch),
+    /** 'insane': img2img at model resolution first, then 2× tiles. */
+    recipe: z.literal('insane').optional(),
+  })
+  .refine((p) => p.tileOverlap * 2 < p.tileSize, {
+    message: 'tileOverlap must be less than half of tileSize',
+    path: ['tileOverlap'],
+  });
+export type UpscaleParamsInput = z.input<typeof upscaleParamsSchema>;
+export type UpscaleParams = z.output<typeof upscaleParamsSchema>;
+
+export const jobKindSchema = z.enum(['img2img', 'upscale']);
+export type JobKind = z.infer<typeof jobKindSchema>;
+
+// ---------------------------------------------------------------- images
+
+/** Image ids are opaque to clients; the server makes them URL-safe. */
+const idSchema = z.string().min(1).max(64).regex(/^[A-Za-z0-9_-]+$/, 'an id is letters, digits, _ and -');
+
+export const bitDepthSchema = z.union([z.literal(8), z.literal(16)]);
+
+/**
+ * `POST /v1/images` with `Content-Type: application/octet-stream`: the size travels in the query string
+ * (`?width=…&height=…&bitDepth=8|16`). The bytes are RGBA interleaved, top-left first; 16-bit samples
+ * are little-endian and span 0..65535.
+ */
+export const rawImageQuerySchema = z.object({
+  width: z.coerce.number().int().min(1).max(65_535),
+  height: z.coerce.number().int().min(1).max(65_535),
+  bitDepth: z.coerce
+    .number()
+    .pipe(bitDepthSchema)
+    .default(8),
+});
+export type RawImageQuery = z.output<typeof rawImageQuerySchema>;
+
+export const imageInfoSchema = z.object({
+  width: z.number().int(),
+  height: z.number().int(),
+  bitDepth: bitDepthSchema,
+  /** Always 4 (RGBA) on the wire; a PNG without alpha gets an opaque one. */
+  channels: z.literal(4),
+});
+export type ImageInfo = z.infer<typeof imageInfoSchema>;
+
+export const imageUploadResponseSchema = imageInfoSchema.extend({ id: idSchema });
+export type ImageUploadResponse = z.infer<typeof imageUploadResponseSchema>;
+
+// ---------------------------------------------------------------- jobs
+
+export const jobCreateRequestSchema = z.discriminatedUnion('kind', [
+  z.object({
+    kind: z.literal('img2img'),
+    image: idSchema,
+    params: img2imgParamsSchema.default(() => img2imgParamsSchema.parse({})),
+  }),
+  z.object({
+    kind: z.literal('upscale'),
+    image: idSchema,
+    params: upscaleParamsSchema.default(() => upscaleParamsSchema.parse({})),
+  }),
+]);
+export type JobCreateRequest = z.input<typeof jobCreateRequestSchema>;
+/** A job request after defaults are filled in. */
+export type JobSpec = z.output<typeof jobCreateRequestSchema>;
+
+export const jobCreateResponseSchema = z.object({
+  id: idSchema,
+  state: z.literal('queued'),
+  /** 0 = next to run. */
+  queuePosition: z.number().int(),
+  /** The seed the job will use (a random one was picked if the request said -1). */
+  seed: z.number().int(),
+});
+export type JobCreateResponse = z.infer<typeof jobCreateResponseSchema>;
+
+export const jobStateSchema = z.enum(['queued', 'running', 'done', 'failed', 'cancelled']);
+export type JobState = z.infer<typeof jobStateSchema>;
+export const TERMINAL_STATES: readonly JobState[] = ['done', 'failed', 'cancelled'];
+
+const isoDateSchema = z.string().describe('ISO 8601 date-time');
+
+export const jobStatusSchema = z.object({
+  id: idSchema,
+  kind: jobKindSchema,
+  state: jobStateSchema,
+  /** Jobs ahead of this one; null once it runs. */
+  queuePosition: z.number().int().nullable(),
+  /** Steps done in the current tile, of totalSteps. 0/0 until the engine reports. */
+  step: z.number().int(),
+  totalSteps: z.number().int(),
+  /** 1-based tile being worked on, of totalTiles (1/1 for img2img). */
+  tile: z.number().int(),
+  totalTiles: z.number().int(),
+  /** Seconds left, estimated from the steps done so far; null before the first step. */
+  etaSeconds: z.number().nullable(),
+  seed: z.number().int(),
+  /** The model the job ran (or will run) with; null while queued. */
+  model: z.string().nullable(),
+  error: errorBodySchema.nullable(),
+  createdAt: isoDateSchema,
+  startedAt: isoDateSchema.nullable(),
+  finishedAt: isoDateSchema.nullable(),
+  /** Size of the result, once done. */
+  result: imageInfoSchema.nullable(),
+  /** The history entry of the result, once done (`GET /v1/history/:id/image`). */
+  historyId: idSchema.nullable(),
+});
+export type JobStatus = z.infer<typeof jobStatusSchema>;
+
+/** `GET /v1/jobs/:id/events`: `event: status` frames whose data is a JobStatus; the stream ends at a terminal state. */
+export const JOB_EVENT_NAME = 'status';
+
+// ---------------------------------------------------------------- history
+
+const historyBase = {
+  id: idSchema,
+  jobId: idSchema,
+  seed: z.number().int(),
+  model: z.string(),
+  device: z.string(),
+  /** Milliseconds per stage (tokenize, unet, vaeDecode, …) plus `total`. */
+  timings: z.record(z.string(), z.number()),
+  stepsRun: z.number().int(),
+  width: z.number().int(),
+  height: z.number().int(),
+  bitDepth: bitDepthSchema,
+  input: z.object({ width: z.number().int(), height: z.number().int(), bitDepth: bitDepthSchema }),
+  createdAt: isoDateSchema,
+};
+
+export const historyEntrySchema = z.discriminatedUnion('kind', [
+  z.object({ ...historyBase, kind: z.literal('img2img'), params: img2imgParamsSchema }),
+  z.object({ ...historyBase, kind: z.literal('upscale'), params: upscaleParamsSchema }),
+]);
+export type HistoryEntry = z.infer<typeof historyEntrySchema>;
+
+export const historyQuerySchema = z.object({
+  offset: z.coerce.number().int().min(0).default(0),
+  limit: z.coerce.number().int().min(1).max(200).default(50),
+});
+export type HistoryQuery = z.output<typeof historyQuerySchema>;
+
+/** Newest first. */
+export const historyListResponseSchema = z.object({
+  items: z.array(historyEntrySchema),
+  total: z.number().int(),
+  offset: z.number().int(),
+  limit: z.number().int(),
+});
+export type HistoryListResponse = z.infer<typeof historyListResponseSchema>;
+
+// ---------------------------------------------------------------- models and health
+
+export const modelSummarySchema = z.object({
+  name: z.string(),
+  /** The tiny random-weight model: its images are meaningless. */
+  demo: z.boolean(),
+  active: z.boolean(),
+});
+export type ModelSummary = z.infer<typeof modelSummarySchema>;
+
+export const modelsResponseSchema = z.object({
+  models: z.array(modelSummarySchema),
+  current: z.string().nullable(),
+  /** The model being loaded, if a switch is under way. */
+  loading: z.string().nullable(),
+});
+export type ModelsResponse = z.infer<typeof modelsResponseSchema>;
+
+export const modelSelectRequestSchema = z.object({ name: z.string().min(1).max(255) });
+export type ModelSelectRequest = z.infer<typeof modelSelectRequestSchema>;
+
+/** Sent once the model is loaded (queued jobs wait for it). */
+export const modelSelectResponseSchema = z.object({ current: z.string(), demo: z.boolean() });
+export type ModelSelectResponse = z.infer<typeof modelSelectResponseSchema>;
+
+export const limitsSchema = z.object({
+  maxPixels: z.number().int(),
+  maxResultPixels: z.number().int(),
+  maxImageBytes: z.number().int(),
+  maxJsonBytes: z.number().int(),
+  maxQueue: z.number().int(),
+  maxStoredImages: z.number().int(),
+});
+export type Limits = z.infer<typeof limitsSchema>;
+
+export const healthResponseSchema = z.object({
+  ok: z.literal(true),
+  version: z.string(),
+  /** The current model's name; null before the first load finishes. */
+  model: z.string().nullable(),
+  device: z.string(),
+  /** True with the tiny demo model: results are meaningless. */
+  demo: z.boolean(),
+  /** Set with the demo model: how to use a real one. */
+  notice: z.string().nullable(),
+  queueLength: z.number().int(),
+  running: z.boolean(),
+  limits: limitsSchema,
+});
+export type HealthResponse = z.infer<typeof healthResponseSchema>;
+
+// ---------------------------------------------------------------- paths
+
+/** Every route, so clients never spell a URL by hand. Ids are URL-safe already. */
+export const apiPaths = {
+  health: '/v1/health',
+  models: '/v1/models',
+  modelSelect: '/v1/models/select',
+  images: '/v1/images',
+  jobs: '/v1/jobs',
+  job: (id: string) => `/v1/jobs/${id}`,
+  jobEvents: (id: string) => `/v1/jobs/${id}/events`,
+  jobPreview: (id: string) => `/v1/jobs/${id}/preview`,
+  jobResult: (id: string) => `/v1/jobs/${id}/result`,
+  history: '/v1/history',
+  historyImage: (id: string) => `/v1/history/${id}/image`,
+  openapi: '/v1/openapi.json',
+} as const;
+
+/** Headers on a raw RGBA result (`Accept: application/octet-stream`). */
+export const RAW_HEADERS = {
+  width: 'X-Image-Width',
+  height: 'X-Image-Height',
+  bitDepth: 'X-Image-Bit-Depth',
+} as const;

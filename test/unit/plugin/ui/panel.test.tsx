@@ -1,0 +1,200 @@
+/**
+ * @jest-environment jsdom
+ *
+ * The panel as the retoucher uses it, in jsdom: Spectrum widgets are unknown elements here, exactly the
+ * situation the widget kit is built for (values as properties, native events through refs).
+ */
+import { act, fireEvent, render, screen, waitFor } from '@testing-library/react';
+import { ApiClient } from '../../../../plugin/src/api/client';
+import { PhotoshopHost } from '../../../../plugin/src/host/photoshop-host';
+import { PanelController } from '../../../../plugin/src/model/controller';
+import { Panel } from '../../../../plugin/src/ui/Panel';
+import type { WidgetKit } from '../../../../plugin/src/ui/kit';
+import { fakePhotoshop } from '../fakes/photoshop';
+import { FakeServer, type FakeServerOptions } from '../fakes/server';
+
+const selection = { left: 10, top: 6, width: 20, height: 12 };
+const idleTimers = { setTimeout: () => 0, clearTimeout: () => undefined, now: () => Date.now() };
+
+type Element = HTMLElement & { value?: unknown; checked?: unknown; selectedIndex?: unknown };
+
+async function renderPanel(options: FakeServerOptions = {}, kit: WidgetKit = 'spectrum', documentSelection: typeof selection | null = selection) {
+  fakePhotoshop.reset({ selection: documentSelection });
+  const server = new FakeServer(fakePhotoshop.log, { totalSteps: 2, ...options });
+  const controller = new PanelController({
+    host: new PhotoshopHost(fakePhotoshop.module, { busyRetryDelayMs: 1 }),
+    storage: null,
+    createApi: (s) => new ApiClient({ baseUrl: s.serverUrl, fetch: server.fetch, pollIntervalMs: 1 }),
+    timers: idleTimers,
+    previewIntervalMs: 0,
+  });
+  render(<Panel controller={controller} kit={kit} />);
+  act(() => controller.start());
+  if (!options.offline) await screen.findByText(/Connected/);
+  await waitFor(() => expect(controller.store.getState().document).not.toBeNull());
+  return { server, controller, state: () => controller.store.getState() };
+}
+
+function setValue(testId: string, value: unknown, event: 'input' | 'change' = 'change') {
+  const element = screen.getByTestId(testId) as Element;
+  element.value = value;
+  if (event === 'input') fireEvent.input(element);
+  else fireEvent.change(element);
+}
+
+const click = (testId: string) => fireEvent.click(screen.getByTestId(testId));
+
+afterEach(() => {
+  document.body.innerHTML = '';
+});
+
+describe('the panel', () => {
+  it('controls update the job parameters', async () => {
+    const { server, state } = await renderPanel();
+    setValue('prompt', 'masterpiece, detailed eyes', 'input');
+    setValue('negative', 'blurry', 'input');
+    setValue('strength', 0.45);
+    setValue('cfg', 9.5);
+    setValue('steps', 20);
+    setValue('seed', '777', 'input');
+    const autoMask = screen.getByTestId('auto-mask') as Element;
+    autoMask.checked = false;
+    fireEvent.change(autoMask);
+    expect(state().settings).toMatchObject({ strength: 0.45, guidanceScale: 9.5, steps: 20, seed: 777, seedMode: 'fixed', autoMask: false });
+    expect(screen.getByText('0.45')).toBeTruthy();
+
+    click('preset-eyes');
+    expect(state().settings.prompt).toBe('masterpiece, detailed eyes, detailed eyes, sharp iris, clear catchlights');
+
+    click('run');
+    await waitFor(() => expect(state().phase).toBe('done'));
+    expect(server.jobRequests[0]).toMatchObject({
+      kind: 'img2img',
+      params: { prompt: state().settings.prompt, negativePrompt: 'blurry', strength: 0.45, guidanceScale: 9.5, steps: 20, seed: 777 },
+    });
+    expect(state().current?.masked).toBe(false);
+    expect(screen.getByTestId('mask').textContent).toBe('Mask');
+  });
+
+  it('Enter in the prompt runs; Shift+Enter does not', async () => {
+    const { server, state } = await renderPanel();
+    fireEvent.keyDown(screen.getByTestId('prompt'), { key: 'Enter', shiftKey: true });
+    expect(server.jobRequests).toHaveLength(0);
+    fireEvent.keyDown(screen.getByTestId('prompt'), { key: 'Enter' });
+    await waitFor(() => expect(state().phase).toBe('done'));
+    expect(server.jobRequests).toHaveLength(1);
+  });
+
+  it('shows progress with step, ETA and the live preview, and Cancel stops the job', async () => {
+    const { state } = await renderPanel({ totalSteps: 4, holdAtStep: 1 });
+    click('run');
+    await waitFor(() => expect(screen.getByTestId('progress-text').textContent).toBe('step 1/4 · 2 s left'));
+    await waitFor(() => expect((screen.getByTestId('preview') as HTMLImageElement).src).toMatch(/^data:image\/png;base64,/));
+    expect(screen.getByTestId('run').textContent).toBe('Cancel');
+    click('run');
+    await screen.findByTestId('cancelled');
+    await waitFor(() => expect(fakePhotoshop.calls('server DELETE /v1/jobs/job2')).toHaveLength(1));
+    expect(state().phase).toBe('cancelled');
+    expect(fakePhotoshop.calls('hostControl.suspendHistory')).toHaveLength(0);
+  });
+
+  it('Esc cancels a running job', async () => {
+    const { state } = await renderPanel({ totalSteps: 4, holdAtStep: 1 });
+    click('run');
+    await waitFor(() => expect(state().progress?.step).toBe(1));
+    fireEvent.keyDown(document, { key: 'Escape' });
+    await screen.findByTestId('cancelled');
+  });
+
+  it('Compare toggles the result layer between difference and normal; the feather slider updates the mask', async () => {
+    const { state } = await renderPanel();
+    click('run');
+    await waitFor(() => expect(state().phase).toBe('done'));
+    expect(screen.getByTestId('compare').textContent).toBe('Compare ◐ (difference)');
+    click('compare');
+    await waitFor(() => expect(screen.getByTestId('compare').textContent).toBe('Compare ◐ (normal)'));
+    setValue('feather', 30, 'input');
+    expect(screen.getByText('30 px')).toBeTruthy();
+    setValue('feather', 30, 'change');
+    await waitFor(() => expect(screen.getByTestId('mask').textContent).toBe('Masked · 30 px'));
+    const feathers = fakePhotoshop.calls('action.batchPlay').map((e) => JSON.stringify(e.args)).filter((d) => d.includes('userMaskFeather'));
+    expect(feathers[feathers.length - 1]).toContain('"_value":30');
+  });
+
+  it('a history click places that try again', async () => {
+    const { state } = await renderPanel();
+    click('run');
+    await waitFor(() => expect(state().phase).toBe('done'));
+    const thumb = await screen.findByTestId(`history-${state().history[0].id}`);
+    expect(thumb.getAttribute('title')).toContain('seed 4242');
+    fireEvent.click(thumb);
+    await waitFor(() => expect(fakePhotoshop.calls('imaging.putPixels')).toHaveLength(2));
+    expect(state().tries).toHaveLength(2);
+  });
+
+  it('says how to start the server when it is offline, disables Refine, and reconnects on Retry', async () => {
+    const { server, state } = await renderPanel({ offline: true });
+    await screen.findByText('Server offline');
+    expect(screen.getByTestId('status').textContent).toContain('npx insaneres serve');
+    expect(screen.getByTestId('run').hasAttribute('disabled')).toBe(true);
+    click('run');
+    expect(server.jobRequests).toHaveLength(0);
+    server.options.offline = false;
+    click('retry-server');
+    await screen.findByText(/Connected/);
+    expect(state().server.kind).toBe('online');
+    expect(screen.getByTestId('run').hasAttribute('disabled')).toBe(false);
+  });
+
+  it('marks the demo model', async () => {
+    await renderPanel({ demo: true });
+    expect(screen.getByText('demo model — results are noise; see README to add a real model')).toBeTruthy();
+  });
+
+  it("shows a batchPlay error with Photoshop's message and its details", async () => {
+    await renderPanel();
+    fakePhotoshop.failDescriptor = (d) => (d._obj === 'set' ? { _obj: 'error', message: 'The layer is locked.', result: -25920 } : null);
+    click('run');
+    const alert = await screen.findByRole('alert');
+    expect(alert.textContent).toContain('Photoshop could not set: The layer is locked.');
+    click('error-details-toggle');
+    expect(screen.getByTestId('error-details').textContent).toContain('blendMode');
+    expect(screen.getByTestId('error-action').textContent).toBe('Place again');
+  });
+
+  it('offers the whole canvas when nothing is selected', async () => {
+    const { state } = await renderPanel({}, 'spectrum', null);
+    click('run');
+    const alert = await screen.findByRole('alert');
+    expect(alert.textContent).toContain('Nothing is selected.');
+    click('error-action');
+    await waitFor(() => expect(state().phase).toBe('done'));
+    expect(state().current?.bounds).toEqual({ left: 0, top: 0, width: 64, height: 48 });
+  });
+
+  it('works with plain HTML widgets too (the browser harness)', async () => {
+    const { server, state } = await renderPanel({}, 'html');
+    const slider = screen.getByTestId('strength') as HTMLInputElement;
+    expect(slider.tagName).toBe('INPUT');
+    fireEvent.change(slider, { target: { value: '0.6' } });
+    const sampler = screen.getByTestId('source') as HTMLSelectElement;
+    fireEvent.change(sampler, { target: { selectedIndex: 1 } });
+    expect(state().settings).toMatchObject({ strength: 0.6, source: 'activeLayer' });
+    click('run');
+    await waitFor(() => expect(state().phase).toBe('done'));
+    expect(server.jobRequests[0]).toMatchObject({ params: { strength: 0.6 } });
+    expect(fakePhotoshop.calls('imaging.getPixels')[0].args).toMatchObject({ layerID: 1 });
+  });
+});
+
+describe('server settings', () => {
+  it('changes the server address and token the client uses', async () => {
+    const { state } = await renderPanel();
+    click('server-settings');
+    setValue('server-url', 'http://192.168.1.20:7860', 'input');
+    setValue('server-token', 's3cret', 'input');
+    expect(state().settings).toMatchObject({ serverUrl: 'http://192.168.1.20:7860', token: 's3cret' });
+    setValue('server-url', 'not an address', 'input');
+    expect(state().settings.serverUrl).toBe('http://192.168.1.20:7860');
+  });
+});
