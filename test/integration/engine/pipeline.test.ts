@@ -1,0 +1,78 @@
+/** @jest-environment ./test/helpers/ort-environment.js */
+import type { DiffusionRuntime } from '../../../server/src/pipeline/runtime';
+import { refineCrop, PipelineContext } from '../../../server/src/pipeline/refine';
+import { OnnxDiffusionRuntime } from '../../../server/src/runtime/onnx-runtime';
+import { schedulerConfigFromJson } from '../../../server/src/schedulers/scheduler';
+import type { Tensor } from '../../../server/src/tensor';
+import { ClipTokenizer } from '../../../server/src/text/clip-tokenizer';
+import type { RawImage } from '../../../server/src/engine/types';
+import { tinyModel } from '../../helpers/tiny-model';
+
+/** The real ONNX runtime, with every UNet call's batch size and timestep written down. */
+class RecordingRuntime implements DiffusionRuntime {
+  readonly unetCalls: { batch: number; timestep: number; context: number[] }[] = [];
+  constructor(private readonly inner: OnnxDiffusionRuntime) {}
+  get fixedLatentSize() {
+    return this.inner.fixedLatentSize;
+  }
+  encodeText(rows: readonly (readonly number[])[]) {
+    return this.inner.encodeText(rows);
+  }
+  predictNoise(sample: Tensor, timestep: number, context: Tensor) {
+    this.unetCalls.push({ batch: sample.dims[0], timestep, context: [...context.dims] });
+    return this.inner.predictNoise(sample, timestep, context);
+  }
+  encodeImage(image: Tensor) {
+    return this.inner.encodeImage(image);
+  }
+  decodeLatents(latents: Tensor) {
+    return this.inner.decodeLatents(latents);
+  }
+}
+
+const log = { info() {}, warn() {} };
+const base = { prompt: 'a photo of a cat', negativePrompt: '', strength: 0.3, steps: 20, guidanceScale: 7.5, seed: 5, sampler: 'ddim' as const, eta: 0, emphasis: true };
+const hooks = { isCancelled: () => false, onProgress() {} };
+const image: RawImage = { width: 64, height: 64, channels: 3, bitDepth: 8, data: new Uint8Array(64 * 64 * 3).fill(100) };
+
+describe('img2img pipeline on the real tiny model', () => {
+  let onnx: OnnxDiffusionRuntime;
+  let context: (runtime: DiffusionRuntime) => PipelineContext;
+  beforeAll(async () => {
+    onnx = await OnnxDiffusionRuntime.load(await tinyModel(), 'cpu', log);
+    const tokenizer = ClipTokenizer.fromFiles(onnx.folder.files.vocab, onnx.folder.files.merges);
+    const { config } = schedulerConfigFromJson(onnx.folder.schedulerConfig, { isSd1: true });
+    context = (runtime) => ({ runtime, tokenizer, schedulerConfig: config, latentScale: onnx.folder.latentScale });
+  });
+  afterAll(() => onnx.release());
+
+  it('runs CFG as one batch of 2 and the diffusers timesteps: 20 × 0.3 → 6 steps from 281', async () => {
+    const runtime = new RecordingRuntime(onnx);
+    const out = await refineCrop(context(runtime), image, base, hooks, {});
+    expect(out.stepsRun).toBe(6);
+    // leading spacing, offset 1: 20 steps are 951, 901, …, 1; strength 0.3 runs the last 6
+    expect(runtime.unetCalls.map((c) => c.timestep)).toEqual([251, 201, 151, 101, 51, 1]);
+    expect(runtime.unetCalls.every((c) => c.batch === 2 && c.context[0] === 2 && c.context[1] === 77)).toBe(true);
+  });
+
+  it('runs a single pass without the negative prompt when guidance ≤ 1', async () => {
+    const runtime = new RecordingRuntime(onnx);
+    await refineCrop(context(runtime), image, { ...base, guidanceScale: 1, negativePrompt: 'ignored' }, hooks, {});
+    expect(runtime.unetCalls.every((c) => c.batch === 1 && c.context[0] === 1)).toBe(true);
+  });
+
+  it('encodes a long prompt in 77-token chunks on the sequence axis, negative padded to the same count', async () => {
+    const runtime = new RecordingRuntime(onnx);
+    const long = Array(100).fill('cat').join(' '); // 'cat' is one token in the tiny vocabulary: 100 tokens → 2 chunks
+    await refineCrop(context(runtime), image, { ...base, prompt: long }, hooks, {});
+    expect(runtime.unetCalls[0].context.slice(0, 2)).toEqual([2, 154]);
+  });
+
+  it('with eta > 0 the result depends on the seed’s variance draws; with eta 0 it is deterministic DDIM', async () => {
+    const a = await refineCrop(context(onnx), image, { ...base, eta: 1 }, hooks, {});
+    const b = await refineCrop(context(onnx), image, { ...base, eta: 1 }, hooks, {});
+    const c = await refineCrop(context(onnx), image, { ...base, eta: 0 }, hooks, {});
+    expect(Buffer.from(a.image.data).equals(Buffer.from(b.image.data))).toBe(true);
+    expect(Buffer.from(a.image.data).equals(Buffer.from(c.image.data))).toBe(false);
+  });
+});

@@ -1,0 +1,25 @@
+import { candidateProviders, isDevice } from '../../../../server/src/runtime/device';
+
+describe('execution provider choice', () => {
+  it('cpu is cpu alone; any other explicit device falls back to cpu', () => {
+    expect(candidateProviders('cpu').providers).toEqual(['cpu']);
+    expect(candidateProviders('dml').providers).toEqual(['dml', 'cpu']);
+    expect(candidateProviders('cuda').providers).toEqual(['cuda', 'cpu']);
+    expect(candidateProviders('webgpu').providers).toEqual(['webgpu', 'cpu']);
+    expect(candidateProviders('coreml').reason).toBe('--device coreml');
+  });
+
+  it('auto ends with cpu, names what the build offers, and never picks webgpu', () => {
+    const { providers, reason } = candidateProviders('auto');
+    expect(providers[providers.length - 1]).toBe('cpu');
+    expect(providers).not.toContain('webgpu');
+    expect(reason).toMatch(/^auto: this build offers .*cpu/);
+    // This Linux build lists CUDA as not installed (the .npmrc skips its download): auto must not try it.
+    if (process.platform === 'linux' && /cuda \(not installed\)/.test(reason)) expect(providers).toEqual(['cpu']);
+  });
+
+  it('knows the device names of the CLI contract', () => {
+    for (const d of ['auto', 'cpu', 'cuda', 'dml', 'coreml', 'webgpu']) expect(isDevice(d)).toBe(true);
+    expect(isDevice('tpu')).toBe(false);
+  });
+});
