@@ -1,5 +1,6 @@
 /** `npm run bench`: every benchmark, figures printed; exit 1 when a target is missed. */
 import { engineBench } from './engine-bench';
+import { upscaleBench } from './upscale-bench';
 
 async function main(): Promise<number> {
   const only = process.argv[2];
@@ -7,6 +8,10 @@ async function main(): Promise<number> {
   if (!only || only === 'engine') {
     const r = await engineBench();
     ok = ok && r.outsideRunShare <= 0.05 && r.codecRatio <= 2 && r.unetStepMs >= 100;
+  }
+  if (!only || only === 'upscale') {
+    const r = await upscaleBench();
+    ok = ok && r.linear && r.memoryOk;
   }
   return ok ? 0 : 1;
 }

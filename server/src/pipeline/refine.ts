@@ -1,3 +1,4 @@
+import { UPSCALE_DEFAULTS } from '../../../shared/src/defaults';
 import type { Img2ImgParams, Progress, RawImage } from '../engine/types';
 import { cropTensor, modelTensorToRaw, rawToModelTensor, reflectPad } from '../image/convert';
 import { resizeLanczos } from '../image/resample';
@@ -9,6 +10,7 @@ import { encodeConditioning } from './conditioning';
 import { img2imgTensor } from './denoise';
 import { FitPlan, planFit } from './fit';
 import { philoxNoise } from './noise';
+import { refineTiled } from './tiled-refine';
 import { latentPreview } from './preview';
 import type { DiffusionRuntime } from './runtime';
 
@@ -27,10 +29,6 @@ export interface JobHooks {
 
 /** The seed already resolved (never −1 here). */
 export type ResolvedImg2ImgParams = Img2ImgParams & { seed: number };
-
-export class CropTooLargeError extends Error {
-  readonly code = 'IMAGE_TOO_LARGE';
-}
 
 function addTime(timings: Record<string, number>, key: string, since: number): number {
   const now = performance.now();
@@ -69,9 +67,10 @@ export async function refineCrop(
   const fixed = context.runtime.fixedLatentSize;
   const plan = planFit(image.width, image.height, fixed ? Math.min(fixed[0], fixed[1]) * 8 : null);
   if (plan.kind === 'tiles') {
-    throw new CropTooLargeError(
-      `the crop is ${image.width}×${image.height} px: crops over 1024 px are refined tile by tile, which needs the tiled upscaler (not available yet)`,
-    );
+    // Too large for one pass: tile by tile at native size, with the upscaler's defaults for overlap and
+    // colour matching. A copy, because tiles are assembled in place.
+    const tiles = { tileSize: plan.tileSize, tileOverlap: UPSCALE_DEFAULTS.tileOverlap, colorMatch: UPSCALE_DEFAULTS.colorMatch };
+    return refineTiled(context, { ...image, data: image.data.slice() }, { ...params, ...tiles }, hooks, timings);
   }
   const scheduler = createScheduler(params.sampler, context.schedulerConfig);
   const totalSteps = scheduler.img2imgTimesteps(params.steps, params.strength).timesteps.length;

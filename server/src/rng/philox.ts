@@ -115,15 +115,41 @@ export class PhiloxGenerator {
     const out = new Float32Array(count);
     const offset = this.offset;
     this.offset = (this.offset + 1) >>> 0;
-    for (let index = 0; index < count; index++) {
-      philoxInto(offset, 0, index, 0, this.keyLow, this.keyHigh);
-      // Box–Muller, first output only: u in (0, 1], v in (0, 2π); same operation order as A1111.
-      const u = words[0] * TWO_POW32_INV + TWO_POW32_INV / 2;
-      const v = words[1] * TWO_POW32_INV_2PI + TWO_POW32_INV_2PI / 2;
-      out[index] = sqrt(-2 * log(u)) * sin(v);
+    for (let index = 0; index < count; index++) out[index] = normalAt(offset, index, this.keyLow, this.keyHigh);
+    return out;
+  }
+
+  /**
+   * The window [y, y+height) × [x, x+width) of every channel of a draw of shape [1, C, H, W] at `offset`,
+   * without drawing the rest: Philox is counter-based, so each element depends only on (offset, index).
+   * Gives exactly what cutting that window out of a full randn at that offset gives. Does not advance.
+   */
+  randnWindow(offset: number, fieldDims: readonly number[], window: { x: number; y: number; width: number; height: number }): Float32Array {
+    elementCount(fieldDims);
+    const [batch, channels, fieldHeight, fieldWidth] = fieldDims;
+    const { x, y, width, height } = window;
+    if (fieldDims.length !== 4 || batch !== 1 || x < 0 || y < 0 || x + width > fieldWidth || y + height > fieldHeight) {
+      throw new Error(`window ${JSON.stringify(window)} does not lie inside a [1,C,H,W] field of [${fieldDims.join(', ')}]`);
+    }
+    const out = new Float32Array(channels * height * width);
+    let o = 0;
+    for (let c = 0; c < channels; c++) {
+      for (let row = 0; row < height; row++) {
+        const base = (c * fieldHeight + y + row) * fieldWidth + x;
+        for (let col = 0; col < width; col++) out[o++] = normalAt(offset >>> 0, base + col, this.keyLow, this.keyHigh);
+      }
     }
     return out;
   }
+}
+
+/** One standard normal: Philox of counter (offset, 0, index, 0), Box–Muller of its first two words. */
+function normalAt(offset: number, index: number, keyLow: number, keyHigh: number): number {
+  philoxInto(offset, 0, index, 0, keyLow, keyHigh);
+  // Box–Muller, first output only: u in (0, 1], v in (0, 2π); same operation order as A1111.
+  const u = words[0] * TWO_POW32_INV + TWO_POW32_INV / 2;
+  const v = words[1] * TWO_POW32_INV_2PI + TWO_POW32_INV_2PI / 2;
+  return sqrt(-2 * log(u)) * sin(v);
 }
 
 /** A fresh seed for "seed −1", uniform over [0, 2^32 − 1], from the OS's cryptographic source. */

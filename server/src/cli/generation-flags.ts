@@ -1,0 +1,78 @@
+import { img2imgParamsSchema } from '../../../shared/src/protocol';
+import { EngineError } from '../engine/engine';
+import { DEVICES, isDevice } from '../runtime/device';
+import { inspectModelFolder, ModelFolderError } from '../runtime/model-folder';
+import { numberFlag, UsageError, zodErrorLine } from './args';
+
+/** Flags every generating command takes: model and files, then the img2img parameters (DESIGN §5). */
+export const GENERATION_FLAGS = {
+  model: { type: 'string' },
+  input: { type: 'string' },
+  output: { type: 'string' },
+  prompt: { type: 'string' },
+  negative: { type: 'string' },
+  strength: { type: 'string' },
+  steps: { type: 'string' },
+  cfg: { type: 'string' },
+  seed: { type: 'string' },
+  sampler: { type: 'string' },
+  eta: { type: 'string' },
+  device: { type: 'string' },
+  'no-emphasis': { type: 'boolean' },
+} as const;
+
+/** Parameter name → the flag that sets it, for error lines. */
+const FLAG_OF: Record<string, string> = { negativePrompt: 'negative', guidanceScale: 'cfg' };
+
+export function parseDevice(value: unknown): string {
+  const device = typeof value === 'string' ? value : 'auto';
+  if (!isDevice(device)) throw new UsageError(`--device must be one of ${DEVICES.join(', ')}, got '${device}'`);
+  return device;
+}
+
+/** Parses and validates the generation flags with the protocol's schema (the HTTP API's rules). */
+export function parseGenerationFlags(values: Record<string, unknown>, prompt: string) {
+  const input = {
+    prompt,
+    negativePrompt: typeof values.negative === 'string' ? values.negative : undefined,
+    strength: numberFlag(values, 'strength'),
+    steps: numberFlag(values, 'steps'),
+    guidanceScale: numberFlag(values, 'cfg'),
+    seed: numberFlag(values, 'seed'),
+    sampler: values.sampler,
+    eta: numberFlag(values, 'eta'),
+    emphasis: values['no-emphasis'] === true ? false : undefined,
+  };
+  if (typeof input.sampler === 'string' && input.sampler !== 'ddim') {
+    throw new UsageError(`--sampler: unknown sampler '${input.sampler}'; accepted: ddim`);
+  }
+  const parsed = img2imgParamsSchema.safeParse(input);
+  if (!parsed.success) throw new UsageError(zodErrorLine(parsed.error, FLAG_OF, input));
+  return parsed.data;
+}
+
+/** A model folder that does not fit the layout is bad input (exit 2), caught before any session loads. */
+export function checkModelFolder(modelDir: string): void {
+  try {
+    inspectModelFolder(modelDir);
+  } catch (err) {
+    if (err instanceof ModelFolderError) throw new UsageError(`--model: ${err.message}`);
+    throw err;
+  }
+}
+
+export async function loadOrUsage(engine: { loadModel(dir: string): Promise<unknown> }, modelDir: string): Promise<void> {
+  try {
+    await engine.loadModel(modelDir);
+  } catch (err) {
+    if (err instanceof EngineError && err.code === 'MODEL_INVALID') throw new UsageError(`--model: ${err.message}`);
+    throw err;
+  }
+}
+
+/** The engine's log lines on stderr, next to the progress. */
+export const stderrLogger = {
+  info: (_obj: object, msg?: string) => msg && process.stderr.write(`${msg}\n`),
+  warn: (_obj: object, msg?: string) => msg && process.stderr.write(`warning: ${msg}\n`),
+  error: (_obj: object, msg?: string) => msg && process.stderr.write(`error: ${msg}\n`),
+};

@@ -1,0 +1,80 @@
+import { DEFAULT_LIMITS } from '../../../shared/src/defaults';
+import { upscaleParamsSchema } from '../../../shared/src/protocol';
+import { createEngine } from '../engine/engine';
+import type { Progress } from '../engine/types';
+import { planUpscale } from '../pipeline/upscale';
+import { numberFlag, parseFlags, requireFlag, UsageError, zodErrorLine } from './args';
+import { checkModelFolder, GENERATION_FLAGS, loadOrUsage, parseDevice, parseGenerationFlags, stderrLogger } from './generation-flags';
+import { checkOutputPath, readPngFile, writePngFile } from './image-files';
+import { stderrProgress } from './progress';
+
+const FLAGS = {
+  ...GENERATION_FLAGS,
+  scale: { type: 'string' },
+  tile: { type: 'string' },
+  overlap: { type: 'string' },
+  recipe: { type: 'string' },
+  'no-color-match': { type: 'boolean' },
+} as const;
+
+/** Parameter name → the flag that sets it, for error lines. */
+const FLAG_OF: Record<string, string> = { tileSize: 'tile', tileOverlap: 'overlap', colorMatch: 'no-color-match' };
+
+export function parseUpscaleFlags(values: Record<string, unknown>) {
+  const generation = parseGenerationFlags(values, typeof values.prompt === 'string' ? values.prompt : '');
+  if (values.recipe !== undefined && values.recipe !== 'insane') {
+    throw new UsageError(`--recipe: unknown recipe '${String(values.recipe)}'; accepted: insane`);
+  }
+  const input = {
+    ...generation,
+    scale: numberFlag(values, 'scale'),
+    tileSize: numberFlag(values, 'tile'),
+    tileOverlap: numberFlag(values, 'overlap'),
+    colorMatch: values['no-color-match'] === true ? false : undefined,
+    recipe: values.recipe,
+  };
+  const parsed = upscaleParamsSchema.safeParse(input);
+  if (!parsed.success) throw new UsageError(zodErrorLine(parsed.error, FLAG_OF, input));
+  return parsed.data;
+}
+
+export async function upscaleCommand(args: string[]): Promise<number> {
+  const values = parseFlags('upscale', args, FLAGS);
+  const modelDir = requireFlag(values, 'model', 'a diffusers/optimum ONNX model folder');
+  const inputFile = requireFlag(values, 'input', 'the PNG to enlarge');
+  const outputFile = requireFlag(values, 'output', 'where to write the result PNG');
+  const params = parseUpscaleFlags(values);
+  const device = parseDevice(values.device);
+  checkOutputPath(outputFile);
+  checkModelFolder(modelDir);
+  const image = await readPngFile(inputFile);
+  const { output: size } = planUpscale(image.width, image.height, params);
+  if (size.width * size.height > DEFAULT_LIMITS.maxResultPixels) {
+    throw new UsageError(
+      `--scale: the result would be ${size.width}×${size.height} px; at most ${DEFAULT_LIMITS.maxResultPixels} pixels are accepted`,
+    );
+  }
+
+  const engine = await createEngine({ device, logger: stderrLogger });
+  try {
+    await loadOrUsage(engine, modelDir);
+    const started = performance.now();
+    let tiles = 0;
+    const report = stderrProgress('upscale');
+    const onProgress = (progress: Progress): void => {
+      tiles = progress.totalTiles;
+      report(progress);
+    };
+    const output = await engine.upscale(image, params, { onProgress });
+    await writePngFile(outputFile, output.image);
+    const seconds = ((performance.now() - started) / 1000).toFixed(1);
+    const stepsNote = output.stepsRun === 0 ? ' (strength too small for one step: the image is only enlarged)' : '';
+    process.stdout.write(
+      `wrote ${outputFile} (${output.image.width}×${output.image.height}, seed ${output.seed}, ${tiles} tiles of ` +
+        `${output.stepsRun} steps, ${seconds} s)${stepsNote}\n`,
+    );
+    return 0;
+  } finally {
+    await engine.close();
+  }
+}
