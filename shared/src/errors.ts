@@ -34,6 +34,8 @@ export const ERROR_STATUS = {
   /** The image (or the upscaled result it would give) is over the pixel limit (the message names it). */
   IMAGE_TOO_LARGE: 413,
   UNSUPPORTED_MEDIA_TYPE: 415,
+  /** The request's headers are over Node's limit (16 KiB by default). */
+  HEADERS_TOO_LARGE: 431,
   /** The `Host` header does not name this server (DNS-rebinding guard). */
   BAD_HOST: 421,
   /** The job queue is full (the message names the limit). */

@@ -1,4 +1,5 @@
 import sharp, { type Metadata } from 'sharp';
+import { once } from 'events';
 import * as zlib from 'zlib';
 import type { RawImage } from '../engine/types';
 
@@ -56,32 +57,36 @@ function chunk(type: string, body: Buffer): Buffer {
 }
 
 /**
- * 16-bit PNG writer (sharp 0.35 truncates raw 16-bit input to 8 bits). Rows use the "Up" filter, which
- * suits smooth photographic data, and big-endian samples as PNG requires.
+ * 16-bit PNG writer (sharp 0.35 truncates raw 16-bit input to 8 bits). It must not stall the server's event
+ * loop on a 4096² result: rows go through a deflate stream (compressed on libuv's thread pool) in ~1 MB
+ * pieces, each compressed piece becomes its own IDAT chunk (PNG allows many), so no step touches the
+ * whole image at once. Rows use filter None; samples are swapped to big-endian natively (swap16).
  */
-function encodePng16(image: RawImage): Buffer {
+async function encodePng16(image: RawImage): Promise<Buffer> {
   const { width, height, channels } = image;
   const src = image.data as Uint16Array;
+  const samples = Buffer.from(src.buffer, src.byteOffset, src.byteLength);
   const stride = width * channels * 2;
-  const raw = Buffer.alloc((stride + 1) * height);
-  const row = Buffer.alloc(stride);
-  const prev = Buffer.alloc(stride);
-  for (let y = 0; y < height; y++) {
-    for (let i = 0; i < width * channels; i++) row.writeUInt16BE(src[y * width * channels + i], i * 2);
-    const out = y * (stride + 1);
-    raw[out] = 2; // filter type Up
-    for (let i = 0; i < stride; i++) raw[out + 1 + i] = (row[i] - prev[i]) & 0xff;
-    row.copy(prev);
-  }
+  const rowsPerPiece = Math.max(1, Math.floor((1 << 20) / (stride + 1)));
   const ihdr = Buffer.alloc(13);
   ihdr.writeUInt32BE(width, 0);
   ihdr.writeUInt32BE(height, 4);
   ihdr[8] = 16;
   ihdr[9] = channels === 4 ? 6 : 2; // colour type RGBA or RGB
-  return Buffer.concat([
-    PNG_SIGNATURE,
-    chunk('IHDR', ihdr),
-    chunk('IDAT', zlib.deflateSync(raw, { level: 6 })),
-    chunk('IEND', Buffer.alloc(0)),
-  ]);
+  const chunks: Buffer[] = [PNG_SIGNATURE, chunk('IHDR', ihdr)];
+
+  const deflater = zlib.createDeflate({ level: 6 });
+  deflater.on('data', (piece: Buffer) => chunks.push(chunk('IDAT', piece)));
+  const finished = once(deflater, 'end');
+  for (let y0 = 0; y0 < height; y0 += rowsPerPiece) {
+    const rows = Math.min(rowsPerPiece, height - y0);
+    const piece = Buffer.alloc(rows * (stride + 1)); // filter byte 0 (None) before each row
+    for (let r = 0; r < rows; r++) samples.copy(piece, r * (stride + 1) + 1, (y0 + r) * stride, (y0 + r + 1) * stride);
+    for (let r = 0; r < rows; r++) piece.subarray(r * (stride + 1) + 1, (r + 1) * (stride + 1)).swap16();
+    if (!deflater.write(piece)) await once(deflater, 'drain');
+  }
+  deflater.end();
+  await finished;
+  chunks.push(chunk('IEND', Buffer.alloc(0)));
+  return Buffer.concat(chunks);
 }

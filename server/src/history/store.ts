@@ -1,0 +1,123 @@
+/**
+ * Every finished result on disk: `<id>.png` plus the `<id>.json` sidecar (the HistoryEntry). Both are
+ * written to a temporary name and renamed, PNG first, so a sidecar always points at a complete PNG and
+ * a crash leaves at most a `.tmp` file, which the next start deletes. The list is rebuilt from the
+ * sidecars at start, so it survives restarts.
+ */
+import { randomBytes } from 'crypto';
+import { promises as fsp } from 'fs';
+import * as path from 'path';
+import { historyEntrySchema, type HistoryEntry, type HistoryListResponse } from '../../../shared/src';
+import type { RawImage } from '../engine/types';
+import { encodePng } from '../image/png';
+import type { Logger } from '../logger';
+
+export type NewHistoryEntry = Omit<HistoryEntry, 'id' | 'createdAt'>;
+
+const TMP_SUFFIX = '.tmp';
+
+/** Sortable, readable and NTFS-safe (no colons): 20250131-154502-123-k3f9. */
+function historyId(now: Date): string {
+  const pad = (n: number, width = 2): string => String(n).padStart(width, '0');
+  const stamp =
+    `${now.getFullYear()}${pad(now.getMonth() + 1)}${pad(now.getDate())}-` +
+    `${pad(now.getHours())}${pad(now.getMinutes())}${pad(now.getSeconds())}-${pad(now.getMilliseconds(), 3)}`;
+  return `${stamp}-${randomBytes(3).toString('hex')}`;
+}
+
+function newestFirst(a: HistoryEntry, b: HistoryEntry): number {
+  if (a.createdAt !== b.createdAt) return a.createdAt < b.createdAt ? 1 : -1;
+  return a.id < b.id ? 1 : a.id > b.id ? -1 : 0;
+}
+
+/** Writes, flushes and renames, so the final name only ever holds complete data. */
+async function writeAtomically(file: string, data: Buffer | string): Promise<void> {
+  const tmp = `${file}.${process.pid}.${randomBytes(3).toString('hex')}${TMP_SUFFIX}`;
+  const handle = await fsp.open(tmp, 'w');
+  try {
+    await handle.writeFile(data);
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+  try {
+    await fsp.rename(tmp, file);
+  } catch (err) {
+    await fsp.rm(tmp, { force: true });
+    throw err;
+  }
+}
+
+export class HistoryStore {
+  private entries: HistoryEntry[] = [];
+  private readonly byId = new Map<string, HistoryEntry>();
+
+  private constructor(
+    readonly dir: string,
+    private readonly logger: Logger,
+  ) {}
+
+  /** Opens (creating it if needed) an outputs folder and reads back every valid sidecar. */
+  static async open(dir: string, logger: Logger): Promise<HistoryStore> {
+    const store = new HistoryStore(path.resolve(dir), logger);
+    await fsp.mkdir(store.dir, { recursive: true });
+    await store.rebuild();
+    return store;
+  }
+
+  get size(): number {
+    return this.entries.length;
+  }
+
+  list(offset: number, limit: number): HistoryListResponse {
+    return { items: this.entries.slice(offset, offset + limit), total: this.entries.length, offset, limit };
+  }
+
+  get(id: string): HistoryEntry | undefined {
+    return this.byId.get(id);
+  }
+
+  imagePath(entry: HistoryEntry): string {
+    return path.join(this.dir, `${entry.id}.png`);
+  }
+
+  async save(fields: NewHistoryEntry, image: RawImage): Promise<HistoryEntry> {
+    const now = new Date();
+    const entry = historyEntrySchema.parse({ ...fields, id: historyId(now), createdAt: now.toISOString() });
+    const png = await encodePng(image);
+    await writeAtomically(this.imagePath(entry), png);
+    await writeAtomically(path.join(this.dir, `${entry.id}.json`), `${JSON.stringify(entry, null, 2)}\n`);
+    this.entries.unshift(entry);
+    this.entries.sort(newestFirst);
+    this.byId.set(entry.id, entry);
+    return entry;
+  }
+
+  private async rebuild(): Promise<void> {
+    const names = await fsp.readdir(this.dir);
+    const present = new Set(names);
+    const entries: HistoryEntry[] = [];
+    for (const name of names) {
+      if (name.endsWith(TMP_SUFFIX)) {
+        // Left by a crash mid-write: never part of a finished result.
+        await fsp.rm(path.join(this.dir, name), { force: true });
+        continue;
+      }
+      if (!name.endsWith('.json')) continue;
+      const id = name.slice(0, -'.json'.length);
+      try {
+        const parsed = historyEntrySchema.safeParse(JSON.parse(await fsp.readFile(path.join(this.dir, name), 'utf8')));
+        if (!parsed.success) throw new Error(parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '));
+        if (parsed.data.id !== id) throw new Error(`its id "${parsed.data.id}" does not match the file name`);
+        if (!present.has(`${id}.png`)) throw new Error(`${id}.png is missing`);
+        entries.push(parsed.data);
+      } catch (err) {
+        this.logger.warn({ file: name, reason: (err as Error).message }, 'skipping a history sidecar');
+      }
+    }
+    this.entries = entries.sort(newestFirst);
+    this.byId.clear();
+    for (const entry of this.entries) this.byId.set(entry.id, entry);
+    this.logger.info({ dir: this.dir, entries: this.entries.length }, 'history loaded');
+  }
+}

@@ -1,0 +1,23 @@
+/** What the HTTP layer needs from the rest of the server. */
+import type { Limits } from '../../../shared/src';
+import type { Engine } from '../engine/types';
+import type { HistoryStore } from '../history/store';
+import type { JobQueue } from '../jobs/queue';
+import type { Logger } from '../logger';
+import type { ModelCatalog } from '../models/catalog';
+import type { ImageStore } from './images';
+import type { SecurityPolicy } from './security';
+
+export interface AppContext {
+  version: string;
+  engine: Engine;
+  queue: JobQueue;
+  history: HistoryStore;
+  images: ImageStore;
+  catalog: ModelCatalog;
+  security: SecurityPolicy;
+  limits: Limits;
+  logger: Logger;
+  /** Shown in /v1/health with the demo model. */
+  demoNotice: string;
+}

@@ -1,0 +1,82 @@
+/** Health, models, history and the OpenAPI document. */
+import * as fs from 'fs';
+import express, { type Router } from 'express';
+import {
+  ApiError,
+  apiPaths,
+  historyQuerySchema,
+  modelSelectRequestSchema,
+  type HealthResponse,
+  type ModelSelectResponse,
+  type ModelsResponse,
+} from '../../../shared/src';
+import { decodePng } from '../image/png';
+import type { AppContext } from './context';
+import { requireJson } from './jobs-routes';
+import { buildOpenApi } from './openapi';
+import { sendRaw, wantedFormat } from './pixels';
+import { idParam, parseOrThrow } from './validate';
+
+export function infoRoutes(ctx: AppContext): Router {
+  const router = express.Router();
+  const { engine, queue, history, catalog, limits } = ctx;
+  const json = express.json({ limit: limits.maxJsonBytes });
+  let openapi: object | null = null;
+
+  router.get(apiPaths.health, (_req, res) => {
+    const demo = engine.model?.demo ?? false;
+    const body: HealthResponse = {
+      ok: true,
+      version: ctx.version,
+      model: engine.model?.name ?? null,
+      device: engine.device,
+      demo,
+      notice: demo ? ctx.demoNotice : null,
+      queueLength: queue.queueLength,
+      running: queue.running,
+      limits,
+    };
+    res.json(body);
+  });
+
+  router.get(apiPaths.models, (_req, res) => {
+    const current = engine.model?.name ?? null;
+    const body: ModelsResponse = {
+      models: catalog.list().map((m) => ({ name: m.name, demo: m.demo, active: catalog.sameDir(m.dir, engine.model?.dir) })),
+      current,
+      loading: queue.loading,
+    };
+    res.json(body);
+  });
+
+  router.post(apiPaths.modelSelect, (req, _res, next) => { requireJson(req); next(); }, json, async (req, res) => {
+    const { name } = parseOrThrow(modelSelectRequestSchema, req.body, 'model selection');
+    const entry = catalog.find(name);
+    const info = await queue.selectModel(entry.name, entry.dir);
+    const body: ModelSelectResponse = { current: info.name, demo: info.demo };
+    res.json(body);
+  });
+
+  router.get(apiPaths.history, (req, res) => {
+    const { offset, limit } = parseOrThrow(historyQuerySchema, req.query, 'history query (?offset=&limit=)');
+    res.json(history.list(offset, limit));
+  });
+
+  router.get(apiPaths.historyImage(':id'), async (req, res) => {
+    const entry = history.get(idParam(req.params));
+    if (!entry) throw new ApiError('UNKNOWN_HISTORY', `no history entry with id "${idParam(req.params)}"`);
+    const file = history.imagePath(entry);
+    if (wantedFormat(req) === 'png') {
+      res.type('image/png').sendFile(file);
+      return;
+    }
+    sendRaw(res, await decodePng(await fs.promises.readFile(file)));
+  });
+
+  router.get(apiPaths.openapi, (_req, res) => {
+    openapi ??= buildOpenApi(ctx.version);
+    res.json(openapi);
+  });
+
+  return router;
+}

@@ -1,0 +1,57 @@
+/** Raw RGBA on the wire ↔ RawImage, and sending an image as PNG or raw bytes by the `Accept` header. */
+import type { Request, Response } from 'express';
+import { ApiError, RAW_HEADERS, type ImageInfo, type RawImageQuery } from '../../../shared/src';
+import type { RawImage } from '../engine/types';
+
+/** The wire format is little-endian (what every Windows and macOS machine is), so 16-bit data is copied as is. */
+export function rawFromBytes(body: Uint8Array, query: RawImageQuery): RawImage {
+  const { width, height, bitDepth } = query;
+  const expected = width * height * 4 * (bitDepth / 8);
+  if (body.byteLength !== expected) {
+    throw new ApiError(
+      'BAD_IMAGE',
+      `got ${body.byteLength} bytes, but ${width}×${height} RGBA at ${bitDepth} bits needs exactly ${expected} bytes`,
+    );
+  }
+  // Copies: the body buffer may be a slice of a shared pool and need not be 2-byte aligned.
+  const data = bitDepth === 16 ? new Uint16Array(expected / 2) : new Uint8Array(expected);
+  new Uint8Array(data.buffer).set(body);
+  return { width, height, channels: 4, bitDepth, data };
+}
+
+/** RGB gets an opaque alpha; RGBA is returned as is. */
+export function toRgba(image: RawImage): RawImage {
+  if (image.channels === 4) return image;
+  const pixels = image.width * image.height;
+  const opaque = image.bitDepth === 16 ? 65535 : 255;
+  const data = image.bitDepth === 16 ? new Uint16Array(pixels * 4) : new Uint8Array(pixels * 4);
+  for (let i = 0; i < pixels; i++) {
+    data[i * 4] = image.data[i * 3];
+    data[i * 4 + 1] = image.data[i * 3 + 1];
+    data[i * 4 + 2] = image.data[i * 3 + 2];
+    data[i * 4 + 3] = opaque;
+  }
+  return { width: image.width, height: image.height, channels: 4, bitDepth: image.bitDepth, data };
+}
+
+export function imageInfo(image: RawImage): ImageInfo {
+  return { width: image.width, height: image.height, bitDepth: image.bitDepth, channels: 4 };
+}
+
+/** 'raw' for `Accept: application/octet-stream`, 'png' otherwise (PNG is the default for `*\/*`). */
+export function wantedFormat(req: Request): 'png' | 'raw' {
+  const choice = req.accepts(['image/png', 'application/octet-stream']);
+  if (choice === false) {
+    throw new ApiError('NOT_ACCEPTABLE', 'images are sent as image/png or application/octet-stream (raw RGBA)');
+  }
+  return choice === 'application/octet-stream' ? 'raw' : 'png';
+}
+
+export function sendRaw(res: Response, image: RawImage): void {
+  const rgba = toRgba(image);
+  res.setHeader('Content-Type', 'application/octet-stream');
+  res.setHeader(RAW_HEADERS.width, String(rgba.width));
+  res.setHeader(RAW_HEADERS.height, String(rgba.height));
+  res.setHeader(RAW_HEADERS.bitDepth, String(rgba.bitDepth));
+  res.end(Buffer.from(rgba.data.buffer, rgba.data.byteOffset, rgba.data.byteLength));
+}

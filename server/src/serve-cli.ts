@@ -1,0 +1,137 @@
+/**
+ * `insaneres serve [flags]`: parses the flags (DESIGN §5 plus the server's own), starts the server and
+ * runs it until SIGINT/SIGTERM, then stops cleanly. Bad flags: exit 2 with one line on stderr.
+ */
+import { parseArgs } from 'util';
+import { DEFAULT_HOST, DEFAULT_LIMITS, DEFAULT_PORT } from '../../shared/src';
+import { ConfigError } from './config-error';
+import type { LogLevel } from './logger';
+import { DEVICES } from './runtime/device';
+import { startServer, type ServerOptions } from './serve';
+
+const LOG_LEVELS: readonly LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+
+export const SERVE_USAGE = `insaneres serve [--model DIR | --models-dir DIR] [--host ${DEFAULT_HOST}] [--port ${DEFAULT_PORT}]
+                [--device ${DEVICES.join('|')}] [--outputs DIR] [--token T]
+                [--allow-origin ORIGIN]... [--allow-host NAME]... [--max-queue ${DEFAULT_LIMITS.maxQueue}]
+                [--max-pixels ${DEFAULT_LIMITS.maxPixels}] [--log-level info]
+  --token may also come from the INSANERES_TOKEN environment variable (it then stays out of the process list).`;
+
+function integer(flag: string, value: string | undefined, min: number, max: number): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (!/^\d+$/.test(value) || !Number.isSafeInteger(n) || n < min || n > max) {
+    throw new ConfigError(`--${flag} must be a whole number from ${min} to ${max}, got "${value}"`);
+  }
+  return n;
+}
+
+/** Flags → ServerOptions; throws ConfigError with a one-line message. */
+export function parseServeArgs(args: string[], env: NodeJS.ProcessEnv = process.env): ServerOptions | 'help' {
+  let values;
+  try {
+    ({ values } = parseArgs({
+      args,
+      strict: true,
+      allowPositionals: false,
+      options: {
+        model: { type: 'string' },
+        'models-dir': { type: 'string' },
+        host: { type: 'string' },
+        port: { type: 'string' },
+        device: { type: 'string' },
+        outputs: { type: 'string' },
+        token: { type: 'string' },
+        'allow-origin': { type: 'string', multiple: true },
+        'allow-host': { type: 'string', multiple: true },
+        'max-queue': { type: 'string' },
+        'max-pixels': { type: 'string' },
+        'log-level': { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    }));
+  } catch (err) {
+    throw new ConfigError((err as Error).message.split('\n')[0]);
+  }
+  if (values.help) return 'help';
+  if (values.device !== undefined && !(DEVICES as readonly string[]).includes(values.device)) {
+    throw new ConfigError(`--device must be one of ${DEVICES.join(', ')}, got "${values.device}"`);
+  }
+  const logLevel = values['log-level'];
+  if (logLevel !== undefined && !(LOG_LEVELS as readonly string[]).includes(logLevel)) {
+    throw new ConfigError(`--log-level must be one of ${LOG_LEVELS.join(', ')}, got "${logLevel}"`);
+  }
+  for (const origin of values['allow-origin'] ?? []) {
+    if (!/^[a-z][a-z0-9+.-]*:\/\/[^/\s]+$/i.test(origin)) {
+      throw new ConfigError(`--allow-origin needs an origin like http://localhost:8080 (scheme://host[:port], no path), got "${origin}"`);
+    }
+  }
+  const token = values.token ?? env.INSANERES_TOKEN;
+  if (token !== undefined && token.trim().length < 8) throw new ConfigError('--token must be at least 8 characters');
+  const maxQueue = integer('max-queue', values['max-queue'], 1, 10_000);
+  const maxPixels = integer('max-pixels', values['max-pixels'], 64 * 64, 2 ** 31);
+  return {
+    model: values.model,
+    modelsDir: values['models-dir'],
+    host: values.host,
+    port: integer('port', values.port, 0, 65_535),
+    device: values.device,
+    outputs: values.outputs,
+    token: token?.trim(),
+    allowOrigins: values['allow-origin'],
+    allowHosts: values['allow-host'],
+    limits: {
+      ...(maxQueue !== undefined ? { maxQueue } : {}),
+      ...(maxPixels !== undefined ? { maxPixels, maxImageBytes: maxPixels * 8 + 1024 * 1024 } : {}),
+    },
+    logLevel: logLevel as LogLevel | undefined,
+  };
+}
+
+/** Runs the server until a stop signal; resolves with the process exit code. */
+export async function serveCommand(args: string[]): Promise<number> {
+  let options: ServerOptions | 'help';
+  try {
+    options = parseServeArgs(args);
+  } catch (err) {
+    process.stderr.write(`insaneres serve: ${(err as Error).message}\n`);
+    return 2;
+  }
+  if (options === 'help') {
+    process.stdout.write(`${SERVE_USAGE}\n`);
+    return 0;
+  }
+  let server;
+  try {
+    server = await startServer(options);
+  } catch (err) {
+    process.stderr.write(`insaneres serve: ${(err as Error).message.split('\n')[0]}\n`);
+    return err instanceof ConfigError ? 2 : 1;
+  }
+  const running = server;
+  return new Promise<number>((resolve) => {
+    let stopping = false;
+    const stop = (signal: NodeJS.Signals): void => {
+      if (stopping) {
+        // A second Ctrl+C means "now": the running step is abandoned, files are still never half-written.
+        process.exit(130);
+      }
+      stopping = true;
+      process.stderr.write(`insaneres serve: ${signal}, stopping\n`);
+      const done = (code: number): void => {
+        process.off('SIGINT', stop);
+        process.off('SIGTERM', stop);
+        resolve(code);
+      };
+      running.close().then(
+        () => done(0),
+        (err: unknown) => {
+          process.stderr.write(`insaneres serve: ${(err as Error).message}\n`);
+          done(1);
+        },
+      );
+    };
+    process.on('SIGINT', stop);
+    process.on('SIGTERM', stop);
+  });
+}

@@ -1,0 +1,155 @@
+/**
+ * `startServer`: the engine, the job queue, history and the HTTP API on one port. Loopback by default;
+ * any other address needs a token. Resolves once the server listens and the first model is loaded.
+ */
+import * as http from 'http';
+import * as os from 'os';
+import * as path from 'path';
+import type { Duplex } from 'stream';
+import { ApiError, DEFAULT_HOST, DEFAULT_LIMITS, DEFAULT_PORT, type Limits } from '../../shared/src';
+import { ConfigError } from './config-error';
+import { createEngine } from './engine/engine';
+import type { Engine } from './engine/types';
+import { HistoryStore } from './history/store';
+import { createApp } from './http/app';
+import { ImageStore } from './http/images';
+import { SecurityPolicy, isLoopbackHost } from './http/security';
+import { JobQueue } from './jobs/queue';
+import { createLogger, type Logger, type LogLevel } from './logger';
+import { ModelCatalog } from './models/catalog';
+import { DEMO_NOTICE, ensureDemoModel } from './models/demo-model';
+import { version } from '../../package.json';
+
+export interface ServerOptions {
+  host?: string;
+  /** 0 picks a free port (tests). */
+  port?: number;
+  /** One model folder, or (with modelsDir) the name of the one to start with. */
+  model?: string;
+  modelsDir?: string;
+  device?: string;
+  /** Defaults to ~/InsaneRes/outputs. */
+  outputs?: string;
+  token?: string;
+  allowOrigins?: string[];
+  allowHosts?: string[];
+  limits?: Partial<Limits>;
+  /** Bytes of uploaded images kept in memory (their count is limits.maxStoredImages). */
+  maxStoredImageBytes?: number;
+  /** Where the demo model is generated (default: the OS's cache folder). */
+  cacheDir?: string;
+  logger?: Logger;
+  logLevel?: LogLevel;
+}
+
+export interface RunningServer {
+  url: string;
+  port: number;
+  /** Stops accepting work, cancels the queued and the running job (recorded as cancelled), closes the engine. */
+  close(): Promise<void>;
+}
+
+export function defaultOutputsDir(): string {
+  return path.join(os.homedir(), 'InsaneRes', 'outputs');
+}
+
+function listen(server: http.Server, host: string, port: number): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const onError = (err: NodeJS.ErrnoException): void => {
+      reject(err.code === 'EADDRINUSE' ? new ConfigError(`port ${port} on ${host} is in use (choose another with --port)`) : err);
+    };
+    server.once('error', onError);
+    server.listen(port, host, () => {
+      server.off('error', onError);
+      resolve((server.address() as { port: number }).port);
+    });
+  });
+}
+
+/** Bytes that are not HTTP at all still get the JSON error shape (Node's default answer has no body). */
+function answerMalformedHttp(err: NodeJS.ErrnoException, socket: Duplex): void {
+  if (!socket.writable || err.code === 'ECONNRESET') {
+    socket.destroy();
+    return;
+  }
+  const tooLarge = err.code === 'HPE_HEADER_OVERFLOW';
+  const body = JSON.stringify(
+    tooLarge
+      ? new ApiError('HEADERS_TOO_LARGE', 'the request headers are too large').toJSON()
+      : new ApiError('INVALID_REQUEST', 'malformed HTTP request').toJSON(),
+  );
+  socket.end(
+    `HTTP/1.1 ${tooLarge ? '431 Request Header Fields Too Large' : '400 Bad Request'}\r\n` +
+      `Content-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+  );
+}
+
+export async function startServer(options: ServerOptions = {}): Promise<RunningServer> {
+  const host = options.host ?? DEFAULT_HOST;
+  const logger = options.logger ?? createLogger(options.logLevel);
+  if (!isLoopbackHost(host) && !options.token) {
+    throw new ConfigError(
+      `--host ${host} would expose the server beyond this machine: start it with --token T as well (clients then send "Authorization: Bearer T")`,
+    );
+  }
+  const limits: Limits = { ...DEFAULT_LIMITS, ...options.limits };
+
+  let catalog: ModelCatalog;
+  if (options.model === undefined && options.modelsDir === undefined) {
+    const demo = await ensureDemoModel(version, options.cacheDir);
+    if (demo.created) logger.info({ dir: demo.dir }, 'generated the tiny demo model');
+    catalog = ModelCatalog.create({ model: demo.dir });
+  } else {
+    catalog = ModelCatalog.create({ model: options.model, modelsDir: options.modelsDir });
+  }
+
+  const history = await HistoryStore.open(options.outputs ?? defaultOutputsDir(), logger);
+  const engine: Engine = await createEngine({ device: options.device ?? 'auto', logger });
+  const queue = new JobQueue({ engine, history, logger, maxQueue: limits.maxQueue, maxResultPixels: limits.maxResultPixels });
+  const security = new SecurityPolicy({ host, token: options.token, allowOrigins: options.allowOrigins, allowHosts: options.allowHosts });
+  const images = new ImageStore(
+    limits.maxStoredImages,
+    options.maxStoredImageBytes ?? 1024 * 1024 * 1024,
+  );
+  const app = createApp({ version, engine, queue, history, images, catalog, security, limits, logger, demoNotice: DEMO_NOTICE });
+  // A missing Host is refused by our own guard, with the JSON error shape (Node's check answers with no body).
+  const server = http.createServer({ requireHostHeader: false }, app);
+  // Big raw uploads over a slow link must not be cut off; idle keep-alive sockets may be.
+  server.requestTimeout = 10 * 60 * 1000;
+  server.on('clientError', answerMalformedHttp);
+
+  let port: number;
+  try {
+    port = await listen(server, host, options.port ?? DEFAULT_PORT);
+  } catch (err) {
+    await engine.close();
+    throw err;
+  }
+  security.setPort(port);
+  const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+
+  let closing: Promise<void> | null = null;
+  const close = (): Promise<void> =>
+    (closing ??= (async () => {
+      logger.info('stopping: cancelling queued and running jobs');
+      const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeIdleConnections();
+      await queue.close();
+      // SSE streams have ended with the cancelled state by now; whatever is left is cut.
+      server.closeAllConnections();
+      await stopped;
+      await engine.close();
+      logger.info('stopped');
+    })());
+
+  const initial = catalog.initial;
+  try {
+    await queue.selectModel(initial.name, initial.dir);
+  } catch (err) {
+    await close();
+    throw new ConfigError(err instanceof Error ? err.message : String(err));
+  }
+  if (engine.model?.demo) logger.warn(DEMO_NOTICE);
+  logger.info({ url, model: engine.model?.name, device: engine.device, outputs: history.dir, token: Boolean(options.token) }, 'listening');
+  return { url, port, close };
+}

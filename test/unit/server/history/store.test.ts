@@ -1,0 +1,54 @@
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import pino from 'pino';
+import { HistoryStore, type NewHistoryEntry } from '../../../../server/src/history/store';
+import { img2imgParamsSchema } from '../../../../shared/src';
+
+const logger = pino({ level: 'silent' });
+
+function fields(seed: number): NewHistoryEntry {
+  return {
+    kind: 'img2img', params: img2imgParamsSchema.parse({ seed }), jobId: `job${seed}`, seed, model: 'tiny', device: 'cpu',
+    timings: { unet: 1 }, stepsRun: 2, width: 2, height: 1, bitDepth: 8, input: { width: 2, height: 1, bitDepth: 8 },
+  };
+}
+
+const image = { width: 2, height: 1, channels: 4 as const, bitDepth: 8 as const, data: Uint8Array.from([1, 2, 3, 255, 4, 5, 6, 255]) };
+
+describe('HistoryStore', () => {
+  let dir: string;
+  beforeEach(() => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ir-history-'));
+  });
+  afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  it('writes PNG + sidecar, lists newest first, and reads them back after a restart', async () => {
+    const store = await HistoryStore.open(dir, logger);
+    const first = await store.save(fields(1), image);
+    const second = await store.save(fields(2), image);
+    expect(store.list(0, 10).items.map((e) => e.id)).toEqual([second.id, first.id]);
+    expect(fs.readdirSync(dir).sort()).toEqual([`${first.id}.json`, `${first.id}.png`, `${second.id}.json`, `${second.id}.png`].sort());
+
+    const reopened = await HistoryStore.open(dir, logger);
+    expect(reopened.list(0, 10)).toEqual(store.list(0, 10));
+    expect(reopened.list(1, 1).items.map((e) => e.seed)).toEqual([1]);
+  });
+
+  it('deletes leftover temporary files and skips broken or orphaned sidecars', async () => {
+    const store = await HistoryStore.open(dir, logger);
+    const kept = await store.save(fields(1), image);
+    fs.writeFileSync(path.join(dir, 'x.png.123.abc.tmp'), 'half');
+    fs.writeFileSync(path.join(dir, 'broken.json'), '{');
+    fs.writeFileSync(path.join(dir, 'orphan.json'), JSON.stringify({ ...kept, id: 'orphan' }));
+    const reopened = await HistoryStore.open(dir, logger);
+    expect(reopened.list(0, 10).items.map((e) => e.id)).toEqual([kept.id]);
+    expect(fs.existsSync(path.join(dir, 'x.png.123.abc.tmp'))).toBe(false);
+  });
+
+  it('uses file names that are safe on Windows', async () => {
+    const store = await HistoryStore.open(dir, logger);
+    const entry = await store.save(fields(3), image);
+    expect(entry.id).toMatch(/^[0-9]{8}-[0-9]{6}-[0-9]{3}-[0-9a-f]{6}$/);
+  });
+});

@@ -1,0 +1,41 @@
+import { ConfigError } from '../../../server/src/config-error';
+import { parseServeArgs } from '../../../server/src/serve-cli';
+
+describe('parseServeArgs', () => {
+  it('reads the flags of DESIGN §5 and the server ones', () => {
+    const options = parseServeArgs(
+      ['--models-dir', 'M', '--host', '0.0.0.0', '--port', '0', '--device', 'cpu', '--outputs', 'O', '--token', 'long-enough',
+        '--allow-origin', 'http://localhost:8080', '--allow-origin', 'http://localhost:9000', '--max-queue', '5'],
+      {},
+    );
+    expect(options).toMatchObject({
+      modelsDir: 'M', host: '0.0.0.0', port: 0, device: 'cpu', outputs: 'O', token: 'long-enough',
+      allowOrigins: ['http://localhost:8080', 'http://localhost:9000'], limits: { maxQueue: 5 },
+    });
+  });
+
+  it('takes the token from INSANERES_TOKEN', () => {
+    expect(parseServeArgs([], { INSANERES_TOKEN: 'from-the-env' })).toMatchObject({ token: 'from-the-env' });
+  });
+
+  it.each([
+    [['--port', '70000'], '--port'],
+    [['--port', 'x'], '--port'],
+    [['--device', 'tpu'], '--device'],
+    [['--bogus'], 'bogus'],
+    [['stray'], 'stray'],
+    [['--allow-origin', 'localhost:8080'], '--allow-origin'],
+    [['--token', 'short'], '--token'],
+    [['--max-queue', '0'], '--max-queue'],
+    [['--log-level', 'loud'], '--log-level'],
+  ])('refuses %j with one line naming %s', (args, named) => {
+    const run = (): unknown => parseServeArgs(args, {});
+    expect(run).toThrow(ConfigError);
+    try {
+      run();
+    } catch (err) {
+      expect((err as Error).message).toContain(named);
+      expect((err as Error).message).not.toContain('\n');
+    }
+  });
+});
