@@ -1,0 +1,249 @@
+/**
+ * The browser harness end to end: the real server process (`insaneres serve`, tiny demo model), the page
+ * it serves at `/` in headless Chromium, and the mouse. Assertions come from the page's read-only test
+ * hook (window.__insaneres) and from screenshots' pixels; screenshots land in test-artifacts/harness/.
+ */
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import type { Page } from 'playwright-core';
+import type { Rect } from '../../../plugin/src/host/host';
+import { chromiumAvailable, CHROMIUM_PATH, launchChromium, type Browser } from './browser';
+import { ensureHarnessBuilt } from './build';
+import { changedPixels, compareAround, decodePng, testPicturePng, type Rgba } from './images';
+import { HarnessPage } from './page';
+import { freePort, ServerProcess } from './server-process';
+
+const ARTIFACTS = path.resolve(__dirname, '../../../test-artifacts/harness');
+
+// The browser comes from the OS (.ci/run installs Debian's chromium). A developer without one gets a
+// printed skip; CI sets INSANERES_REQUIRE_BROWSER, so there a missing browser fails the suite instead.
+if (!chromiumAvailable()) {
+  const reason = `no Chromium at ${CHROMIUM_PATH} (apt-get install chromium, or set CHROMIUM_PATH)`;
+  if (process.env.INSANERES_REQUIRE_BROWSER) throw new Error(`harness e2e: ${reason}`);
+  console.warn(`harness e2e skipped: ${reason}`);
+}
+const withBrowser = chromiumAvailable() ? describe : describe.skip;
+
+withBrowser('the harness page in Chromium', () => {
+  let server: ServerProcess;
+  let browser: Browser;
+  let page: HarnessPage;
+  const pageErrors: string[] = [];
+
+  beforeAll(async () => {
+    fs.mkdirSync(ARTIFACTS, { recursive: true });
+    await ensureHarnessBuilt();
+    server = new ServerProcess(await freePort());
+    await server.start();
+    browser = await launchChromium();
+    const tab: Page = await browser.context.newPage();
+    tab.on('pageerror', (error) => pageErrors.push(error.message));
+    page = new HarnessPage(tab, ARTIFACTS);
+    await tab.goto(`${server.url}/`);
+    await page.waitForPanel((p) => p.server === 'online');
+  }, 180_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await server?.dispose();
+  });
+
+  const selection: Rect = { left: 80, top: 60, width: 160, height: 120 };
+  const featherPx = 6;
+  let before: Rgba;
+
+  it('opens an image from the file picker and selects a rectangle with the mouse', async () => {
+    const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'insaneres-e2e-')), 'test-picture.png');
+    fs.writeFileSync(file, await testPicturePng());
+    await page.tab.getByTestId('file-input').setInputFiles(file);
+    await page.waitForState((s) => s.active?.width === 320);
+    expect(await page.canvasZoom()).toBe(1);
+
+    await page.setSlider('feather', featherPx);
+    await page.drag('rectangle', [
+      { x: selection.left, y: selection.top },
+      { x: selection.left + selection.width, y: selection.top + selection.height },
+    ]);
+    const state = await page.state();
+    expect(state.active).toMatchObject({ title: 'test-picture.png', selection, history: ['Open', 'Rectangular Marquee'] });
+    expect((await page.panel()).settings.featherPx).toBe(featherPx);
+    before = await page.screenshotCanvas('1-selection');
+  });
+
+  it('refines: progress, then a difference layer exactly over the selection with a feathered mask', async () => {
+    await page.tab.getByTestId('run').click();
+    const seen = await page.waitForPanel((p) => p.phase === 'done' || p.phase === 'failed', 90_000);
+    expect(seen.error).toBeNull();
+    expect(page.phasesSeen).toEqual(expect.arrayContaining(['running', 'done']));
+
+    const doc = (await page.state()).active!;
+    expect(doc.layers).toHaveLength(2);
+    const result = doc.layers[1];
+    expect(result).toMatchObject({ bounds: selection, blendMode: 'difference', visible: true, mask: { featherPx, sourceBounds: selection } });
+    expect(result.name).toMatch(/^InsaneRes #1 · seed \d+ · strength 0\.3$/);
+    expect(doc.history).toEqual(['Open', 'Rectangular Marquee', 'InsaneRes #1']);
+    expect(doc.channels).toEqual(['InsaneRes #1 selection']);
+
+    // The mask: opaque 3σ inside, about half at the selection's edge, fading out beyond it.
+    const middleY = selection.top + selection.height / 2;
+    expect(await page.maskAt(result.id, selection.left + 3 * featherPx, middleY)).toBe(255);
+    expect(await page.maskAt(result.id, selection.left, middleY)).toBeGreaterThan(110);
+    expect(await page.maskAt(result.id, selection.left, middleY)).toBeLessThan(160);
+    expect(await page.maskAt(result.id, selection.left - 1, middleY)).toBeGreaterThan(95);
+    expect(await page.maskAt(result.id, selection.left - 1, middleY)).toBeLessThan(140);
+    expect(await page.maskAt(result.id, selection.left - 3 * featherPx - 1, middleY)).toBe(0);
+
+    // The screenshot: outside the selection not one pixel changed; inside, the difference shows.
+    const after = await page.screenshotCanvas('2-difference');
+    const inner = { left: selection.left + 3 * featherPx, top: selection.top + 3 * featherPx, width: selection.width - 6 * featherPx, height: selection.height - 6 * featherPx };
+    const { changedOutside, meanInside } = compareAround(before, after, selection, inner);
+    expect(changedOutside).toBe(0);
+    expect(meanInside).toBeGreaterThan(20);
+
+    // Difference = |result − original| per channel, exactly, where the mask is opaque.
+    const jobId = (await page.panel()).progress?.jobId;
+    const refined = await page.jobResult(server.url, jobId as string);
+    const shown = await page.pixels(inner);
+    const original = before.data;
+    for (let y = 0; y < inner.height; y += 7) {
+      for (let x = 0; x < inner.width; x += 5) {
+        const docX = inner.left + x;
+        const docY = inner.top + y;
+        const r = ((docY - selection.top) * selection.width + (docX - selection.left)) * 4;
+        const o = (docY * before.width + docX) * 4;
+        const s = (y * inner.width + x) * 4;
+        for (let c = 0; c < 3; c++) expect(shown[s + c]).toBe(Math.abs(refined[r + c] - original[o + c]));
+      }
+    }
+  });
+
+  it('undoes the whole try in one step and redoes it', async () => {
+    await page.tab.getByTestId('undo').click();
+    let doc = (await page.state()).active!;
+    expect(doc.layers).toHaveLength(1);
+    expect(doc.selection).toEqual(selection);
+    expect(changedPixels(before, await page.screenshotCanvas('3-undone'))).toBe(0);
+    await page.tab.getByTestId('redo').click();
+    doc = (await page.state()).active!;
+    expect(doc.layers.map((l) => l.blendMode)).toEqual(['normal', 'difference']);
+  });
+
+  it('hides a layer from the Layers panel (and undoes that too)', async () => {
+    const result = (await page.state()).active!.layers[1];
+    await page.tab.getByTestId(`layer-visible-${result.id}`).click();
+    expect((await page.state()).active!.layers[1].visible).toBe(false);
+    expect(changedPixels(before, await page.screenshotCanvas('3-hidden'))).toBe(0);
+    await page.tab.getByTestId('undo').click();
+    expect((await page.state()).active!.layers[1].visible).toBe(true);
+  });
+
+  it('compares: difference ↔ normal, each its own small undo step', async () => {
+    await page.tab.getByTestId('compare').click();
+    await page.waitForPanel((p) => p.current?.blendMode === 'normal');
+    expect((await page.state()).active!.layers[1].blendMode).toBe('normal');
+    const normal = await page.screenshotCanvas('4-normal');
+    expect(compareAround(before, normal, selection, selection).changedOutside).toBe(0);
+    await page.tab.getByTestId('compare').click();
+    await page.waitForPanel((p) => p.current?.blendMode === 'difference');
+    expect((await page.state()).active!.history.slice(-2)).toEqual(['InsaneRes #1: normal', 'InsaneRes #1: difference']);
+  });
+
+  it('places an earlier try again from the history', async () => {
+    await page.waitForPanel((p) => p.historyCount > 0);
+    await page.tab.locator('[data-testid="history"] button').first().click();
+    const doc = await page.waitForState((s) => (s.active?.layers.length ?? 0) === 3);
+    expect(doc.active!.layers[2]).toMatchObject({ bounds: selection, blendMode: 'difference', mask: { featherPx } });
+  });
+
+  it('refines a freehand lasso selection: nothing changes outside its shape', async () => {
+    await page.tab.getByTestId('undo').click(); // drop the re-placed try
+    await page.tab.getByTestId('tool-lasso').click();
+    await page.setSlider('feather', 0);
+    const triangle = [
+      { x: 20, y: 20 },
+      { x: 120, y: 20 },
+      { x: 20, y: 110 },
+    ];
+    await page.drag('lasso', triangle);
+    const lasso = (await page.state()).active!.selection!;
+    expect(lasso.left).toBeGreaterThanOrEqual(19);
+    expect(lasso.left + lasso.width).toBeLessThanOrEqual(121);
+    const beforeLasso = await page.screenshotCanvas('5-lasso');
+    await page.tab.getByTestId('run').click();
+    await page.waitForPanel((p) => p.phase === 'done' || p.phase === 'failed', 90_000);
+    const doc = (await page.state()).active!;
+    const layer = doc.layers[doc.layers.length - 1];
+    expect(layer).toMatchObject({ bounds: lasso, blendMode: 'difference', mask: { featherPx: 0 } });
+    // Inside the bounds but past the hypotenuse: masked out, so the screenshot keeps the old pixel.
+    const corner = { x: lasso.left + lasso.width - 3, y: lasso.top + lasso.height - 3 };
+    expect(await page.maskAt(layer.id, corner.x, corner.y)).toBe(0);
+    expect(await page.maskAt(layer.id, lasso.left + 10, lasso.top + 10)).toBe(255);
+    const afterLasso = await page.screenshotCanvas('6-lasso-refined');
+    const offShape = { left: corner.x - 1, top: corner.y - 1, width: 3, height: 3 };
+    expect(compareAround(beforeLasso, afterLasso, lasso, offShape).meanInside).toBe(0);
+    expect(compareAround(beforeLasso, afterLasso, lasso, lasso).changedOutside).toBe(0);
+  });
+
+  it('exports the flattened result as a PNG', async () => {
+    const doc = (await page.state()).active!;
+    const [download] = await Promise.all([page.tab.waitForEvent('download'), page.tab.getByTestId('export').click()]);
+    expect(download.suggestedFilename()).toBe('test-picture-flattened.png');
+    const file = path.join(ARTIFACTS, 'exported.png');
+    await download.saveAs(file);
+    const exported = await decodePng(fs.readFileSync(file));
+    expect([exported.width, exported.height]).toEqual([doc.width, doc.height]);
+    const shown = Buffer.from(await page.pixels({ left: 0, top: 0, width: doc.width, height: doc.height }));
+    expect(Buffer.compare(Buffer.from(exported.data), shown)).toBe(0);
+  });
+
+  it('shows progress with a live preview, and cancels from the page: no layer, no history step', async () => {
+    const layersBefore = (await page.state()).active!.layers.length;
+    const historyBefore = (await page.state()).active!.history;
+    await page.setSlider('strength', 1);
+    await page.setSlider('steps', 150);
+    await page.tab.getByTestId('run').click();
+    const running = await page.waitForPanel((p) => p.phase === 'running' && (p.progress?.step ?? 0) >= 2 && p.progress?.hasPreview === true, 60_000);
+    expect(running.progress?.totalSteps).toBe(150);
+    await page.tab.getByTestId('preview').waitFor({ state: 'visible' });
+    expect(await page.tab.getByTestId('progress-text').textContent()).toMatch(/step \d+\/150/);
+    await page.screenshotPage('7-running');
+    await page.tab.getByTestId('run').click(); // the same button reads "Cancel" while running
+    await page.waitForPanel((p) => p.phase === 'cancelled');
+    await page.tab.getByTestId('cancelled').waitFor({ state: 'visible' });
+    const job = await page.waitForJob(server.url, running.progress?.jobId as string, 'cancelled');
+    expect(job.step).toBeLessThan(150);
+    const doc = (await page.state()).active!;
+    expect(doc.layers).toHaveLength(layersBefore);
+    expect(doc.history).toEqual(historyBefore);
+  });
+
+  it('opens a dropped image as a new document', async () => {
+    const png = (await testPicturePng(64, 48)).toString('base64');
+    await page.tab.evaluate((base64) => {
+      const bytes = Uint8Array.from(atob(base64), (c) => c.charCodeAt(0));
+      const transfer = new DataTransfer();
+      transfer.items.add(new File([bytes], 'dropped.png', { type: 'image/png' }));
+      document.querySelector('[data-testid="stage"]')?.dispatchEvent(new DragEvent('drop', { dataTransfer: transfer, bubbles: true, cancelable: true }));
+    }, png);
+    const state = await page.waitForState((s) => s.documents.length === 2);
+    expect(state.active).toMatchObject({ title: 'dropped.png', width: 64, height: 48, layers: [{ name: 'Background' }] });
+  });
+
+  it('says the server is offline when it stops, and reconnects when it is back', async () => {
+    await server.stop();
+    await page.waitForPanel((p) => p.server === 'offline', 20_000);
+    const status = await page.tab.getByTestId('status').textContent();
+    expect(status).toContain('Server offline');
+    expect(status).toContain('npx insaneres serve');
+    expect(await page.tab.getByTestId('run').isDisabled()).toBe(true);
+    await page.screenshotPage('8-offline');
+    await server.start();
+    await page.waitForPanel((p) => p.server === 'online', 20_000);
+    expect(await page.tab.getByTestId('run').isEnabled()).toBe(true);
+  });
+
+  it('raised no errors in the page', () => {
+    expect(pageErrors).toEqual([]);
+  });
+});
