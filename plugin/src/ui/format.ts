@@ -3,6 +3,8 @@ import type { Phase, Progress } from '../model/state';
 
 export function formatEta(seconds: number | null): string {
   if (seconds === null || !Number.isFinite(seconds)) return '';
+  // The demo model runs a step in milliseconds: "0 s left" with steps to go would read as stuck.
+  if (seconds > 0 && seconds < 0.5) return '< 1 s left';
   const s = Math.max(0, Math.round(seconds));
   if (s < 60) return `${s} s left`;
   return `${Math.floor(s / 60)} min ${s % 60} s left`;

@@ -170,6 +170,8 @@ describe('progress wording', () => {
     expect(progressText('running', { ...progress, queuePosition: 2 })).toBe('Queued (2 ahead)');
     expect(progressText('uploading', null)).toBe('Reading the selection and uploading…');
     expect(formatEta(83)).toBe('1 min 23 s left');
+    expect(formatEta(0.3)).toBe('< 1 s left'); // never "0 s left" while steps remain
+    expect(formatEta(0)).toBe('0 s left');
     expect(progressFraction(progress)).toBeCloseTo((15 + 9) / 60);
   });
 });
