@@ -6,7 +6,7 @@ import * as path from 'path';
 import * as ort from 'onnxruntime-node';
 import { makeTinyModel, TINY_MODEL_MARKER, TinyModelOptions } from '../../../../scripts/tiny-model/make-tiny-model';
 import { COLOUR_MAP, LATENT_SCALE, pseudoInverse } from '../../../../scripts/tiny-model/vae';
-import { allFinite, fromHalfBits, gradientImage, maxAbs, mean, meanAbsDifference, readFloats, toHalfBits } from './ort-io';
+import { allFinite, gradientImage, maxAbs, mean, meanAbsDifference, readFloats } from './ort-io';
 
 const WIDTH = 32; // text hidden size of the default model
 
@@ -222,15 +222,3 @@ describe('tiny VAE', () => {
   });
 });
 
-describe('float16 test helpers', () => {
-  it.each([
-    [1, 0x3c00],
-    [-2, 0xc000],
-    [0.5, 0x3800],
-    [65504, 0x7bff],
-    [0, 0],
-  ])('%f ↔ half bits %i', (value, bits) => {
-    expect(toHalfBits(value)).toBe(bits);
-    expect(fromHalfBits(bits)).toBe(value);
-  });
-});

@@ -1,31 +1,7 @@
 /** Feeding and reading onnxruntime tensors whatever their declared dtype (float32 / float16 / int32 / int64). */
 import * as ort from 'onnxruntime-node';
+import { fromHalf, toHalf } from '../../../../server/src/runtime/float16';
 
-const scratch = new DataView(new ArrayBuffer(4));
-
-/** IEEE half bits of a float32 value (round half up; enough for test data in a sane range). */
-export function toHalfBits(value: number): number {
-  scratch.setFloat32(0, value);
-  const bits = scratch.getUint32(0);
-  const sign = (bits >>> 16) & 0x8000;
-  const exponent = ((bits >>> 23) & 0xff) - 127 + 15;
-  const mantissa = bits & 0x7fffff;
-  if (exponent >= 31) return sign | 0x7c00;
-  if (exponent <= 0) {
-    if (exponent < -10) return sign;
-    return sign | ((((mantissa | 0x800000) >>> (1 - exponent)) + 0x1000) >>> 13);
-  }
-  return sign | ((exponent << 10) + ((mantissa + 0x1000) >>> 13)); // a mantissa carry rolls into the exponent
-}
-
-export function fromHalfBits(bits: number): number {
-  const sign = bits & 0x8000 ? -1 : 1;
-  const exponent = (bits >>> 10) & 0x1f;
-  const mantissa = bits & 0x3ff;
-  if (exponent === 0) return sign * mantissa * 2 ** -24;
-  if (exponent === 31) return mantissa ? NaN : sign * Infinity;
-  return sign * (1 + mantissa / 1024) * 2 ** (exponent - 15);
-}
 
 export function metadataOf(metadata: readonly ort.InferenceSession.ValueMetadata[], name: string): ort.InferenceSession.TensorValueMetadata {
   const found = metadata.find((m) => m.name === name);
@@ -40,7 +16,7 @@ export function feed(session: ort.InferenceSession, name: string, values: ArrayL
     case 'float32':
       return new ort.Tensor('float32', Float32Array.from(values), dims);
     case 'float16':
-      return new ort.Tensor('float16', Uint16Array.from(values, toHalfBits), dims);
+      return new ort.Tensor('float16', Uint16Array.from(values, (v) => toHalf(v)), dims);
     case 'int32':
       return new ort.Tensor('int32', Int32Array.from(values), dims);
     case 'int64':
@@ -53,7 +29,7 @@ export function feed(session: ort.InferenceSession, name: string, values: ArrayL
 /** A float output as float32 values. */
 export function readFloats(tensor: ort.Tensor): Float32Array {
   if (tensor.type === 'float32') return tensor.data as Float32Array;
-  if (tensor.type === 'float16') return Float32Array.from(tensor.data as Uint16Array, fromHalfBits);
+  if (tensor.type === 'float16') return Float32Array.from(tensor.data as Uint16Array, (h) => fromHalf(h));
   throw new Error(`expected a float output, got ${tensor.type}`);
 }
 
