@@ -34,6 +34,11 @@ export interface TinyModelOptions {
   unetBlocks?: number;
   /** Text encoder width = the UNet's `encoder_hidden_states` width. */
   textHiddenSize?: number;
+  /**
+   * A UNet that loads but fails inside session.run (its output is reshaped to a size no input has), as an
+   * export with a wrong fixed shape does: for testing that a failing run fails its job, not the server.
+   */
+  failAtRun?: boolean;
 }
 
 export type ResolvedOptions = Required<Omit<TinyModelOptions, 'staticShape'>> & { staticShape?: StaticShape };
@@ -49,6 +54,7 @@ export const DEFAULT_OPTIONS: ResolvedOptions = {
   unetChannels: 32,
   unetBlocks: 1,
   textHiddenSize: 32,
+  failAtRun: false,
 };
 
 /** Group count of every GroupNorm (SD uses 32 groups at 320+ channels; 8 keeps ≥ 4 channels per group here). */

@@ -23,6 +23,8 @@ describe('models and OpenAPI', () => {
     // A model whose UNet file is not ONNX at all: loading it must fail with a reason, not take the server down.
     await makeTinyModel(path.join(modelsDir, 'tiny-broken'));
     fs.writeFileSync(path.join(modelsDir, 'tiny-broken', 'unet', 'model.onnx'), 'not an onnx file');
+    // A model that loads but whose UNet fails inside session.run.
+    await makeTinyModel(path.join(modelsDir, 'tiny-fails'), { failAtRun: true });
     server = await startTestServer({ modelsDir });
   });
   afterAll(() => server?.close());
@@ -40,6 +42,7 @@ describe('models and OpenAPI', () => {
         { name: 'tiny-a', demo: true, active: true },
         { name: 'tiny-b', demo: true, active: false },
         { name: 'tiny-broken', demo: true, active: false },
+        { name: 'tiny-fails', demo: true, active: false },
       ],
       current: 'tiny-a',
       loading: null,
@@ -65,6 +68,22 @@ describe('models and OpenAPI', () => {
     const afterFailure = await createJob(server.url, { kind: 'img2img', image, params: { steps: 2 } });
     expect(await waitTerminal(server.url, afterFailure.id)).toMatchObject({ state: 'done' });
     expectApiError(await postJson(server.url, '/v1/models/select', { name: 5 }), 'INVALID_REQUEST');
+  });
+
+  it('fails a job whose model run fails, with the reason, and keeps serving', async () => {
+    const image = await uploadRaw(server.url, 64, 64, gradient(64, 64));
+    expect((await postJson(server.url, '/v1/models/select', { name: 'tiny-fails' })).status).toBe(200);
+    const failing = await createJob(server.url, { kind: 'img2img', image, params: { steps: 4, strength: 1 } });
+    const status = await waitTerminal(server.url, failing.id);
+    expect(status.state).toBe('failed');
+    expect(status.error?.code).toBe('MODEL_FAILED');
+    expect(status.error?.message).toMatch(/reshape/i); // ONNX Runtime's own reason reaches the user
+    expectApiError(await request(server.url, { path: `/v1/jobs/${failing.id}/result` }), 'NO_RESULT');
+    expect((await getJson<{ ok: boolean }>(server.url, '/v1/health')).ok).toBe(true);
+
+    expect((await postJson(server.url, '/v1/models/select', { name: 'tiny-b' })).status).toBe(200);
+    const next = await createJob(server.url, { kind: 'img2img', image, params: { steps: 2 } });
+    expect(await waitTerminal(server.url, next.id)).toMatchObject({ state: 'done' });
   });
 
   it('describes the API in an OpenAPI document that validates the real responses', async () => {
