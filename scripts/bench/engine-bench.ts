@@ -15,7 +15,7 @@ import { decodePng, encodePng } from '../../server/src/image/png';
 import type { RawImage } from '../../server/src/engine/types';
 
 /** UNet size giving ≥ 100 ms per CFG step at 64×64 latents on a 2-core machine (measured below). */
-export const BENCH_UNET = { unetChannels: 192, unetBlocks: 4 };
+export const BENCH_UNET = { unetChannels: 192, unetBlocks: 6 };
 
 async function testImage(): Promise<Buffer> {
   const photo = path.resolve(__dirname, '../../../shared/data/images/astronaut.png');
