@@ -266,6 +266,13 @@ export const apiPaths = {
 } as const;
 
 /** Headers on a raw RGBA result (`Accept: application/octet-stream`). */
+/**
+ * Sent by the panel's client on every request. A web page can only attach a custom header after a CORS
+ * preflight, which the server refuses for foreign origins, so this header marks a request as not coming
+ * from a web page — which lets the server accept the panel even if a UXP version sends `Origin: null`.
+ */
+export const CLIENT_HEADER = 'X-InsaneRes-Client';
+
 export const RAW_HEADERS = {
   width: 'X-Image-Width',
   height: 'X-Image-Height',

@@ -7,6 +7,7 @@ import type { z } from 'zod';
 import {
   ApiError,
   apiPaths,
+  CLIENT_HEADER,
   errorResponseSchema,
   healthResponseSchema,
   historyListResponseSchema,
@@ -239,7 +240,7 @@ export class ApiClient {
   /** One request: network failures become ServerUnreachableError, non-2xx answers become ApiError. */
   private async request(path: string, init: RequestInit, options: RequestOptions): Promise<Response> {
     const url = this.baseUrl + path;
-    const headers: Record<string, string> = { ...(init.headers as Record<string, string> | undefined) };
+    const headers: Record<string, string> = { ...(init.headers as Record<string, string> | undefined), [CLIENT_HEADER]: 'panel' };
     if (this.token) headers.Authorization = `Bearer ${this.token}`;
     if (options.signal?.aborted) throw abortError();
 

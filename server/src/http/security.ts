@@ -5,14 +5,16 @@
  * 2. Origin: a web page's request carries its `Origin`; web origins (http, https, and the opaque `null`
  *    of sandboxed frames and file pages) must be on the allowlist. Requests without an Origin (curl, the
  *    UXP panel: UXP is not a browser and its fetch is not subject to CORS) and non-web schemes are allowed,
- *    because a web page cannot send either.
+ *    because a web page cannot send either. `null` is accepted only with the panel's X-InsaneRes-Client
+ *    header, which a page could attach only after a preflight that is refused for it: whether UXP sends
+ *    no Origin or `null` is not documented by Adobe, and the panel must work either way.
  * 3. Token: with `--token`, every request needs `Authorization: Bearer <token>`.
  */
 import { createHash, timingSafeEqual } from 'crypto';
 import * as net from 'net';
 import * as os from 'os';
 import type { RequestHandler } from 'express';
-import { ApiError, RAW_HEADERS } from '../../../shared/src';
+import { ApiError, CLIENT_HEADER, RAW_HEADERS } from '../../../shared/src';
 
 export interface SecurityOptions {
   /** The address the server binds. */
@@ -95,10 +97,13 @@ export class SecurityPolicy {
     return new Set([...own, ...(this.options.allowOrigins ?? []).map(normalizeOrigin)]);
   }
 
-  /** True for web origins on the allowlist and for non-web schemes (UXP, `plugin:`), which no web page can send. */
-  originAllowed(origin: string): boolean {
+  /**
+   * True for web origins on the allowlist and for non-web schemes (UXP, `plugin:`), which no web page can
+   * send; `null` only for a non-preflight request that carries the panel's client header.
+   */
+  originAllowed(origin: string, fromPanelClient = false): boolean {
     const normalized = normalizeOrigin(origin);
-    if (normalized === 'null') return false;
+    if (normalized === 'null') return fromPanelClient;
     const scheme = /^([a-z][a-z0-9+.-]*):/.exec(normalized)?.[1];
     if (!scheme) return false;
     if (scheme !== 'http' && scheme !== 'https') return true;
@@ -120,7 +125,8 @@ export class SecurityPolicy {
       }
       const origin = req.headers.origin;
       if (origin !== undefined) {
-        if (!this.originAllowed(origin)) {
+        const fromPanelClient = req.method !== 'OPTIONS' && req.headers[CLIENT_HEADER.toLowerCase()] !== undefined;
+        if (!this.originAllowed(origin, fromPanelClient)) {
           throw new ApiError(
             'FORBIDDEN_ORIGIN',
             `requests from origin "${origin}" are not allowed (start the server with --allow-origin ${origin} to allow it)`,
@@ -132,7 +138,7 @@ export class SecurityPolicy {
         if (req.method === 'OPTIONS') {
           // CORS preflight: browsers send it without credentials, so it is answered before the token check.
           res.setHeader('Access-Control-Allow-Methods', 'GET, POST, DELETE, OPTIONS');
-          res.setHeader('Access-Control-Allow-Headers', 'Content-Type, Authorization, Accept');
+          res.setHeader('Access-Control-Allow-Headers', `Content-Type, Authorization, Accept, ${CLIENT_HEADER}`);
           res.setHeader('Access-Control-Max-Age', '600');
           res.status(204).end();
           return;

@@ -37,6 +37,18 @@ describe('security', () => {
     expect(harness.headers['access-control-allow-methods']).toContain('POST');
   });
 
+  it('accepts Origin: null with the panel client header (should a UXP version send null), never its preflight', async () => {
+    const panel = { origin: 'null', 'x-insaneres-client': 'panel' };
+    expect((await request(server.url, { path: '/v1/health', headers: panel })).status).toBe(200);
+    const preflight = await request(server.url, {
+      method: 'OPTIONS', path: '/v1/jobs',
+      headers: { origin: 'null', 'access-control-request-method': 'POST', 'access-control-request-headers': 'content-type, x-insaneres-client' },
+    });
+    expectApiError(preflight, 'FORBIDDEN_ORIGIN');
+    // and a foreign web origin gains nothing from the header
+    expectApiError(await request(server.url, { path: '/v1/health', headers: { ...panel, origin: 'https://example.com' } }), 'FORBIDDEN_ORIGIN');
+  });
+
   it('refuses cross-site no-cors browser requests', async () => {
     expectApiError(await request(server.url, { path: '/v1/history', headers: { 'sec-fetch-site': 'cross-site' } }), 'FORBIDDEN_ORIGIN');
   });

@@ -74,6 +74,19 @@ describe('ApiClient', () => {
     expect(seen).toEqual(['Bearer s3cret']);
   });
 
+  it('marks every request as the panel client (the server accepts Origin: null only with it)', async () => {
+    const seen: (string | undefined)[] = [];
+    const client = new ApiClient({
+      baseUrl: 'http://h:1',
+      fetch: async (_url, init) => {
+        seen.push((init?.headers as Record<string, string>)['X-InsaneRes-Client']);
+        throw new TypeError('offline');
+      },
+    });
+    await expect(client.health()).rejects.toBeInstanceOf(ServerUnreachableError);
+    expect(seen).toEqual(['panel']);
+  });
+
   it('returns null for a preview that does not exist yet', async () => {
     const server = new FakeServer();
     const client = make(server);

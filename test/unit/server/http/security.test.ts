@@ -57,6 +57,12 @@ describe('Origin allowlist', () => {
     expect(policy().originAllowed(origin)).toBe(expected);
   });
 
+  it('accepts the opaque origin null only from the panel client (a page could add its header only after a refused preflight)', () => {
+    expect(policy().originAllowed('null', true)).toBe(true);
+    expect(policy().originAllowed('null', false)).toBe(false);
+    expect(policy().originAllowed('https://example.com', true)).toBe(false); // the header never opens web origins
+  });
+
   it('adds --allow-origin origins', () => {
     const p = policy({ allowOrigins: ['http://localhost:8080'] });
     expect(p.originAllowed('http://localhost:8080')).toBe(true);
