@@ -17,6 +17,7 @@ import type { Engine, JobOutput, ModelInfo, Progress, RawImage } from '../engine
 import type { HistoryStore } from '../history/store';
 import type { Logger } from '../logger';
 import { estimateEta, jobStatus, newJob, type Job } from './job';
+import { planUpscale } from '../pipeline/upscale';
 
 export interface JobQueueOptions {
   engine: Engine;
@@ -84,8 +85,9 @@ export class JobQueue {
       throw new ApiError('QUEUE_FULL', `the queue is full: at most ${this.options.maxQueue} jobs may wait; try again when one finishes`);
     }
     if (requested.kind === 'upscale') {
-      const { scale } = requested.params;
-      const pixels = Math.round(input.width * scale) * Math.round(input.height * scale);
+      // The real output size: with the "insane" recipe the first pass enlarges before the scale applies.
+      const { output } = planUpscale(input.width, input.height, requested.params);
+      const pixels = output.width * output.height;
       if (pixels > this.options.maxResultPixels) {
         throw new ApiError(
           'IMAGE_TOO_LARGE',

@@ -56,6 +56,8 @@ describe('bad input', () => {
     ['seed beyond 2^53', () => ({ ...job({}), body: `{"kind":"img2img","image":"${image}","params":{"seed":18446744073709551616}}` }), 'INVALID_REQUEST', /seed/],
     ['unknown image id', () => job({ kind: 'img2img', image: 'nope' }), 'UNKNOWN_IMAGE'],
     ['an upscale result over the pixel limit', () => job({ kind: 'upscale', image: large, params: { scale: 4 } }), 'IMAGE_TOO_LARGE', /262144 pixels/],
+    // 256² at 2× is within the 512² limit, but the recipe first enlarges to 512², so the result is 1024².
+    ['a recipe upscale whose result is over the limit', () => job({ kind: 'upscale', image: large, params: { scale: 2, recipe: 'insane' } }), 'IMAGE_TOO_LARGE', /would have 1048576 pixels/],
     ['a JSON body over the limit', () => job({ kind: 'img2img', image, params: { prompt: 'x'.repeat(5000) } }), 'BODY_TOO_LARGE', /4096 bytes/],
     ['an image as text/plain', () => ({ method: 'POST', path: '/v1/images', headers: { 'content-type': 'text/plain' }, body: 'hello' }), 'UNSUPPORTED_MEDIA_TYPE'],
     ['raw without a size', () => ({ method: 'POST', path: '/v1/images', headers: RAW_HEADERS, body: Buffer.alloc(16) }), 'INVALID_REQUEST', /width/],
