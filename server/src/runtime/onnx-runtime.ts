@@ -87,6 +87,16 @@ function padRows(t: Tensor, start: number, size: number, fixed: number | null): 
   return tensor(data, [fixed, ...t.dims.slice(1)]);
 }
 
+/**
+ * Session options per provider. DirectML supports neither memory patterns nor parallel execution (ONNX
+ * Runtime's DirectML EP documentation: session creation fails unless both are off).
+ */
+export function sessionOptions(provider: string): ort.InferenceSession.SessionOptions {
+  const options: ort.InferenceSession.SessionOptions = { executionProviders: [provider], graphOptimizationLevel: 'all' };
+  if (provider === 'dml') return { ...options, enableMemPattern: false, executionMode: 'sequential' };
+  return options;
+}
+
 export class OnnxDiffusionRuntime implements DiffusionRuntime {
   readonly stats: RunStats = { textEncoder: 0, unet: 0, vaeEncoder: 0, vaeDecoder: 0 };
 
@@ -118,7 +128,7 @@ export class OnnxDiffusionRuntime implements DiffusionRuntime {
   }
 
   private static async loadWith(folder: ModelFolder, provider: string): Promise<OnnxDiffusionRuntime> {
-    const options: ort.InferenceSession.SessionOptions = { executionProviders: [provider], graphOptimizationLevel: 'all' };
+    const options = sessionOptions(provider);
     const open = async (file: string): Promise<ort.InferenceSession> => {
       try {
         // From the path, not a buffer: ONNX Runtime then finds external weight files beside model.onnx.

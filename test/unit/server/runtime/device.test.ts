@@ -1,4 +1,5 @@
 import { candidateProviders, isDevice } from '../../../../server/src/runtime/device';
+import { sessionOptions } from '../../../../server/src/runtime/onnx-runtime';
 
 describe('execution provider choice', () => {
   it('cpu is cpu alone; any other explicit device falls back to cpu', () => {
@@ -21,5 +22,12 @@ describe('execution provider choice', () => {
   it('knows the device names of the CLI contract', () => {
     for (const d of ['auto', 'cpu', 'cuda', 'dml', 'coreml', 'webgpu']) expect(isDevice(d)).toBe(true);
     expect(isDevice('tpu')).toBe(false);
+  });
+});
+
+describe('session options per provider', () => {
+  it('turns memory patterns and parallel execution off for DirectML, which supports neither', () => {
+    expect(sessionOptions('dml')).toMatchObject({ executionProviders: ['dml'], enableMemPattern: false, executionMode: 'sequential' });
+    expect(sessionOptions('cpu')).toEqual({ executionProviders: ['cpu'], graphOptimizationLevel: 'all' });
   });
 });
