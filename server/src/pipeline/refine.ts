@@ -11,7 +11,7 @@ import { img2imgTensor } from './denoise';
 import { FitPlan, planFit } from './fit';
 import { philoxNoise } from './noise';
 import { refineTiled } from './tiled-refine';
-import { latentPreview } from './preview';
+import { cropPreview } from './preview';
 import type { DiffusionRuntime } from './runtime';
 
 /** A loaded model as the pipelines see it. */
@@ -90,7 +90,10 @@ export async function refineCrop(
     noise: philoxNoise(params.seed),
     latentScale: context.latentScale,
     isCancelled: hooks.isCancelled,
-    onStep: (step, total, latents) => hooks.onProgress({ step, totalSteps: total, tile: 1, totalTiles: 1, preview: latentPreview(latents) }),
+    onStep: (step, total, latents) => {
+      const [visibleWidth, visibleHeight] = plan.kind === 'enlarge' ? [plan.scaledWidth, plan.scaledHeight] : [image.width, image.height];
+      hooks.onProgress({ step, totalSteps: total, tile: 1, totalTiles: 1, preview: cropPreview(latents, visibleWidth, visibleHeight) });
+    },
     timings,
   });
   t = performance.now();

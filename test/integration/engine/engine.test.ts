@@ -118,7 +118,7 @@ describe('inference off the event loop', () => {
     const last = seen[seen.length - 1];
     expect(last.step).toBeLessThanOrEqual(4); // the step running when cancel arrived may finish, no more
     expect(last.totalSteps).toBe(30);
-    expect(seen.find((p) => p.step === 1)?.preview).toMatchObject({ width: 64, height: 64, channels: 3 });
+    expect(seen.find((p) => p.step === 1)?.preview).toMatchObject({ width: 256, height: 256, channels: 3 }); // a 256-px thumbnail of the 512² crop
     // the engine is still usable afterwards
     const after = await engine.img2img(image(64, 64), PARAMS);
     expect(after.image.width).toBe(64);
