@@ -6,7 +6,7 @@
 import { ApiError } from '../../../shared/src';
 import { ApiClient } from '../api/client';
 import { dataUrl } from '../api/raw';
-import { HostError, type Host, type HostWriter, type RgbaPixels } from '../host/host';
+import { HostError, type Host, type HostWriter, type RgbaPixels, type SelectionRead } from '../host/host';
 import { sameRect } from '../host/pixels';
 import { isAbortError, makeAbortController, type Abortable } from './abort';
 import { describeError, MIN_SELECTION_SIDE, selectionTooLarge, selectionTooSmall, START_SERVER_HINT } from './errors';
@@ -14,7 +14,7 @@ import { allPresets, applyPreset, loadSettings, presetFromPrompt, saveSettings, 
 import { defaultTimers, Follower, type Timers } from './follower';
 import { initialState, isBusy, type PanelError, type TryRecord } from './state';
 import { Store } from './store';
-import { channelName, jobRequest, layerName, placementFor, placeTry, type PlacePlan } from './tries';
+import { channelName, jobRequest, layerName, placementFor, placeTry, upscaleLayerBounds, type PlacePlan } from './tries';
 
 export interface ControllerOptions {
   host: Host;
@@ -170,8 +170,8 @@ export class PanelController {
 
       if (settings.mode === 'upscale') {
         this.store.dispatch({ type: 'placing' });
-        await this.host.openAsDocument(result, `InsaneRes upscale · seed ${final.seed}`);
-        this.store.dispatch({ type: 'finished', seed: final.seed });
+        const notice = await this.placeUpscale(result, read, settings.upscale.placement, final.seed);
+        this.store.dispatch({ type: 'finished', seed: final.seed, notice });
         return;
       }
       if (result.width !== read.bounds.width || result.height !== read.bounds.height) {
@@ -310,6 +310,30 @@ export class PanelController {
   }
 
   // ---------------------------------------------------------------- internals
+
+  /**
+   * An upscale result as a new document, or — when asked and it fits the canvas — as a new layer at the
+   * selection's top-left (one undo step). Returns a notice when it could not go where it was asked to.
+   */
+  private async placeUpscale(result: RgbaPixels, read: SelectionRead, placement: 'document' | 'layer', seed: number): Promise<string | undefined> {
+    const title = `InsaneRes upscale · seed ${seed}`;
+    if (placement === 'layer') {
+      const doc = await this.host.documentInfo();
+      const bounds = doc && doc.id === read.documentId ? upscaleLayerBounds(result, read.bounds, doc) : null;
+      if (bounds) {
+        await this.host.commitTry({ documentId: read.documentId, historyName: title }, (writer) =>
+          writer.placeResultLayer({ bounds, pixels: result, name: title }).then(() => undefined),
+        );
+        return undefined;
+      }
+      await this.host.openAsDocument(result, title);
+      return doc && doc.id === read.documentId
+        ? `The ${result.width}×${result.height} px result is larger than the canvas, so it opened as a new document.`
+        : 'The document changed while the upscale ran, so the result opened as a new document.';
+    }
+    await this.host.openAsDocument(result, title);
+    return undefined;
+  }
 
   /** A failed try; when its result is downloaded but not placed, the error offers "Place again". */
   private fail(error: PanelError): void {

@@ -55,8 +55,10 @@ export const settingsSchema = z.object({
       tileOverlap: z.number().int().min(0).catch(UPSCALE_DEFAULTS.tileOverlap),
       strength: z.number().min(B.strength.min).max(B.strength.max).catch(0.25),
       recipe: z.boolean().catch(true),
+      /** Where the result goes: a new document, or a new layer when it fits the canvas. */
+      placement: z.enum(['document', 'layer']).catch('document'),
     })
-    .catch({ scale: 2, tileSize: UPSCALE_DEFAULTS.tileSize, tileOverlap: UPSCALE_DEFAULTS.tileOverlap, strength: 0.25, recipe: true }),
+    .catch({ scale: 2, tileSize: UPSCALE_DEFAULTS.tileSize, tileOverlap: UPSCALE_DEFAULTS.tileOverlap, strength: 0.25, recipe: true, placement: 'document' }),
   userPresets: z.array(presetSchema).catch([]),
   /** Try numbers keep growing across sessions so layer names stay unique. */
   nextTryNumber: z.number().int().min(1).catch(1),

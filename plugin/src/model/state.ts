@@ -81,6 +81,8 @@ export interface PanelState {
   tries: TryRecord[];
   history: HistoryItem[];
   error: PanelError | null;
+  /** A sentence about how the last try ended that is not an error (e.g. where an upscale went). */
+  notice: string | null;
   /** The seed of the last finished job ("reuse last"). */
   lastSeed: number | null;
 }
@@ -95,7 +97,7 @@ export type Action =
   | { type: 'jobPreview'; previewUrl: string }
   | { type: 'placing' }
   | { type: 'placed'; record: TryRecord }
-  | { type: 'finished'; seed?: number }
+  | { type: 'finished'; seed?: number; notice?: string }
   | { type: 'failed'; error: PanelError }
   | { type: 'cancelled' }
   | { type: 'tryUpdated'; record: TryRecord }
@@ -113,6 +115,7 @@ export function initialState(settings: Settings): PanelState {
     tries: [],
     history: [],
     error: null,
+    notice: null,
     lastSeed: null,
   };
 }
@@ -142,7 +145,7 @@ export function reducer(state: PanelState, action: Action): PanelState {
     case 'document':
       return { ...state, document: action.document };
     case 'jobStarted':
-      return { ...state, phase: 'uploading', progress: emptyProgress(), error: null };
+      return { ...state, phase: 'uploading', progress: emptyProgress(), error: null, notice: null };
     case 'jobQueued':
       return { ...state, phase: 'running', progress: { ...(state.progress ?? emptyProgress()), jobId: action.jobId, seed: action.seed } };
     case 'jobStatus': {
@@ -175,7 +178,7 @@ export function reducer(state: PanelState, action: Action): PanelState {
         lastSeed: action.record.seed,
       };
     case 'finished':
-      return { ...state, phase: 'done', lastSeed: action.seed ?? state.lastSeed };
+      return { ...state, phase: 'done', lastSeed: action.seed ?? state.lastSeed, notice: action.notice ?? null };
     case 'failed':
       return { ...state, phase: 'failed', error: action.error };
     case 'cancelled':

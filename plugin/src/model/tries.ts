@@ -107,3 +107,18 @@ export function placementFor(
     height: size.height,
   };
 }
+
+/**
+ * Where an upscale result goes as a layer: its top-left at the selection's, moved left/up as needed to stay
+ * inside the canvas; null when it is larger than the canvas (then it opens as a new document).
+ */
+export function upscaleLayerBounds(
+  result: { width: number; height: number },
+  selection: Rect,
+  canvas: { width: number; height: number },
+): Rect | null {
+  if (result.width > canvas.width || result.height > canvas.height) return null;
+  const left = Math.min(selection.left, canvas.width - result.width);
+  const top = Math.min(selection.top, canvas.height - result.height);
+  return { left: Math.max(0, left), top: Math.max(0, top), width: result.width, height: result.height };
+}

@@ -38,6 +38,7 @@ function PanelBody() {
       <ParamsSection />
       <RunSection />
       <ErrorLine />
+      <NoticeLine />
       <ResultRow />
       <HistoryStrip />
       <ServerSettings />
@@ -74,6 +75,17 @@ function RunSection() {
       )}
       {phase === 'cancelled' && <span className="ir-muted" data-testid="cancelled">Cancelled.</span>}
     </div>
+  );
+}
+
+/** How the last try ended when that is worth a sentence but is not an error. */
+function NoticeLine() {
+  const { notice } = usePanelState();
+  if (!notice) return null;
+  return (
+    <span className="ir-muted" data-testid="notice" role="status">
+      {notice}
+    </span>
   );
 }
 

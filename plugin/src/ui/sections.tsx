@@ -199,7 +199,16 @@ function UpscaleParams() {
       <Slider testId="upscale-overlap" label="Overlap" min={0} max={192} step={8} value={upscale.tileOverlap} format={(v) => `${v} px`} onChange={(tileOverlap) => set({ tileOverlap })} />
       <Slider testId="upscale-strength" label="Strength" min={0.05} max={1} step={0.01} value={upscale.strength} format={(v) => v.toFixed(2)} onChange={(strength) => set({ strength })} />
       <Checkbox testId="upscale-recipe" label="InsaneRes recipe (img2img, then 2× tiles)" checked={upscale.recipe} onChange={(recipe) => set({ recipe })} />
-      <span className="ir-muted">The result opens as a new document.</span>
+      <Picker
+        testId="upscale-placement"
+        label="Result"
+        value={upscale.placement}
+        options={[
+          { value: 'document', label: 'New document' },
+          { value: 'layer', label: 'New layer (if it fits the canvas)' },
+        ]}
+        onChange={(placement) => set({ placement })}
+      />
     </div>
   );
 }

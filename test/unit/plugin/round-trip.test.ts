@@ -245,9 +245,36 @@ describe('upscale mode', () => {
     await controller.run();
     expect(state().error).toBeNull();
     expect(server.jobRequests[0]).toMatchObject({ kind: 'upscale', params: { strength: 0.25, scale: 2, recipe: 'insane' } });
-    expect(fakePhotoshop.calls('app.createDocument')[0].args).toMatchObject({ width: 20, height: 12, mode: 'RGBColorMode', depth: 8, profile: 'sRGB IEC61966-2.1' });
+    // the 20×12 selection comes back 2× larger
+    expect(fakePhotoshop.calls('app.createDocument')[0].args).toMatchObject({ width: 40, height: 24, mode: 'RGBColorMode', depth: 8, profile: 'sRGB IEC61966-2.1' });
     expect(fakePhotoshop.calls('imaging.putPixels')[0].args).toMatchObject({ documentID: 99, layerID: 500, targetBounds: { left: 0, top: 0 } });
     expect(fakePhotoshop.calls('hostControl.suspendHistory')).toHaveLength(0);
     expect(state().phase).toBe('done');
+  });
+
+  it('places the result as a new layer at the selection when asked and it fits the canvas: one undo step', async () => {
+    const { controller, state } = await setup();
+    controller.updateSettings({ mode: 'upscale', upscale: { ...state().settings.upscale, placement: 'layer' } });
+    await controller.run();
+    expect(state().error).toBeNull();
+    expect(state().notice).toBeNull();
+    expect(fakePhotoshop.calls('app.createDocument')).toHaveLength(0);
+    expect(fakePhotoshop.calls('hostControl.suspendHistory')).toHaveLength(1);
+    // 40×24 at the selection's top-left (10, 6) fits the 64×48 canvas
+    expect(fakePhotoshop.calls('imaging.putPixels')[0].args).toMatchObject({ documentID: 7, targetBounds: { left: 10, top: 6 } });
+    expect(state().phase).toBe('done');
+  });
+
+  it('moves a layer that would stick out back inside the canvas, and opens a new document when it is larger than the canvas', async () => {
+    const { controller, state } = await setup();
+    controller.updateSettings({ mode: 'upscale', upscale: { ...state().settings.upscale, placement: 'layer', scale: 3 } });
+    await controller.run(); // 60×36 from (10, 6) would end at 70 > 64: moved left to 4
+    expect(fakePhotoshop.calls('imaging.putPixels')[0].args).toMatchObject({ documentID: 7, targetBounds: { left: 4, top: 6 } });
+
+    fakePhotoshop.log.length = 0;
+    controller.updateSettings({ upscale: { ...state().settings.upscale, scale: 4 } });
+    await controller.run(); // 80×48 is wider than the 64 px canvas
+    expect(fakePhotoshop.calls('app.createDocument')[0].args).toMatchObject({ width: 80, height: 48 });
+    expect(state().notice).toBe('The 80×48 px result is larger than the canvas, so it opened as a new document.');
   });
 });

@@ -66,6 +66,23 @@ function invert(image: StoredImage): StoredImage {
   return { ...image, bytes };
 }
 
+/** Nearest-neighbour enlargement to round(size × scale), as an upscale result is sized by the real server. */
+function enlarge(image: StoredImage, scale: number): StoredImage {
+  const width = Math.round(image.width * scale);
+  const height = Math.round(image.height * scale);
+  const bytesPerPixel = 4 * (image.bitDepth / 8);
+  const bytes = new Uint8Array(width * height * bytesPerPixel);
+  for (let y = 0; y < height; y++) {
+    const sy = Math.min(image.height - 1, Math.floor(y / scale));
+    for (let x = 0; x < width; x++) {
+      const sx = Math.min(image.width - 1, Math.floor(x / scale));
+      const from = (sy * image.width + sx) * bytesPerPixel;
+      bytes.set(image.bytes.subarray(from, from + bytesPerPixel), (y * width + x) * bytesPerPixel);
+    }
+  }
+  return { ...image, width, height, bytes };
+}
+
 export class FakeServer {
   readonly images = new Map<string, StoredImage>();
   readonly jobs = new Map<string, FakeJob>();
@@ -200,7 +217,7 @@ export class FakeServer {
       job.status = { ...job.status, state: 'failed', error: this.options.failWith, finishedAt: new Date().toISOString() };
       return job.status;
     }
-    job.result = invert(job.image);
+    job.result = job.spec.kind === 'upscale' ? enlarge(invert(job.image), job.spec.params.scale) : invert(job.image);
     const historyId = `h${++this.counter}`;
     const r = job.result;
     job.status = { ...job.status, state: 'done', etaSeconds: 0, finishedAt: new Date().toISOString(), result: { width: r.width, height: r.height, bitDepth: r.bitDepth, channels: 4 }, historyId };

@@ -13,6 +13,7 @@ import {
 import { initialState, reducer, runBlocker, type Action } from '../../../../plugin/src/model/state';
 import { channelName, jobRequest, layerName, placementFor, placeTry, seedFor } from '../../../../plugin/src/model/tries';
 import { formatEta, progressFraction, progressText } from '../../../../plugin/src/ui/format';
+import { upscaleLayerBounds } from '../../../../plugin/src/model/tries';
 
 class MemoryStorage implements KeyValueStorage {
   readonly map = new Map<string, string>();
@@ -159,6 +160,19 @@ describe('state', () => {
     const online = { ...state, server: { kind: 'online' as const, health: {} as never } };
     expect(runBlocker(online)).toBe('Open a document first.');
     expect(runBlocker({ ...online, document: { id: 1, title: 't', width: 1, height: 1, bitDepth: 8, selectionBounds: null } })).toBeNull();
+  });
+});
+
+describe('upscale result as a layer', () => {
+  const canvas = { width: 100, height: 80 };
+  it.each([
+    // result, selection → bounds (worked out by hand)
+    [{ width: 40, height: 30 }, { left: 10, top: 20, width: 20, height: 15 }, { left: 10, top: 20, width: 40, height: 30 }],
+    [{ width: 40, height: 30 }, { left: 90, top: 70, width: 10, height: 10 }, { left: 60, top: 50, width: 40, height: 30 }], // kept inside
+    [{ width: 100, height: 80 }, { left: 5, top: 5, width: 50, height: 40 }, { left: 0, top: 0, width: 100, height: 80 }], // exactly the canvas
+    [{ width: 101, height: 80 }, { left: 0, top: 0, width: 50, height: 40 }, null], // wider than the canvas
+  ])('%o from %o → %o', (result, selection, expected) => {
+    expect(upscaleLayerBounds(result, selection, canvas)).toEqual(expected);
   });
 });
 

@@ -187,6 +187,20 @@ describe('the panel', () => {
   });
 });
 
+describe('upscale mode', () => {
+  it('chooses where the result goes, and says so when it cannot go there', async () => {
+    const { state } = await renderPanel({}, 'html');
+    click('mode-upscale');
+    const placement = screen.getByTestId('upscale-placement') as HTMLSelectElement;
+    fireEvent.change(placement, { target: { selectedIndex: 1 } });
+    expect(state().settings.upscale.placement).toBe('layer');
+    fireEvent.change(screen.getByTestId('upscale-scale') as HTMLSelectElement, { target: { selectedIndex: 2 } }); // 4×
+    click('run');
+    await waitFor(() => expect(state().phase).toBe('done'));
+    expect((await screen.findByTestId('notice')).textContent).toMatch(/larger than the canvas, so it opened as a new document/);
+  });
+});
+
 describe('server settings', () => {
   it('changes the server address and token the client uses', async () => {
     const { state } = await renderPanel();
