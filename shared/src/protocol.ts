@@ -187,6 +187,12 @@ export const historyQuerySchema = z.object({
 });
 export type HistoryQuery = z.output<typeof historyQuerySchema>;
 
+/** `GET /v1/history/:id/image?maxSide=N`: a PNG shrunk to fit N×N (thumbnails); without it, the full image. */
+export const historyImageQuerySchema = z.object({
+  maxSide: z.coerce.number().int().min(16).max(1024).optional(),
+});
+export type HistoryImageQuery = z.output<typeof historyImageQuerySchema>;
+
 /** Newest first. */
 export const historyListResponseSchema = z.object({
   items: z.array(historyEntrySchema),

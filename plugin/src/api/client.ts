@@ -189,7 +189,21 @@ export class ApiClient {
     return this.json(historyListResponseSchema, apiPaths.history + suffix, { method: 'GET' }, options);
   }
 
-  /** A history entry's image as PNG (thumbnails). */
+  /** A small PNG of a history entry, fitting maxSide×maxSide, fetched with the token (for data URLs). */
+  historyThumbnail(id: string, maxSide: number, options: RequestOptions = {}): Promise<ImageBytes> {
+    return this.bytes(this.historyThumbnailPath(id, maxSide), { Accept: 'image/png' }, options);
+  }
+
+  /** The URL of a history thumbnail, for a plain <img> (only without a token: an <img> sends no header). */
+  historyThumbnailUrl(id: string, maxSide: number): string {
+    return this.baseUrl + this.historyThumbnailPath(id, maxSide);
+  }
+
+  private historyThumbnailPath(id: string, maxSide: number): string {
+    return `${apiPaths.historyImage(id)}?maxSide=${maxSide}`;
+  }
+
+  /** A history entry's full image as PNG. */
   historyImagePng(id: string, options: RequestOptions = {}): Promise<ImageBytes> {
     return this.bytes(apiPaths.historyImage(id), { Accept: 'image/png' }, options);
   }

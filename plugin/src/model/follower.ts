@@ -2,8 +2,8 @@
  * Keeps the panel's view of the world fresh without the user asking: the server's health (slow, silent
  * polling: offline is a status dot, not a pop-up), the active document, and the server's history.
  */
-import { apiPaths } from '../../../shared/src';
 import type { ApiClient } from '../api/client';
+import { dataUrl } from '../api/raw';
 import type { Host } from '../host/host';
 import { describeError } from './errors';
 import type { HistoryItem } from './state';
@@ -27,7 +27,12 @@ export interface FollowerOptions {
   historyLimit: number;
 }
 
+/** Thumbnails are asked for at this size: the strip shows them at ~60 px, twice that for HiDPI. */
+export const THUMBNAIL_SIDE = 128;
+
 export class Follower {
+  /** Thumbnail data URLs by history id (token mode), kept so each picture is fetched once. */
+  private readonly thumbnails = new Map<string, string>();
   private serverTimer: unknown = null;
   private documentTimer: unknown = null;
   private stopped = true;
@@ -100,6 +105,9 @@ export class Follower {
       return; // history is a convenience; the status dot already reports an unreachable server
     }
     const token = this.store.getState().settings.token;
+    const thumbnailUrl = (id: string): string | null =>
+      // An <img> sends no Authorization header: with a token, thumbnails come as data URLs fetched below.
+      token ? this.thumbnails.get(id) ?? null : api.historyThumbnailUrl(id, THUMBNAIL_SIDE);
     const items: HistoryItem[] = list.items.map((entry) => ({
       id: entry.id,
       jobId: entry.jobId,
@@ -109,9 +117,25 @@ export class Follower {
       height: entry.height,
       prompt: entry.params.prompt,
       createdAt: entry.createdAt,
-      // Without a token the server serves thumbnails to a plain <img>; with one they would need a header.
-      thumbnailUrl: token ? null : api.baseUrl + apiPaths.historyImage(entry.id),
+      thumbnailUrl: thumbnailUrl(entry.id),
     }));
     this.store.dispatch({ type: 'history', items });
+    if (token) await this.fetchThumbnails(api, items);
+  }
+
+  /** With a token: fetch the thumbnails not seen yet through the client, then show them. */
+  private async fetchThumbnails(api: ApiClient, items: readonly HistoryItem[]): Promise<void> {
+    const missing = items.filter((item) => !this.thumbnails.has(item.id));
+    if (missing.length === 0) return;
+    for (const item of missing) {
+      try {
+        const png = await api.historyThumbnail(item.id, THUMBNAIL_SIDE);
+        this.thumbnails.set(item.id, dataUrl(png.bytes, png.contentType));
+      } catch {
+        return; // the next refresh tries again; the seed stands in for the picture meanwhile
+      }
+    }
+    const current = this.store.getState().history;
+    this.store.dispatch({ type: 'history', items: current.map((item) => ({ ...item, thumbnailUrl: this.thumbnails.get(item.id) ?? item.thumbnailUrl })) });
   }
 }

@@ -1,9 +1,11 @@
 /** Health, models, history and the OpenAPI document. */
 import * as fs from 'fs';
 import express, { type Router } from 'express';
+import sharp from 'sharp';
 import {
   ApiError,
   apiPaths,
+  historyImageQuerySchema,
   historyQuerySchema,
   modelSelectRequestSchema,
   type HealthResponse,
@@ -66,6 +68,13 @@ export function infoRoutes(ctx: AppContext): Router {
     const entry = history.get(idParam(req.params));
     if (!entry) throw new ApiError('UNKNOWN_HISTORY', `no history entry with id "${idParam(req.params)}"`);
     const file = history.imagePath(entry);
+    const { maxSide } = parseOrThrow(historyImageQuerySchema, req.query, 'history image query (?maxSide=16…1024)');
+    if (maxSide !== undefined) {
+      // A thumbnail: an 8-bit PNG that fits maxSide×maxSide, never enlarged (sharp reads 16-bit PNGs itself).
+      const thumbnail = await sharp(file).resize(maxSide, maxSide, { fit: 'inside', withoutEnlargement: true }).png().toBuffer();
+      res.type('image/png').send(thumbnail);
+      return;
+    }
     if (wantedFormat(req) === 'png') {
       res.type('image/png').sendFile(file);
       return;

@@ -146,8 +146,8 @@ export function buildOpenApi(version: string): object {
       },
       [P.apiPaths.historyImage('{id}')]: {
         get: {
-          summary: 'A history entry\'s image: PNG, or raw RGBA with Accept: application/octet-stream',
-          parameters: [idParam('history id')],
+          summary: 'A history entry\'s image: PNG, or raw RGBA with Accept: application/octet-stream; ?maxSide=N gives a PNG thumbnail',
+          parameters: [idParam('history id'), ...queryParameters(P.historyImageQuerySchema)],
           responses: { 200: { description: 'image', content: imageContent }, ...common, ...errors(404, 406) },
         },
       },

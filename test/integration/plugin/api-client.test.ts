@@ -3,6 +3,7 @@
  * RGBA up, a DDIM job followed by polling, the raw result down at the crop's exact size, history, cancel.
  * Photoshop itself is the recording fake; everything else is the real code.
  */
+import sharp from 'sharp';
 import { ApiClient } from '../../../plugin/src/api/client';
 import { PhotoshopHost } from '../../../plugin/src/host/photoshop-host';
 import { PanelController } from '../../../plugin/src/model/controller';
@@ -49,6 +50,13 @@ it('runs a full img2img job through plugin/src/api', async () => {
   expect(Array.from(again.data)).toEqual(Array.from(result.data));
   const png = await client.historyImagePng(final.historyId as string);
   expect(png.contentType).toBe('image/png');
+
+  // Thumbnails: a small PNG that fits maxSide×maxSide at the image's aspect (40×24 → 16×10), never enlarged.
+  const thumbnail = await sharp(Buffer.from((await client.historyThumbnail(final.historyId as string, 16)).bytes)).metadata();
+  expect([thumbnail.width, thumbnail.height]).toEqual([16, 10]);
+  const notEnlarged = await sharp(Buffer.from((await client.historyThumbnail(final.historyId as string, 128)).bytes)).metadata();
+  expect([notEnlarged.width, notEnlarged.height]).toEqual([40, 24]);
+  await expect(client.historyThumbnail(final.historyId as string, 5)).rejects.toMatchObject({ code: 'INVALID_REQUEST' });
 });
 
 it('keeps 16 bits per channel both ways', async () => {

@@ -201,6 +201,22 @@ describe('upscale mode', () => {
   });
 });
 
+describe('history thumbnails', () => {
+  it('are small server thumbnails, and with a token data URLs fetched with the header', async () => {
+    const { controller, state } = await renderPanel();
+    click('run');
+    await waitFor(() => expect(state().phase).toBe('done'));
+    await act(() => controller.refreshHistory());
+    expect(state().history[0].thumbnailUrl).toMatch(/\/v1\/history\/[\w-]+\/image\?maxSide=128$/);
+
+    controller.updateSettings({ token: 's3cret' });
+    await act(() => controller.refreshHistory());
+    await waitFor(() => expect(state().history[0].thumbnailUrl).toMatch(/^data:image\/png;base64,/));
+    const img = screen.getByTestId('history').querySelector('img');
+    expect(img?.getAttribute('src')).toMatch(/^data:image\/png;base64,/);
+  });
+});
+
 describe('server settings', () => {
   it('changes the server address and token the client uses', async () => {
     const { state } = await renderPanel();
