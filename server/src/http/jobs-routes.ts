@@ -3,6 +3,7 @@ import * as fs from 'fs';
 import express, { type Router } from 'express';
 import {
   ApiError,
+  CLIENT_ID_HEADER,
   JOB_EVENT_NAME,
   apiPaths,
   jobCreateRequestSchema,
@@ -26,16 +27,25 @@ export function requireJson(req: express.Request): void {
   }
 }
 
+/**
+ * Who a job belongs to, for fair interleaving in studio mode: the client's own id when it sends one (several
+ * panels behind one address), else its address (one retoucher per machine).
+ */
+export function clientOf(req: express.Request): string {
+  const id = req.get(CLIENT_ID_HEADER);
+  return id && /^[\x21-\x7e]{1,128}$/.test(id) ? `id:${id}` : `ip:${req.ip ?? 'unknown'}`;
+}
+
 export function jobRoutes(ctx: AppContext): Router {
   const router = express.Router();
   const { queue, history, images, limits } = ctx;
   const json = express.json({ limit: limits.maxJsonBytes });
   const previewCache = new WeakMap<Job, { version: number; png: Buffer }>();
 
-  router.post(apiPaths.jobs, (req, _res, next) => { requireJson(req); next(); }, json, (req, res) => {
+  router.post(apiPaths.jobs, (req, _res, next) => { requireJson(req); next(); }, json, async (req, res) => {
     const spec = parseOrThrow(jobCreateRequestSchema, req.body, 'job');
     const { image } = images.get(spec.image);
-    const job = queue.submit(spec, image, imageInfo(image));
+    const job = await queue.submit(spec, image, imageInfo(image), { client: clientOf(req) });
     const status = queue.status(job);
     const response: JobCreateResponse = {
       id: job.id,
@@ -46,18 +56,18 @@ export function jobRoutes(ctx: AppContext): Router {
     res.status(202).json(response);
   });
 
-  router.get(apiPaths.job(':id'), (req, res) => {
-    res.json(queue.status(queue.get(idParam(req.params))));
+  router.get(apiPaths.job(':id'), async (req, res) => {
+    res.json(queue.status(await queue.get(idParam(req.params))));
   });
 
-  router.delete(apiPaths.job(':id'), (req, res) => {
-    const job = queue.get(idParam(req.params));
-    queue.cancel(job);
+  router.delete(apiPaths.job(':id'), async (req, res) => {
+    const job = await queue.get(idParam(req.params));
+    await queue.cancel(job);
     res.json(queue.status(job));
   });
 
-  router.get(apiPaths.jobEvents(':id'), (req, res) => {
-    const job = queue.get(idParam(req.params));
+  router.get(apiPaths.jobEvents(':id'), async (req, res) => {
+    const job = await queue.get(idParam(req.params));
     res.writeHead(200, {
       'Content-Type': 'text/event-stream; charset=utf-8',
       'Cache-Control': 'no-cache, no-transform',
@@ -90,7 +100,7 @@ export function jobRoutes(ctx: AppContext): Router {
   });
 
   router.get(apiPaths.jobPreview(':id'), async (req, res) => {
-    const job = queue.get(idParam(req.params));
+    const job = await queue.get(idParam(req.params));
     const preview = job.preview;
     if (!preview) {
       const why = isTerminal(job) ? `the job is ${job.state}` : 'no step has finished yet';
@@ -107,7 +117,7 @@ export function jobRoutes(ctx: AppContext): Router {
   });
 
   router.get(apiPaths.jobResult(':id'), async (req, res) => {
-    const job = queue.get(idParam(req.params));
+    const job = await queue.get(idParam(req.params));
     if (job.state === 'queued' || job.state === 'running') {
       throw new ApiError('NOT_READY', `job "${job.id}" is ${job.state}; its result is ready when the state is done`);
     }
