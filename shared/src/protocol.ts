@@ -273,6 +273,8 @@ export const limitsSchema = z.object({
   maxJsonBytes: z.number().int(),
   maxQueue: z.number().int(),
   maxStoredImages: z.number().int(),
+  maxStreamsPerJob: z.number().int(),
+  maxStreams: z.number().int(),
 });
 export type Limits = z.infer<typeof limitsSchema>;
 
