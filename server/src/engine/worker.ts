@@ -10,6 +10,7 @@ import { schedulerConfigFromJson } from '../schedulers/scheduler';
 import { ClipTokenizer } from '../text/clip-tokenizer';
 import type { FromWorker, ToWorker, WorkerError } from './messages';
 import { runJob } from './jobs';
+import { ProgressThrottle } from './progress-throttle';
 import type { ModelInfo, RawImage } from './types';
 
 if (!parentPort) throw new Error('engine/worker.ts must run in a worker thread');
@@ -59,9 +60,13 @@ async function handle(message: ToWorker): Promise<void> {
     }
     if (!loaded) throw Object.assign(new Error('no model is loaded'), { code: 'NOT_READY' });
     const flag = new Int32Array(message.cancelFlag);
+    const throttle = new ProgressThrottle();
     const hooks: JobHooks = {
       isCancelled: () => Atomics.load(flag, 0) === 1,
-      onProgress: (progress) => post({ type: 'progress', requestId, progress }, buffersOf(progress.preview)),
+      previewDue: () => throttle.previewDue(),
+      onProgress: (progress) => {
+        if (throttle.shouldPost(progress)) post({ type: 'progress', requestId, progress }, buffersOf(progress.preview));
+      },
     };
     const output = await runJob(loaded.context, loaded.runtime, message, hooks);
     post({ type: 'done', requestId, output }, buffersOf(output.image));
