@@ -28,6 +28,11 @@ export const img2imgParamsSchema = z.object({
   eta: z.number().min(B.eta.min).max(B.eta.max).default(IMG2IMG_DEFAULTS.eta),
   /** A1111 prompt emphasis: `(word)`, `[word]`, `(word:1.5)`, `BREAK`. */
   emphasis: z.boolean().default(IMG2IMG_DEFAULTS.emphasis),
+  /**
+   * 'noise' generates from pure noise (txt2img): the image only gives the size, strength is not used and
+   * every step runs. 'image' (default) is img2img.
+   */
+  init: z.enum(['image', 'noise']).default('image'),
 });
 export type Img2ImgParamsInput = z.input<typeof img2imgParamsSchema>;
 export type Img2ImgParams = z.output<typeof img2imgParamsSchema>;
@@ -47,6 +52,8 @@ export const upscaleParamsSchema = img2imgParamsSchema
     colorMatch: z.boolean().default(UPSCALE_DEFAULTS.colorMatch),
     /** 'insane': img2img at model resolution first, then 2× tiles. */
     recipe: z.literal('insane').optional(),
+    /** An upscale always starts from its image. */
+    init: z.literal('image').default('image'),
   })
   .refine((p) => p.tileOverlap * 2 < p.tileSize, {
     message: 'tileOverlap must be less than half of tileSize',
@@ -173,6 +180,8 @@ const historyBase = {
   bitDepth: bitDepthSchema,
   input: z.object({ width: z.number().int(), height: z.number().int(), bitDepth: bitDepthSchema }),
   createdAt: isoDateSchema,
+  /** A1111's infotext of the result, also in its PNG's `parameters` chunk (absent in entries written before it existed). */
+  infotext: z.string().optional(),
 };
 
 export const historyEntrySchema = z.discriminatedUnion('kind', [

@@ -24,6 +24,17 @@ export interface DenoiseOptions {
   onStep?(done: number, total: number, latents: Tensor): void;
   /** Milliseconds per stage, accumulated (tiles add up). */
   timings: Record<string, number>;
+  /**
+   * Start from pure noise instead of the image (txt2img): every step runs, the image gives only the size
+   * (no VAE encode) and the initial latents are draw 0 × the scheduler's initial noise sigma.
+   */
+  fromNoise?: boolean;
+}
+
+/** The timesteps a run takes: all N from noise, or the img2img tail of them. */
+export function runTimesteps(scheduler: Scheduler, options: Pick<DenoiseOptions, 'steps' | 'strength' | 'fromNoise'>): number[] {
+  if (!options.fromNoise) return scheduler.img2imgTimesteps(options.steps, options.strength).timesteps;
+  return [...scheduler.setTimesteps(options.steps)];
 }
 
 function addTime(timings: Record<string, number>, key: string, since: number): number {
@@ -62,16 +73,24 @@ export async function img2imgTensor(
   options: DenoiseOptions,
 ): Promise<{ image: Tensor; stepsRun: number }> {
   const { timings } = options;
-  const { timesteps, startTimestep } = scheduler.img2imgTimesteps(options.steps, options.strength);
-  if (startTimestep === null || timesteps.length === 0) return { image, stepsRun: 0 };
+  const timesteps = runTimesteps(scheduler, options);
+  if (timesteps.length === 0) return { image, stepsRun: 0 };
   if (options.isCancelled()) throw new CancelledError();
 
   let t = performance.now();
-  const encoded = await runtime.encodeImage(image);
-  t = addTime(timings, 'vaeEncode', t);
-  const dims = encoded.dims;
-  const clean = scale(encoded.data, options.latentScale);
-  let latents = scheduler.addNoise(clean, options.noise.draw(0, dims), startTimestep);
+  let latents: Float32Array;
+  let dims: readonly number[];
+  if (options.fromNoise) {
+    // SD's VAE: 4 latent channels at 1/8 of the pixel size.
+    dims = [1, 4, image.dims[2] / 8, image.dims[3] / 8];
+    latents = scale(options.noise.draw(0, dims), scheduler.initNoiseSigma);
+  } else {
+    const encoded = await runtime.encodeImage(image);
+    t = addTime(timings, 'vaeEncode', t);
+    dims = encoded.dims;
+    const clean = scale(encoded.data, options.latentScale);
+    latents = scheduler.addNoise(clean, options.noise.draw(0, dims), timesteps[0]);
+  }
   const guided = usesGuidance(options.guidanceScale);
   const batchDims = [guided ? 2 : 1, ...dims.slice(1)];
   const modelInput = new Float32Array(latents.length * (guided ? 2 : 1));
