@@ -6,8 +6,29 @@
 import { z } from 'zod';
 import { IMG2IMG_DEFAULTS, PARAM_BOUNDS, UPSCALE_DEFAULTS } from './defaults';
 import { errorBodySchema } from './errors';
+import { parseSamplerName, parseScheduleType, SamplerId, SCHEDULE_TYPES, unknownSamplerMessage } from './samplers';
 
 const B = PARAM_BOUNDS;
+
+// ---------------------------------------------------------------- samplers
+
+/**
+ * A sampler id or one of A1111's names for it ("Euler a", "DPM++ 2M Karras", …), case-insensitively.
+ * The object schema below replaces the name with its id, hence the output type; an unknown name fails
+ * with the list of accepted ones.
+ */
+const samplerNameSchema = z
+  .string()
+  .refine((name) => parseSamplerName(name) !== null, { error: (issue) => unknownSamplerMessage(String(issue.input)) }) as unknown as z.ZodType<
+  SamplerId,
+  string
+>;
+
+/** `automatic`, `uniform`, `karras`, or A1111's labels for them ("Karras"), case-insensitively. */
+const scheduleTypeSchema = z.preprocess(
+  (value) => (typeof value === 'string' ? (parseScheduleType(value) ?? value) : value),
+  z.enum(SCHEDULE_TYPES),
+);
 
 // ---------------------------------------------------------------- parameters
 
@@ -24,16 +45,26 @@ export const img2imgParamsSchema = z.object({
     .default(IMG2IMG_DEFAULTS.guidanceScale),
   /** -1 = random; the job status reports the seed used. */
   seed: z.number().int().min(B.seed.min).max(B.seed.max).default(IMG2IMG_DEFAULTS.seed),
-  sampler: z.literal('ddim').default(IMG2IMG_DEFAULTS.sampler),
-  eta: z.number().min(B.eta.min).max(B.eta.max).default(IMG2IMG_DEFAULTS.eta),
+  sampler: samplerNameSchema.default(IMG2IMG_DEFAULTS.sampler),
+  /** A1111's "Schedule type"; `automatic` is A1111 1.10's default for the sampler (shared/src/samplers.ts). */
+  scheduler: scheduleTypeSchema.default(IMG2IMG_DEFAULTS.scheduler),
+  /** Absent: the sampler's default (A1111's options: Euler a 1, DDIM 0); ignored by samplers without η. */
+  eta: z.number().min(B.eta.min).max(B.eta.max).optional(),
   /** A1111 prompt emphasis: `(word)`, `[word]`, `(word:1.5)`, `BREAK`. */
   emphasis: z.boolean().default(IMG2IMG_DEFAULTS.emphasis),
   /**
    * 'noise' generates from pure noise (txt2img): the image only gives the size, strength is not used and
    * every step runs. 'image' (default) is img2img.
    */
-  init: z.enum(['image', 'noise']).default('image'),
-});
+  init: z.enum(['image', 'noise']).default(IMG2IMG_DEFAULTS.init),
+})
+  // A name that carries a schedule ("DPM++ 2M Karras") sets it, overriding `scheduler` as A1111 does;
+  // every accepted name becomes its id here, so the output's `sampler` is always a SamplerId.
+  .overwrite((params) => {
+    const choice = parseSamplerName(params.sampler);
+    if (choice === null) return params;
+    return { ...params, sampler: choice.sampler, scheduler: choice.schedule ?? params.scheduler };
+  });
 export type Img2ImgParamsInput = z.input<typeof img2imgParamsSchema>;
 export type Img2ImgParams = z.output<typeof img2imgParamsSchema>;
 
@@ -52,13 +83,12 @@ export const upscaleParamsSchema = img2imgParamsSchema
     colorMatch: z.boolean().default(UPSCALE_DEFAULTS.colorMatch),
     /** 'insane': img2img at model resolution first, then 2× tiles. */
     recipe: z.literal('insane').optional(),
-    /** An upscale always starts from its image. */
-    init: z.literal('image').default('image'),
   })
   .refine((p) => p.tileOverlap * 2 < p.tileSize, {
     message: 'tileOverlap must be less than half of tileSize',
     path: ['tileOverlap'],
-  });
+  })
+  .refine((p) => p.init === 'image', { message: 'an upscale starts from its image: init must be "image"', path: ['init'] });
 export type UpscaleParamsInput = z.input<typeof upscaleParamsSchema>;
 export type UpscaleParams = z.output<typeof upscaleParamsSchema>;
 

@@ -4,16 +4,8 @@
  * whichever API asked for it.
  */
 import type { HistoryEntry } from '../../../shared/src';
+import { resolveEta, resolveSchedule, SCHEDULE_LABELS, samplerInfo, samplerUsesEta } from '../../../shared/src/samplers';
 import { formatInfotext, type InfotextValue } from './infotext';
-
-/** A1111's display name of each of our samplers ("Sampler: …"). */
-const SAMPLER_DISPLAY_NAMES: Record<string, string> = {
-  ddim: 'DDIM',
-};
-
-export function samplerDisplayName(sampler: string): string {
-  return SAMPLER_DISPLAY_NAMES[sampler] ?? sampler;
-}
 
 /** The parts of a history entry the infotext is made of. */
 export type InfotextSource = Pick<HistoryEntry, 'kind' | 'params' | 'seed' | 'model' | 'width' | 'height'>;
@@ -21,9 +13,14 @@ export type InfotextSource = Pick<HistoryEntry, 'kind' | 'params' | 'seed' | 'mo
 export function infotextFor(entry: InfotextSource): string {
   const { params } = entry;
   const fromNoise = entry.kind === 'img2img' && params.init === 'noise';
+  const info = samplerInfo(params.sampler);
+  const schedule = resolveSchedule(params.sampler, params.scheduler);
+  const eta = resolveEta(params.sampler, params.eta);
   const fields: Array<[string, InfotextValue]> = [
     ['Steps', params.steps],
-    ['Sampler', samplerDisplayName(params.sampler)],
+    ['Sampler', info.label],
+    // A1111 1.10 writes the schedule it resolved; DDIM runs diffusers' timesteps and has none.
+    ['Schedule type', schedule === null ? null : SCHEDULE_LABELS[schedule]],
     ['CFG scale', params.guidanceScale],
     ['Seed', entry.seed],
     ['Size', `${entry.width}x${entry.height}`],
@@ -31,8 +28,9 @@ export function infotextFor(entry: InfotextSource): string {
     ['Model', entry.model],
     // txt2img has no denoising strength in A1111's infotext (it starts from noise).
     ['Denoising strength', fromNoise ? null : params.strength],
-    // A1111 writes "Eta DDIM" only when it differs from its default (0).
-    ['Eta DDIM', params.sampler === 'ddim' && params.eta !== 0 ? params.eta : null],
+    // A1111 writes η only when it differs from its option's default: "Eta DDIM" (0), "Eta" (ancestral, 1).
+    ['Eta DDIM', params.sampler === 'ddim' && eta !== info.defaultEta ? eta : null],
+    ['Eta', params.sampler !== 'ddim' && samplerUsesEta(params.sampler) && eta !== info.defaultEta ? eta : null],
     // A1111's emphasis modes: "Original" is its default (and ours); "None" is emphasis off.
     ['Emphasis', params.emphasis ? null : 'None'],
   ];

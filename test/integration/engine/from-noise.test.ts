@@ -4,7 +4,7 @@ import type { RawImage } from '../../../server/src/engine/types';
 import { refineCrop, type PipelineContext } from '../../../server/src/pipeline/refine';
 import { philoxNoise } from '../../../server/src/pipeline/noise';
 import type { DiffusionRuntime } from '../../../server/src/pipeline/runtime';
-import { createScheduler } from '../../../server/src/schedulers';
+import { createSampler } from '../../../server/src/schedulers';
 import type { Tensor } from '../../../server/src/tensor';
 import { loadPipelineContext } from '../../helpers/pipeline-context';
 import { tinyModel } from '../../helpers/tiny-model';
@@ -53,7 +53,7 @@ describe('generating from noise', () => {
     expect(out.stepsRun).toBe(3);
     expect([out.image.width, out.image.height, out.image.channels]).toEqual([72, 64, 3]);
     expect(encodes).toBe(0);
-    const expectedTimesteps = [...createScheduler('ddim', context.schedulerConfig).setTimesteps(3)];
+    const expectedTimesteps = createSampler({ sampler: 'ddim', steps: 3, strength: 1 }, context.schedulerConfig).steps.map((s) => s.timestep);
     expect(calls.map((c) => c.timestep)).toEqual(expectedTimesteps);
     // 72 px is padded to 128 (multiples of 64) → a 16×8 latent; CFG doubles the batch. DDIM's initial sigma is 1.
     expect(calls[0].dims).toEqual([2, 4, 8, 16]);

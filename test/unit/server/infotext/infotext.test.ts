@@ -93,3 +93,15 @@ describe('infotextFor (our results)', () => {
     expect(parsed).toMatchObject({ 'SD upscale overlap': '32', 'SD upscale upscaler': 'Lanczos', 'Denoising strength': '0.3', Steps: '50' });
   });
 });
+
+describe('infotextFor with the A1111 samplers', () => {
+  const base = { seed: 9, model: 'm', width: 64, height: 64 };
+  it('names the sampler and the schedule it resolved, and η only when it is not the default', () => {
+    const karras = img2imgParamsSchema.parse({ sampler: 'DPM++ 2M Karras', steps: 4 });
+    expect(parseInfotext(infotextFor({ ...base, kind: 'img2img', params: karras }))).toMatchObject({ Sampler: 'DPM++ 2M', 'Schedule type': 'Karras' });
+    const eulerA = img2imgParamsSchema.parse({ sampler: 'euler_a', eta: 0.5 });
+    expect(parseInfotext(infotextFor({ ...base, kind: 'img2img', params: eulerA }))).toMatchObject({ Sampler: 'Euler a', 'Schedule type': 'Uniform', Eta: '0.5' });
+    const eulerADefault = parseInfotext(infotextFor({ ...base, kind: 'img2img', params: img2imgParamsSchema.parse({ sampler: 'Euler a' }) }));
+    expect(eulerADefault).not.toHaveProperty('Eta');
+  });
+});
