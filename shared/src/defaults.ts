@@ -15,6 +15,8 @@ export const IMG2IMG_DEFAULTS = {
   /** A1111's "Schedule type"; automatic = A1111 1.10's default for the sampler. */
   scheduler: 'automatic',
   emphasis: true,
+  /** 'image': img2img; 'noise': generate from pure noise (txt2img). */
+  init: 'image',
 } as const;
 
 export const UPSCALE_DEFAULTS = {

@@ -52,6 +52,11 @@ export const img2imgParamsSchema = z.object({
   eta: z.number().min(B.eta.min).max(B.eta.max).optional(),
   /** A1111 prompt emphasis: `(word)`, `[word]`, `(word:1.5)`, `BREAK`. */
   emphasis: z.boolean().default(IMG2IMG_DEFAULTS.emphasis),
+  /**
+   * 'noise' generates from pure noise (txt2img): the image only gives the size, strength is not used and
+   * every step runs. 'image' (default) is img2img.
+   */
+  init: z.enum(['image', 'noise']).default(IMG2IMG_DEFAULTS.init),
 })
   // A name that carries a schedule ("DPM++ 2M Karras") sets it, overriding `scheduler` as A1111 does;
   // every accepted name becomes its id here, so the output's `sampler` is always a SamplerId.
@@ -82,7 +87,8 @@ export const upscaleParamsSchema = img2imgParamsSchema
   .refine((p) => p.tileOverlap * 2 < p.tileSize, {
     message: 'tileOverlap must be less than half of tileSize',
     path: ['tileOverlap'],
-  });
+  })
+  .refine((p) => p.init === 'image', { message: 'an upscale starts from its image: init must be "image"', path: ['init'] });
 export type UpscaleParamsInput = z.input<typeof upscaleParamsSchema>;
 export type UpscaleParams = z.output<typeof upscaleParamsSchema>;
 
@@ -212,6 +218,8 @@ const historyBase = {
   bitDepth: bitDepthSchema,
   input: z.object({ width: z.number().int(), height: z.number().int(), bitDepth: bitDepthSchema }),
   createdAt: isoDateSchema,
+  /** A1111's infotext of the result, also in its PNG's `parameters` chunk (absent in entries written before it existed). */
+  infotext: z.string().optional(),
 };
 
 export const historyEntrySchema = z.discriminatedUnion('kind', [
