@@ -50,17 +50,22 @@ export interface ReadOptions {
   source: PixelSource;
   /** With no active selection: read the whole canvas instead of failing with NO_SELECTION. */
   wholeCanvasIfNone?: boolean;
+  /**
+   * The context ring (DESIGN §8): read the selection's bounds grown by this many px (clipped to the canvas),
+   * so the model sees the surroundings and the result covers the whole feather. 0 or absent: the bounds.
+   */
+  contextPx?: number;
 }
 
 export interface SelectionRead {
   documentId: number;
-  /** What was read: the selection's bounding box (or the canvas), at 100 %. */
+  /** What was read (the crop): the selection's bounding box grown by the context ring, or the canvas; at 100 %. */
   bounds: Rect;
   /** Exactly bounds.width × bounds.height, sRGB, at the document's bit depth (8 or 16). */
   pixels: RgbaPixels;
   /** The colour profile the pixels are expressed in. */
   profile: string;
-  /** The selection's shape, or null when the whole canvas was read. */
+  /** The selection's shape over its own bounding box (inside `bounds`), or null when the whole canvas was read. */
   selection: SelectionMask | null;
   hasSelection: boolean;
 }

@@ -21,7 +21,7 @@ import {
   type SelectionMask,
   type SelectionRead,
 } from './host';
-import { canvasRect, eightToPs16, normalizeMask, normalizeRead, toDocumentSamples, type PixelArray } from './pixels';
+import { canvasRect, growRect, eightToPs16, normalizeMask, normalizeRead, toDocumentSamples, type PixelArray } from './pixels';
 import type {
   PhotoshopModule,
   PsBounds,
@@ -116,7 +116,7 @@ export class PhotoshopHost implements Host {
     if (!selectionBounds && !options.wholeCanvasIfNone) {
       throw new HostError('NO_SELECTION', 'Nothing is selected.');
     }
-    const bounds = selectionBounds ?? { left: 0, top: 0, width: doc.width, height: doc.height };
+    const bounds = selectionBounds ? growRect(selectionBounds, options.contextPx ?? 0, doc) : { left: 0, top: 0, width: doc.width, height: doc.height };
     const layerId = options.source === 'activeLayer' ? this.activeLayerId(doc) : undefined;
     const { imaging } = this.ps;
 
@@ -140,9 +140,10 @@ export class PhotoshopHost implements Host {
 
       let selection: SelectionMask | null = null;
       if (selectionBounds) {
-        const shape = await imaging.getSelection({ documentID: doc.id, sourceBounds: toPsBounds(bounds) });
-        const shapeBounds = this.readBounds(shape, bounds);
-        selection = { bounds, data: normalizeMask(await takeSamples(shape.imageData), shapeBounds, bounds) };
+        // The shape over the selection's own bounds: outside them it is empty, and the ring only adds zeros.
+        const shape = await imaging.getSelection({ documentID: doc.id, sourceBounds: toPsBounds(selectionBounds) });
+        const shapeBounds = this.readBounds(shape, selectionBounds);
+        selection = { bounds: selectionBounds, data: normalizeMask(await takeSamples(shape.imageData), shapeBounds, selectionBounds) };
       }
       return { documentId: doc.id, bounds, pixels, profile, selection, hasSelection: selectionBounds !== null };
     });

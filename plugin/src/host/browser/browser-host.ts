@@ -15,7 +15,7 @@ import {
   type SelectionMask,
   type SelectionRead,
 } from '../host';
-import { full16ToEight } from '../pixels';
+import { full16ToEight, growRect } from '../pixels';
 import { cropRgba } from './compositing';
 import * as ops from './document';
 import type { Editor } from './editor';
@@ -55,7 +55,7 @@ export class BrowserHost implements Host {
     if (!doc) throw new HostError('NO_DOCUMENT', 'Open a document first.');
     const state = ops.currentState(doc);
     if (!state.selection && !options.wholeCanvasIfNone) throw new HostError('NO_SELECTION', 'Nothing is selected.');
-    const bounds = state.selection ? { ...state.selection.bounds } : { left: 0, top: 0, width: doc.width, height: doc.height };
+    const bounds = state.selection ? growRect(state.selection.bounds, options.contextPx ?? 0, doc) : { left: 0, top: 0, width: doc.width, height: doc.height };
 
     let rgba: Uint8ClampedArray;
     if (options.source === 'activeLayer') {
