@@ -46,7 +46,7 @@ export function newId(): string {
 }
 
 /** Seeds −1 become a concrete one now, so the status reports the seed from the moment the job exists. */
-function withConcreteSeed(spec: JobSpec): JobSpec {
+export function withConcreteSeed(spec: JobSpec): JobSpec {
   if (spec.params.seed !== -1) return spec;
   // 32-bit like A1111's random seeds: short enough to type back in.
   const seed = randomInt(0, 2 ** 32);
