@@ -126,7 +126,8 @@ class WorkerEngine implements Engine {
     };
     signal?.addEventListener('abort', onAbort, { once: true });
     const resolved = { ...params, seed: resolveSeed(params.seed) };
-    // The pixels are copied, not transferred: the caller keeps its image (e.g. the server's upload store).
+    // Not transferred: the caller keeps its image (e.g. the server's upload store). Pixels in shared memory
+    // (the server's uploads) cross without a copy; plain buffers are cloned by postMessage.
     return this.request<JobOutput>((requestId) => ({ type: 'run', requestId, kind, image, params: resolved, cancelFlag }), options.onProgress).finally(
       () => signal?.removeEventListener('abort', onAbort),
     );

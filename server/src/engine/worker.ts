@@ -68,7 +68,10 @@ async function handle(message: ToWorker): Promise<void> {
         if (throttle.shouldPost(progress)) post({ type: 'progress', requestId, progress }, buffersOf(progress.preview));
       },
     };
-    const output = await runJob(loaded.context, loaded.runtime, message, hooks);
+    // Uploads arrive in shared memory (no copy on the main thread); the job works on its own copy, made here.
+    const { image } = message;
+    const own = image.data.buffer instanceof SharedArrayBuffer ? { ...image, data: image.data.slice() } : image;
+    const output = await runJob(loaded.context, loaded.runtime, { ...message, image: own }, hooks);
     post({ type: 'done', requestId, output }, buffersOf(output.image));
   } catch (err) {
     post({ type: 'failed', requestId, error: toWorkerError(err) });

@@ -12,6 +12,7 @@ import type { RawImage } from '../engine/types';
 import { decodePng, encodePng } from '../image/png';
 import type { Job } from '../jobs/job';
 import { isTerminal } from '../jobs/queue';
+import { MIN_CROP_SIDE } from '../pipeline/fit';
 import { ProgressStreams } from './progress-streams';
 import type { AppContext } from './context';
 import { imageInfo, sendRaw, wantedFormat } from './pixels';
@@ -48,6 +49,13 @@ export function jobRoutes(ctx: AppContext): Router {
   router.post(apiPaths.jobs, (req, _res, next) => { requireJson(req); next(); }, json, async (req, res) => {
     const spec = parseOrThrow(jobCreateRequestSchema, req.body, 'job');
     const { image } = images.get(spec.image);
+    if (image.width < MIN_CROP_SIDE || image.height < MIN_CROP_SIDE) {
+      // Refused here, not found out by the model run later as a MODEL_FAILED.
+      throw new ApiError(
+        'INVALID_REQUEST',
+        `image "${spec.image}" is ${image.width}×${image.height} px; ${spec.kind} needs both sides at least ${MIN_CROP_SIDE} px`,
+      );
+    }
     const job = await queue.submit(spec, image, imageInfo(image), { client: clientOf(req) });
     const status = queue.status(job);
     const response: JobCreateResponse = {
