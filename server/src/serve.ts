@@ -31,6 +31,8 @@ export interface ServerOptions {
   model?: string;
   modelsDir?: string;
   device?: string;
+  /** ONNX Runtime intra-op threads; absent = the physical cores. */
+  threads?: number;
   /** Defaults to ~/InsaneRes/outputs. */
   outputs?: string;
   token?: string;
@@ -112,7 +114,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
   }
 
   const history = await HistoryStore.open(options.outputs ?? defaultOutputsDir(), logger);
-  const engine: Engine = await createEngine({ device: options.device ?? 'auto', logger });
+  const engine: Engine = await createEngine({ device: options.device ?? 'auto', threads: options.threads, logger });
   const queue = new JobQueue({ engine, history, logger, maxQueue: limits.maxQueue, maxResultPixels: limits.maxResultPixels });
   const security = new SecurityPolicy({ host, token: options.token, allowOrigins: options.allowOrigins, allowHosts: options.allowHosts });
   const initial = catalog.initial;

@@ -34,9 +34,9 @@ function toWorkerError(err: unknown): WorkerError {
   return { code, message };
 }
 
-async function load(dir: string, device: string): Promise<ModelInfo> {
+async function load(dir: string, device: string, threads: number): Promise<ModelInfo> {
   if (!isDevice(device)) throw Object.assign(new Error(`unknown device '${device}'`), { code: 'INVALID_REQUEST' });
-  const runtime = await OnnxDiffusionRuntime.load(dir, device, log);
+  const runtime = await OnnxDiffusionRuntime.load(dir, device, log, threads);
   const { folder } = runtime;
   const { config, notes } = schedulerConfigFromJson(folder.schedulerConfig, { isSd1: folder.isSd1 });
   for (const note of notes) log.info(`model ${folder.name}: ${note}`);
@@ -55,7 +55,7 @@ async function handle(message: ToWorker): Promise<void> {
   const { requestId } = message;
   try {
     if (message.type === 'load') {
-      post({ type: 'loaded', requestId, info: await load(message.dir, message.device) });
+      post({ type: 'loaded', requestId, info: await load(message.dir, message.device, message.threads) });
       return;
     }
     if (!loaded) throw Object.assign(new Error('no model is loaded'), { code: 'NOT_READY' });
