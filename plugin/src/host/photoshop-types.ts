@@ -84,7 +84,7 @@ export interface PsLayer {
   /** "pixel", "group", "text", … (DOM 23.0: Layer.kind). */
   readonly kind: string;
   /** Moves this layer directly above `relative` (DOM: Layer.moveAbove; modal scope only). */
-  moveAbove(relative: PsLayer): Promise<void>;
+  moveAbove(relative: PsLayer): void | Promise<void>;
 }
 
 export interface PsChannel {

@@ -15,7 +15,7 @@ import { allPresets, applyPreset, loadSettings, presetFromPrompt, saveSettings, 
 import { defaultTimers, Follower, type Timers } from './follower';
 import { initialState, isBusy, type PanelError, type TryRecord } from './state';
 import { Store } from './store';
-import { channelName, jobRequest, layerName, placementFor, placeTry, upscaleLayerBounds, type PlacePlan } from './tries';
+import { anchorFor, channelName, jobRequest, layerName, placementFor, placeTry, upscaleLayerBounds, type PlacePlan } from './tries';
 
 export interface ControllerOptions {
   host: Host;
@@ -185,7 +185,16 @@ export class PanelController {
       const name = layerName(number, final.seed, settings.strength);
       const channel = read.selection ? channelName(number) : null;
       await this.place({
-        plan: { bounds: read.bounds, pixels: result, name, selection: read.selection, channelName: channel, autoMask: settings.autoMask, featherPx: settings.featherPx },
+        plan: {
+          bounds: read.bounds,
+          above: anchorFor(settings.source, read.layerId),
+          pixels: result,
+          name,
+          selection: read.selection,
+          channelName: channel,
+          autoMask: settings.autoMask,
+          featherPx: settings.featherPx,
+        },
         record: {
           number,
           name,
@@ -292,7 +301,16 @@ export class PanelController {
       const name = layerName(number, seed, strength);
       const settings = this.store.getState().settings;
       await this.place({
-        plan: { bounds, pixels, name, selection, channelName: selection ? channelName(number) : null, autoMask: settings.autoMask, featherPx: settings.featherPx },
+        plan: {
+          bounds,
+          above: anchorFor(settings.source, undefined),
+          pixels,
+          name,
+          selection,
+          channelName: selection ? channelName(number) : null,
+          autoMask: settings.autoMask,
+          featherPx: settings.featherPx,
+        },
         record: {
           number,
           name,

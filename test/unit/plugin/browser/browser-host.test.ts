@@ -63,7 +63,7 @@ describe('reading', () => {
 
 describe('one try, one undo step', () => {
   const result = { width: 4, height: 3, bitDepth: 8 as const, data: new Uint8Array(48).fill(255) };
-  const plan = { bounds: selection, pixels: result, name: 'InsaneRes #1', selection: rectPlane(selection), channelName: 'InsaneRes #1 selection', autoMask: true, featherPx: 2 };
+  const plan = { bounds: selection, above: { kind: 'active' } as const, pixels: result, name: 'InsaneRes #1', selection: rectPlane(selection), channelName: 'InsaneRes #1 selection', autoMask: true, featherPx: 2 };
 
   it('places the layer over the selection, in difference mode, with the feathered mask', async () => {
     const { editor, docId } = editorWithDocument();

@@ -61,7 +61,7 @@ it('the same measure finds the old hard edge when the layer covers only the sele
   const host = createPhotoshopHost();
   const read = await host.readSelection({ source: 'merged', contextPx: 0 });
   const placed = await host.commitTry({ documentId: read.documentId, historyName: 'no ring' }, (writer) =>
-    placeTry(writer, { bounds: read.bounds, pixels: read.pixels, name: 'no ring', selection: read.selection, channelName: 'no ring', autoMask: true, featherPx }),
+    placeTry(writer, { bounds: read.bounds, above: { kind: 'topVisible' }, pixels: read.pixels, name: 'no ring', selection: read.selection, channelName: 'no ring', autoMask: true, featherPx }),
   );
   const coverage = profile(placed.layer.layerId);
   expect(coverage[selection.left - 1]).toBe(0);
