@@ -10,6 +10,10 @@ const USAGE = `usage: insaneres <command> [flags]
   img2img          refine one PNG with DDIM img2img
   upscale          enlarge a PNG and re-detail it tile by tile
   make-tiny-model  write the tiny random-weight test model to a folder
+  pull             download a model from the Hugging Face Hub (REPO_ID[@REVISION] or an alias)
+  models           list the installed models
+  verify           re-hash an installed model's files (--repair fetches bad ones again)
+  remove           delete an installed model
 See README.md for every flag.`;
 
 type Command = (args: string[]) => Promise<number>;
@@ -25,7 +29,15 @@ const COMMANDS: Record<string, () => Command> = {
   upscale: () => (require('./cli/upscale-command') as typeof import('./cli/upscale-command')).upscaleCommand,
   'make-tiny-model': () =>
     (require('./cli/make-tiny-model-command') as typeof import('./cli/make-tiny-model-command')).makeTinyModelCommand,
+  pull: () => hub().pullCommand,
+  models: () => hub().modelsCommand,
+  verify: () => hub().verifyCommand,
+  remove: () => hub().removeCommand,
 };
+
+function hub(): typeof import('./cli/hub-commands') {
+  return require('./cli/hub-commands') as typeof import('./cli/hub-commands');
+}
 
 export async function main(argv: string[]): Promise<number> {
   const [name, ...args] = argv;
