@@ -40,10 +40,13 @@ export function defaultAlias(): Alias {
   return listAliases().find((a) => a.default) ?? listAliases()[0];
 }
 
-/** For the server's start-up banner: how to get a real model. */
+/**
+ * For the server's start-up banner and the demo notice: how to pull a real model, as a phrase
+ * ("pull a real model: `npx insaneres pull sd15` (…) or the panel's Download button").
+ */
 export function pullHint(): string {
   const a = defaultAlias();
-  return `get a real model with \`npx insaneres pull ${a.alias}\` (${a.title}, ${formatBytes(a.bytes)}; licence ${a.license}), or the panel's Download button`;
+  return `pull a real model: \`npx insaneres pull ${a.alias}\` (${a.title}, ${formatBytes(a.bytes)}, licence ${a.license}) or the panel's Download button`;
 }
 
 export function formatBytes(bytes: number): string {

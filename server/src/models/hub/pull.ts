@@ -102,10 +102,21 @@ function target(spec: string): Target {
 async function acceptLicence(options: PullOptions, alias: Alias | undefined): Promise<void> {
   if (!alias || alias.permissive || options.acceptLicense) return;
   if (options.confirmLicense && (await options.confirmLicense(alias))) return;
-  throw new HubError(
-    'argument',
-    `${alias.alias} is under the ${alias.license} licence (${alias.licenseUrl}): read it, then pull again with --accept-license`,
-  );
+  throw new HubError('argument', licenceMessage(alias));
+}
+
+/** What can be checked without the network: the spec, the name, an alias's licence accepted up front. */
+export function checkPullRequest(request: { spec: string; name?: string; acceptLicense?: boolean }): { target: Target; name: string } {
+  const t = target(request.spec);
+  const name = checkModelName(request.name ?? t.alias?.alias ?? t.repo.split('/')[1]);
+  if (t.alias && !t.alias.permissive && !request.acceptLicense) {
+    throw new HubError('argument', licenceMessage(t.alias));
+  }
+  return { target: t, name };
+}
+
+function licenceMessage(alias: Alias): string {
+  return `${alias.alias} is under the ${alias.license} licence (${alias.licenseUrl}): read it, then accept it (--accept-license on the command line, "acceptLicense": true over HTTP)`;
 }
 
 export async function pull(options: PullOptions): Promise<PullResult> {
