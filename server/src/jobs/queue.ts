@@ -79,6 +79,11 @@ export class JobQueue {
     return this.current !== null;
   }
 
+  /** The job the worker is running now, if any (A1111's progress and interrupt act on it). */
+  get currentJob(): Job | null {
+    return this.current;
+  }
+
   submit(requested: JobSpec, input: RawImage, inputInfo: ImageInfo): Job {
     if (this.closing) throw new ApiError('UNAVAILABLE', 'the server is shutting down');
     if (this.waiting.length >= this.options.maxQueue) {
