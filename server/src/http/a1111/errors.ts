@@ -42,6 +42,11 @@ function bodyParserError(err: unknown): ApiError | ValidationError | null {
   const { type, limit } = err as { type?: unknown; limit?: unknown };
   if (type === 'entity.parse.failed') return new ValidationError([{ loc: ['body'], msg: 'JSON decode error', type: 'value_error.jsondecode' }]);
   if (type === 'entity.too.large') return new ApiError('BODY_TOO_LARGE', `the request body is larger than ${String(limit)} bytes (this server's limit, set by --max-pixels)`);
+  // Other body-parser refusals (charset, encoding, aborted upload) are the client's: a 4xx naming the reason.
+  const status = (err as { status?: unknown }).status;
+  if (typeof type === 'string' && typeof status === 'number' && status >= 400 && status < 500) {
+    return new ApiError(status === 415 ? 'UNSUPPORTED_MEDIA_TYPE' : 'INVALID_REQUEST', `the request body could not be read (${type}); send UTF-8 JSON`);
+  }
   return null;
 }
 
