@@ -10,6 +10,7 @@ const USAGE = `usage: insaneres <command> [flags]
   img2img          refine one PNG with DDIM img2img
   upscale          enlarge a PNG and re-detail it tile by tile
   make-tiny-model  write the tiny random-weight test model to a folder
+  worker           studio mode: a GPU worker taking jobs from the front's Redis queue
 See README.md for every flag.`;
 
 type Command = (args: string[]) => Promise<number>;
@@ -25,6 +26,7 @@ const COMMANDS: Record<string, () => Command> = {
   upscale: () => (require('./cli/upscale-command') as typeof import('./cli/upscale-command')).upscaleCommand,
   'make-tiny-model': () =>
     (require('./cli/make-tiny-model-command') as typeof import('./cli/make-tiny-model-command')).makeTinyModelCommand,
+  worker: () => (require('./cli/worker-command') as typeof import('./cli/worker-command')).workerCommand,
 };
 
 export async function main(argv: string[]): Promise<number> {

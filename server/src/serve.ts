@@ -14,6 +14,9 @@ import { HistoryStore } from './history/store';
 import { createApp } from './http/app';
 import { ImageStore } from './http/images';
 import { SecurityPolicy, isLoopbackHost } from './http/security';
+import type { JobQueueApi } from './jobs/api';
+import { startStudioFront } from './jobs/bull/front';
+import { redactUrl } from './jobs/bull/keys';
 import { JobQueue } from './jobs/queue';
 import { createLogger, type Logger, type LogLevel } from './logger';
 import { ModelCatalog } from './models/catalog';
@@ -28,6 +31,8 @@ export interface ServerOptions {
   model?: string;
   modelsDir?: string;
   device?: string;
+  /** ONNX Runtime intra-op threads; absent = the physical cores. */
+  threads?: number;
   /** Defaults to ~/InsaneRes/outputs. */
   outputs?: string;
   token?: string;
@@ -40,6 +45,10 @@ export interface ServerOptions {
   cacheDir?: string;
   logger?: Logger;
   logLevel?: LogLevel;
+  /** Studio mode: `redis://HOST:6379[/DB]`. Jobs go to BullMQ on that Redis and GPU workers run them; no model here. */
+  queue?: string;
+  /** Studio mode: the folder every worker reaches too (inputs and results); defaults to `outputs`. */
+  sharedOutputs?: string;
 }
 
 export interface RunningServer {
@@ -93,6 +102,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     );
   }
   const limits: Limits = { ...DEFAULT_LIMITS, ...options.limits };
+  if (options.queue !== undefined) return startStudioServer(options, host, logger, limits);
 
   let catalog: ModelCatalog;
   if (options.model === undefined && options.modelsDir === undefined) {
@@ -104,9 +114,51 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
   }
 
   const history = await HistoryStore.open(options.outputs ?? defaultOutputsDir(), logger);
-  const engine: Engine = await createEngine({ device: options.device ?? 'auto', logger });
+  const engine: Engine = await createEngine({ device: options.device ?? 'auto', threads: options.threads, logger });
   const queue = new JobQueue({ engine, history, logger, maxQueue: limits.maxQueue, maxResultPixels: limits.maxResultPixels });
   const security = new SecurityPolicy({ host, token: options.token, allowOrigins: options.allowOrigins, allowHosts: options.allowHosts });
+  const initial = catalog.initial;
+  const serving = await serveHttp({ host, options, logger, limits, engine, queue, history, catalog, security });
+  try {
+    await queue.selectModel(initial.name, initial.dir);
+  } catch (err) {
+    await serving.close();
+    throw new ConfigError(err instanceof Error ? err.message : String(err));
+  }
+  if (engine.model?.demo) logger.warn(DEMO_NOTICE);
+  logger.info({ url: serving.url, model: engine.model?.name, device: engine.device, outputs: history.dir, token: Boolean(options.token) }, 'listening');
+  return serving;
+}
+
+/** Studio mode's front: the API on a BullMQ queue; GPU workers (`insaneres worker`) run the jobs. */
+async function startStudioServer(options: ServerOptions, host: string, logger: Logger, limits: Limits): Promise<RunningServer> {
+  const sharedDir = options.sharedOutputs ?? options.outputs ?? defaultOutputsDir();
+  const history = await HistoryStore.open(sharedDir, logger, { shared: true });
+  const { queue, engine, catalog } = startStudioFront({
+    url: options.queue as string, sharedDir: history.dir, history, logger, maxQueue: limits.maxQueue,
+    maxResultPixels: limits.maxResultPixels, defaultModel: options.model,
+  });
+  const security = new SecurityPolicy({ host, token: options.token, allowOrigins: options.allowOrigins, allowHosts: options.allowHosts });
+  const serving = await serveHttp({ host, options, logger, limits, engine, queue, history, catalog, security });
+  logger.info({ url: serving.url, queue: redactUrl(options.queue as string), shared: history.dir, token: Boolean(options.token) }, 'listening');
+  return serving;
+}
+
+interface Parts {
+  host: string;
+  options: ServerOptions;
+  logger: Logger;
+  limits: Limits;
+  engine: Engine;
+  queue: JobQueueApi;
+  history: HistoryStore;
+  catalog: ModelCatalog;
+  security: SecurityPolicy;
+}
+
+/** The HTTP server on its port, and a close that stops the queue first (so SSE streams end cleanly). */
+async function serveHttp(parts: Parts): Promise<RunningServer> {
+  const { host, options, logger, limits, engine, queue, history, catalog, security } = parts;
   const images = new ImageStore(
     limits.maxStoredImages,
     options.maxStoredImageBytes ?? 1024 * 1024 * 1024,
@@ -122,6 +174,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
   try {
     port = await listen(server, host, options.port ?? DEFAULT_PORT);
   } catch (err) {
+    await queue.close();
     await engine.close();
     throw err;
   }
@@ -141,15 +194,5 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
       await engine.close();
       logger.info('stopped');
     })());
-
-  const initial = catalog.initial;
-  try {
-    await queue.selectModel(initial.name, initial.dir);
-  } catch (err) {
-    await close();
-    throw new ConfigError(err instanceof Error ? err.message : String(err));
-  }
-  if (engine.model?.demo) logger.warn(DEMO_NOTICE);
-  logger.info({ url, model: engine.model?.name, device: engine.device, outputs: history.dir, token: Boolean(options.token) }, 'listening');
   return { url, port, close };
 }

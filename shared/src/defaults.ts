@@ -55,4 +55,7 @@ export const DEFAULT_LIMITS = {
   maxQueue: 32,
   /** Uploaded images kept in memory, oldest dropped first. */
   maxStoredImages: 64,
+  /** Open `GET /v1/jobs/:id/events` streams on one job, and on all jobs together. */
+  maxStreamsPerJob: 64,
+  maxStreams: 256,
 } as const;

@@ -40,6 +40,8 @@ export const ERROR_STATUS = {
   BAD_HOST: 421,
   /** The job queue is full (the message names the limit). */
   QUEUE_FULL: 429,
+  /** Too many open event streams, on one job or in total (the message names the limit). */
+  TOO_MANY_STREAMS: 429,
   /** A job's own reason for failing when the model run threw. */
   MODEL_FAILED: 500,
   /** A job stopped by `DELETE /v1/jobs/:id` or by the server shutting down. */

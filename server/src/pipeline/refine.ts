@@ -25,6 +25,11 @@ export interface PipelineContext {
 export interface JobHooks {
   isCancelled(): boolean;
   onProgress(progress: Progress): void;
+  /**
+   * Whether to make a live preview now (the worker allows about one a second); absent = every step.
+   * Asked before the picture is made, so a skipped preview costs nothing.
+   */
+  previewDue?(): boolean;
 }
 
 /** The seed already resolved (never −1 here). */
@@ -105,7 +110,13 @@ export async function refineCrop(
     isCancelled: hooks.isCancelled,
     onStep: (step, total, latents) => {
       const [visibleWidth, visibleHeight] = plan.kind === 'enlarge' ? [plan.scaledWidth, plan.scaledHeight] : [image.width, image.height];
-      hooks.onProgress({ step, totalSteps: total, tile: 1, totalTiles: 1, preview: cropPreview(latents, visibleWidth, visibleHeight) });
+      let preview: RawImage | undefined;
+      if (hooks.previewDue ? hooks.previewDue() : true) {
+        const started = performance.now();
+        preview = cropPreview(latents, visibleWidth, visibleHeight);
+        addTime(timings, 'preview', started);
+      }
+      hooks.onProgress({ step, totalSteps: total, tile: 1, totalTiles: 1, preview });
     },
     timings,
   });

@@ -1,12 +1,18 @@
 import { resolveEta, resolveSchedule, SamplerId, ScheduleType } from '../../../shared/src/samplers';
+import { alphasCumprod } from './ddim';
 import { DDIMSampler } from './ddim-sampler';
+import { DPMPP2MSampler } from './dpmpp-2m';
+import { EulerSampler } from './euler';
+import { EulerAncestralSampler } from './euler-ancestral';
 import type { Sampler } from './sampler';
 import type { SchedulerConfig } from './scheduler';
+import { DiscreteSchedule, img2imgSigmas, scheduleSigmas, sigmasFromAlphasCumprod } from './sigmas';
 
 export { DDIMScheduler, alphasCumprod, inferenceTimesteps } from './ddim';
 export { DDIMSampler } from './ddim-sampler';
 export * from './sampler';
 export * from './scheduler';
+export * from './sigmas';
 
 /** Everything that decides a job's sampling plan. */
 export interface SamplerSpec {
@@ -22,11 +28,20 @@ export interface SamplerSpec {
 /** The sampler for one job, its plan made (each sampler file owns its numerics). */
 export function createSampler(spec: SamplerSpec, config: SchedulerConfig): Sampler {
   const eta = resolveEta(spec.sampler, spec.eta);
-  const schedule = resolveSchedule(spec.sampler, spec.scheduler);
+  if (spec.sampler === 'ddim') return new DDIMSampler(config, spec.steps, spec.strength, eta);
+  if (!Number.isInteger(spec.steps) || spec.steps < 1) throw new Error(`steps must be a positive integer, got ${spec.steps}`);
+  const schedule = resolveSchedule(spec.sampler, spec.scheduler) ?? 'uniform';
+  const table = new DiscreteSchedule(sigmasFromAlphasCumprod(alphasCumprod(config)));
+  const sigmas = img2imgSigmas(scheduleSigmas(table, schedule, spec.steps), spec.steps, spec.strength);
+  const prediction = config.prediction_type;
   switch (spec.sampler) {
-    case 'ddim':
-      return new DDIMSampler(config, spec.steps, spec.strength, eta);
-    default:
-      throw new Error(`sampler '${spec.sampler}' (${schedule ?? 'no'} schedule) is not implemented yet`);
+    case 'euler':
+      return new EulerSampler(sigmas, table, prediction);
+    case 'euler_a':
+      return new EulerAncestralSampler(sigmas, table, prediction, eta);
+    case 'dpmpp_2m':
+      return new DPMPP2MSampler(sigmas, table, prediction);
+    case 'lcm':
+      throw new Error(`sampler 'lcm' is not implemented yet`);
   }
 }

@@ -41,15 +41,22 @@ async function sdUpscale(deps: GenerateDeps, res: Response, input: Awaited<Retur
   const { queue, history } = deps.ctx;
   const params = parseOrThrow(upscaleParamsSchema, { scale }, `${SD_UPSCALER} (scale = upscaling_resize, 1…4)`);
   const batch = deps.state.begin('extras');
-  const job = queue.submit({ kind: 'upscale', image: 'a1111-extras', params }, input, imageInfo(input));
+  let job;
+  try {
+    job = await queue.submit({ kind: 'upscale', image: 'a1111-extras', params }, input, imageInfo(input));
+  } catch (err) {
+    deps.state.end(batch);
+    throw err;
+  }
   batch.jobs.push(job);
-  const onClose = (): void => queue.cancel(job, 'the A1111 client closed the connection');
+  const submitted = job;
+  const onClose = (): void => void Promise.resolve(queue.cancel(submitted, 'the A1111 client closed the connection')).catch(() => undefined);
   res.on('close', onClose);
   try {
     await new Promise<void>((resolve) => {
-      if (isTerminal(job)) return resolve();
-      const stop = queue.subscribe(job, () => {
-        if (isTerminal(job)) {
+      if (isTerminal(submitted)) return resolve();
+      const stop = queue.subscribe(submitted, () => {
+        if (isTerminal(submitted)) {
           stop();
           resolve();
         }

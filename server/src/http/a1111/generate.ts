@@ -59,12 +59,12 @@ async function run(deps: GenerateDeps, res: Response, name: string, plan: Genera
   const jobs: Job[] = batch.jobs;
   // A client that hangs up has no use for the rest of its images.
   const onClose = (): void => {
-    for (const job of jobs) if (!isTerminal(job)) queue.cancel(job, 'the A1111 client closed the connection');
+    for (const job of jobs) if (!isTerminal(job)) void Promise.resolve(queue.cancel(job, 'the A1111 client closed the connection')).catch(() => undefined);
   };
   res.on('close', onClose);
   try {
     try {
-      for (const planned of plan.jobs) jobs.push(queue.submit(planned.spec, planned.input, imageInfo(planned.input)));
+      for (const planned of plan.jobs) jobs.push(await queue.submit(planned.spec, planned.input, imageInfo(planned.input)));
     } catch (err) {
       onClose();
       throw err;

@@ -5,8 +5,9 @@
  * requests: A1111 clients polling progress see the server busy whoever asked.
  */
 import { encodePng } from '../../image/png';
+import type { JobQueueApi } from '../../jobs/api';
 import type { Job } from '../../jobs/job';
-import { isTerminal, type JobQueue } from '../../jobs/queue';
+import { isTerminal } from '../../jobs/queue';
 
 export interface Batch {
   jobs: Job[];
@@ -25,8 +26,21 @@ export function timestamp(date: Date): string {
 export class A1111State {
   private readonly batches = new Set<Batch>();
   private previewCache: { job: Job; version: number; base64: string } | null = null;
+  /** Jobs running now, in the order they started (one in-process; one per GPU worker in studio mode). */
+  private readonly running = new Set<Job>();
 
-  constructor(private readonly queue: JobQueue) {}
+  constructor(private readonly queue: JobQueueApi) {
+    // The queue interface does not say which job runs: its status changes do.
+    queue.onChange((status, job) => {
+      if (status.state === 'running') this.running.add(job);
+      else this.running.delete(job);
+    });
+  }
+
+  private cancel(job: Job, reason: string): void {
+    // Studio queues answer asynchronously; a cancel that fails leaves the job to finish, nothing to report.
+    void Promise.resolve(this.queue.cancel(job, reason)).catch(() => undefined);
+  }
 
   begin(name: string): Batch {
     const batch: Batch = { jobs: [], name, startedAt: Date.now(), interrupted: false, skipped: false };
@@ -40,8 +54,11 @@ export class A1111State {
 
   /** The request the running job belongs to, else the oldest request still waiting. */
   private active(): { batch: Batch | null; running: Job | null } {
-    const running = this.queue.currentJob;
-    for (const batch of this.batches) if (running && batch.jobs.includes(running)) return { batch, running };
+    const running = [...this.running][0] ?? null;
+    for (const batch of this.batches) {
+      const own = batch.jobs.find((job) => this.running.has(job));
+      if (own) return { batch, running: own };
+    }
     if (running) return { batch: null, running };
     const waiting = [...this.batches].find((b) => b.jobs.some((j) => !isTerminal(j)));
     return { batch: waiting ?? null, running: null };
@@ -52,7 +69,7 @@ export class A1111State {
     const { batch, running } = this.active();
     if (batch) batch.interrupted = true;
     for (const job of batch?.jobs ?? (running ? [running] : [])) {
-      if (!isTerminal(job)) this.queue.cancel(job, 'interrupted (POST /sdapi/v1/interrupt)');
+      if (!isTerminal(job)) this.cancel(job, 'interrupted (POST /sdapi/v1/interrupt)');
     }
   }
 
@@ -61,7 +78,7 @@ export class A1111State {
     const { batch, running } = this.active();
     if (!running) return;
     if (batch) batch.skipped = true;
-    this.queue.cancel(running, 'skipped (POST /sdapi/v1/skip)');
+    this.cancel(running, 'skipped (POST /sdapi/v1/skip)');
   }
 
   /** `GET progress`, computed as A1111's `progressapi` does from job_no/job_count and sampling_step/steps. */
