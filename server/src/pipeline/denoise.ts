@@ -1,6 +1,6 @@
 import type { Sampler, SamplingHooks, StepContext } from '../schedulers/sampler';
 import { Tensor, tensor } from '../tensor';
-import { usesGuidance } from './conditioning';
+import { guidanceEmbeddingFor, usesCfgBatch } from './conditioning';
 import type { NoiseSource } from './noise';
 import type { DiffusionRuntime } from './runtime';
 
@@ -74,7 +74,8 @@ export async function img2imgTensor(
   const dims = encoded.dims;
   const clean = scale(encoded.data, options.latentScale);
   let latents = sampler.noiseLatents(clean, options.noise.draw(0, dims));
-  const guided = usesGuidance(options.guidanceScale);
+  const guided = usesCfgBatch(runtime, options.guidanceScale);
+  const timestepCond = guidanceEmbeddingFor(runtime, options.guidanceScale);
   const batchDims = [guided ? 2 : 1, ...dims.slice(1)];
   const modelInput = new Float32Array(latents.length * (guided ? 2 : 1));
   t = addTime(timings, 'scheduler', t);
@@ -88,7 +89,7 @@ export async function img2imgTensor(
     modelInput.set(scaled, 0);
     if (guided) modelInput.set(scaled, scaled.length);
     t = addTime(timings, 'scheduler', t);
-    const prediction = await runtime.predictNoise(tensor(modelInput, batchDims), timestep, context);
+    const prediction = await runtime.predictNoise(tensor(modelInput, batchDims), timestep, context, timestepCond);
     t = addTime(timings, 'unet', t);
     const modelOutput = guided ? classifierFreeGuidance(prediction.data, options.guidanceScale) : prediction.data;
     let denoised = sampler.denoised(modelOutput, latents, i);

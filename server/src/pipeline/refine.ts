@@ -72,7 +72,7 @@ export async function refineCrop(
     const tiles = { tileSize: plan.tileSize, tileOverlap: UPSCALE_DEFAULTS.tileOverlap, colorMatch: UPSCALE_DEFAULTS.colorMatch };
     return refineTiled(context, { ...image, data: image.data.slice() }, { ...params, ...tiles }, hooks, timings);
   }
-  const sampler = createSampler(params, context.schedulerConfig);
+  const sampler = createSampler(params, context.schedulerConfig, { guidanceEmbedding: Boolean(context.runtime.timestepCondDim) });
   const totalSteps = sampler.steps.length;
   if (totalSteps === 0) return { image: { ...image, data: image.data.slice() }, stepsRun: 0 };
 

@@ -81,7 +81,7 @@ export async function refineTiled(
   timings: Record<string, number>,
   options: TiledRefineOptions = {},
 ): Promise<{ image: RawImage; stepsRun: number }> {
-  const sampler = createSampler(params, context.schedulerConfig);
+  const sampler = createSampler(params, context.schedulerConfig, { guidanceEmbedding: Boolean(context.runtime.timestepCondDim) });
   const totalSteps = sampler.steps.length;
   if (totalSteps === 0) return { image, stepsRun: 0 };
 
