@@ -3,6 +3,7 @@ import { Tensor, tensor } from '../tensor';
 import { guidanceEmbeddingFor, usesCfgBatch } from './conditioning';
 import type { NoiseSource } from './noise';
 import type { DiffusionRuntime } from './runtime';
+import { ConditioningSchedule, constantConditioning } from './scheduled-conditioning';
 
 export class CancelledError extends Error {
   readonly code = 'CANCELLED';
@@ -51,7 +52,7 @@ function classifierFreeGuidance(prediction: Float32Array, guidanceScale: number)
 /**
  * img2img on one model-sized image with any sampler: encode, noise to the first step's level, run the
  * sampler's model calls, decode. `image` is [1,3,H,W] in [-1,1] with H, W multiples of 8; `context` comes
- * from encodeConditioning. A plan of no steps returns the input itself (stepsRun 0): no VAE round trip.
+ * from encodeConditioning, or per model call from encodeScheduledConditioning (prompt editing). A plan of no steps returns the input itself (stepsRun 0): no VAE round trip.
  *
  * Per model call i: x → [hooks.blendLatents] → UNet (CFG batch [uncond, cond]) → sampler.denoised →
  * [hooks.blendDenoised] → sampler.step, whose noise, if it needs any, is the job's draw i + 1.
@@ -59,11 +60,12 @@ function classifierFreeGuidance(prediction: Float32Array, guidanceScale: number)
 export async function img2imgTensor(
   runtime: DiffusionRuntime,
   sampler: Sampler,
-  context: Tensor,
+  context: Tensor | ConditioningSchedule,
   image: Tensor,
   options: DenoiseOptions,
 ): Promise<{ image: Tensor; stepsRun: number }> {
   const { timings, hooks } = options;
+  const conditioning = 'at' in context ? context : constantConditioning(context);
   const steps = sampler.steps;
   if (steps.length === 0) return { image, stepsRun: 0 };
   if (options.isCancelled()) throw new CancelledError();
@@ -89,7 +91,7 @@ export async function img2imgTensor(
     modelInput.set(scaled, 0);
     if (guided) modelInput.set(scaled, scaled.length);
     t = addTime(timings, 'scheduler', t);
-    const prediction = await runtime.predictNoise(tensor(modelInput, batchDims), timestep, context, timestepCond);
+    const prediction = await runtime.predictNoise(tensor(modelInput, batchDims), timestep, conditioning.at(i), timestepCond);
     t = addTime(timings, 'unet', t);
     const modelOutput = guided ? classifierFreeGuidance(prediction.data, options.guidanceScale) : prediction.data;
     let denoised = sampler.denoised(modelOutput, latents, i);

@@ -6,7 +6,7 @@ import { createSampler } from '../schedulers';
 import type { SchedulerConfig } from '../schedulers/scheduler';
 import { Tensor, tensor } from '../tensor';
 import type { ChunkTokenizer } from '../text/chunks';
-import { encodeConditioning } from './conditioning';
+import { encodeScheduledConditioning } from './scheduled-conditioning';
 import { img2imgTensor } from './denoise';
 import { FitPlan, planFit } from './fit';
 import { philoxNoise } from './noise';
@@ -79,7 +79,7 @@ export async function refineCrop(
   let t = performance.now();
   const modelImage = toModelSize(rawToModelTensor(image), plan);
   t = addTime(timings, 'imageConversion', t);
-  const conditioning = await encodeConditioning(context.runtime, context.tokenizer, params, timings);
+  const conditioning = await encodeScheduledConditioning(context.runtime, context.tokenizer, params, params.steps, timings);
   hooks.onProgress({ step: 0, totalSteps, tile: 1, totalTiles: 1 });
 
   const result = await img2imgTensor(context.runtime, sampler, conditioning, modelImage, {
