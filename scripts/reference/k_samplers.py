@@ -148,6 +148,87 @@ def img2img(sample_fn, sigmas, steps, strength, denoiser, **kw):
     return {'sigmas': list(map(float, sigma_sched)), 'timesteps': denoiser.timesteps, 'draws': noise.draws, 'x': list(map(float, x))}
 
 
+# ---- A1111 1.10 LCM (sd_samplers_lcm.py): LCMCompVisDenoiser + sample_lcm
+class LCMCompVisDenoiser(DiscreteSchedule):
+    def __init__(self):
+        timesteps, original_timesteps = 1000, 50
+        self.skip_steps = timesteps // original_timesteps
+        valid = np.zeros(original_timesteps)
+        for x in range(original_timesteps):
+            valid[original_timesteps - 1 - x] = alphas_cumprod[timesteps - 1 - x * self.skip_steps]
+        super().__init__(((1 - valid) / valid) ** 0.5)
+        self.timesteps = []
+
+    def sigma_to_t(self, sigma):
+        dists = np.log(sigma) - self.log_sigmas
+        return int(np.abs(dists).argmin()) * self.skip_steps + (self.skip_steps - 1)
+
+    def t_to_sigma(self, t):
+        t = min(max((t - (self.skip_steps - 1)) / self.skip_steps, 0), len(self.sigmas) - 1)
+        return DiscreteSchedule.t_to_sigma(self, t)
+
+    def get_sigmas(self, n):
+        start, end = self.sigma_to_t(self.sigmas[-1]), self.sigma_to_t(self.sigmas[0])
+        return np.append([self.t_to_sigma(t) for t in np.linspace(start, end, n)], 0.0)
+
+    def __call__(self, x, sigma):
+        c_out, c_in = -sigma, 1 / (sigma ** 2 + 1) ** 0.5
+        t = self.sigma_to_t(sigma)
+        self.timesteps.append(float(t))
+        eps = fake_eps(x * c_in, t)
+        scaled_timestep = t * 10.0
+        c_skip = 0.5 ** 2 / (scaled_timestep ** 2 + 0.5 ** 2)
+        c_out2 = scaled_timestep / (scaled_timestep ** 2 + 0.5 ** 2) ** 0.5
+        return c_out2 * (x + eps * c_out) + c_skip * x
+
+
+def sample_lcm(model, x, sigmas, noise):
+    for i in range(len(sigmas) - 1):
+        x = model(x, sigmas[i])
+        if sigmas[i + 1] > 0:
+            x = x + sigmas[i + 1] * noise()
+    return x
+
+
+# ---- diffusers LCMScheduler + LatentConsistencyModelImg2ImgPipeline (UNet with timestep_cond)
+def lcm_set_timesteps(num_inference_steps, strength, original_steps=50):
+    k = 1000 // original_steps
+    lcm_origin_timesteps = np.asarray(list(range(1, int(original_steps * strength) + 1))) * k - 1
+    lcm_origin_timesteps = lcm_origin_timesteps[::-1].copy()
+    inference_indices = np.floor(np.linspace(0, len(lcm_origin_timesteps), num=num_inference_steps, endpoint=False)).astype(np.int64)
+    return lcm_origin_timesteps[inference_indices]
+
+
+def lcm_distilled(steps, strength):
+    timesteps = lcm_set_timesteps(steps, strength)
+    a = alphas_cumprod
+    x = a[timesteps[0]] ** 0.5 * LATENT + (1 - a[timesteps[0]]) ** 0.5 * fake_noise(0, len(LATENT))
+    noise = Noise(len(LATENT))
+    for i, t in enumerate(timesteps):
+        eps = fake_eps(x, t)
+        pred_x0 = (x - (1 - a[t]) ** 0.5 * eps) / a[t] ** 0.5
+        st = t * 10.0
+        c_skip, c_out = 0.25 / (st ** 2 + 0.25), st / (st ** 2 + 0.25) ** 0.5
+        denoised = c_out * pred_x0 + c_skip * x
+        if i != len(timesteps) - 1:
+            prev_t = timesteps[i + 1]
+            x = a[prev_t] ** 0.5 * denoised + (1 - a[prev_t]) ** 0.5 * noise()
+        else:
+            x = denoised
+    return {'timesteps': list(map(int, timesteps)), 'draws': noise.draws, 'x': list(map(float, x))}
+
+
+def get_guidance_scale_embedding(w, embedding_dim):
+    w = w * 1000.0
+    half_dim = embedding_dim // 2
+    emb = np.log(10000.0) / (half_dim - 1)
+    emb = np.exp(np.arange(half_dim) * -emb)
+    emb = w * emb
+    return np.concatenate([np.sin(emb), np.cos(emb)])
+
+
+lcm_model = LCMCompVisDenoiser()
+
 out = {
     'sigma_min': float(model.sigmas[0]),
     'sigma_max': float(model.sigmas[-1]),
@@ -159,6 +240,14 @@ out = {
     'euler_a': img2img(sample_euler_ancestral, model.get_sigmas(10), 10, 0.5, CompVisDenoiser(model)),
     'euler_a_eta_half': img2img(sample_euler_ancestral, model.get_sigmas(10), 10, 0.5, CompVisDenoiser(model), eta=0.5),
     'dpmpp_2m_karras': img2img(sample_dpmpp_2m, get_sigmas_karras(10, model.sigmas[0], model.sigmas[-1]), 10, 0.5, CompVisDenoiser(model)),
+    'lcm_valid_min_max': [float(lcm_model.sigmas[0]), float(lcm_model.sigmas[-1])],
+    'lcm_uniform6': list(map(float, lcm_model.get_sigmas(6))),
+    'lcm_karras6': list(map(float, get_sigmas_karras(6, lcm_model.sigmas[0], lcm_model.sigmas[-1]))),
+    'lcm_a1111': img2img(sample_lcm, lcm_model.get_sigmas(6), 6, 0.6, lcm_model),
+    'lcm_distilled_4_0.6': lcm_distilled(4, 0.6),
+    'lcm_distilled_timesteps_50_1': list(map(int, lcm_set_timesteps(50, 1.0)[:5])),
+    'lcm_distilled_timesteps_15_0.3': list(map(int, lcm_set_timesteps(15, 0.3))),
+    'guidance_embedding_w7.5_d8': list(map(float, get_guidance_scale_embedding(7.5, 8))),
     'dpmpp_2m_uniform_full': img2img(sample_dpmpp_2m, model.get_sigmas(4), 4, 1.0, CompVisDenoiser(model)),
 }
 print(json.dumps(out, indent=1))

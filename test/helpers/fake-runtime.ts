@@ -15,11 +15,13 @@ export const FAKE_DIMS = [1, 4, 1, 2];
 export class FakeRuntime implements DiffusionRuntime {
   readonly fixedLatentSize = null;
   readonly calls: { timestep: number; batch: number; timestepCond?: number[] }[] = [];
+  /** `timestepCondDim` set: the fake stands for an LCM-distilled UNet (its output ignores the embedding). */
+  constructor(readonly timestepCondDim: number | null = null) {}
   async encodeText(): Promise<Tensor> {
     return tensor(new Float32Array(0), [0]);
   }
-  async predictNoise(sample: Tensor, timestep: number): Promise<Tensor> {
-    this.calls.push({ timestep, batch: sample.dims[0] });
+  async predictNoise(sample: Tensor, timestep: number, _context: Tensor, timestepCond?: Tensor): Promise<Tensor> {
+    this.calls.push({ timestep, batch: sample.dims[0], timestepCond: timestepCond && Array.from(timestepCond.data) });
     return tensor(sample.data.map((v) => 0.1 * v + (0.01 * timestep) / 1000), sample.dims);
   }
   async encodeImage(): Promise<Tensor> {
@@ -47,8 +49,7 @@ export function countingNoise(): NoiseSource & { draws: number[] } {
 }
 
 /** One img2img loop on the fake models, guidance 1 and latent scale 1. */
-export async function runFake(sampler: Sampler, hooks?: SamplingHooks, guidanceScale = 1) {
-  const runtime = new FakeRuntime();
+export async function runFake(sampler: Sampler, hooks?: SamplingHooks, guidanceScale = 1, runtime = new FakeRuntime()) {
   const noise = countingNoise();
   const empty = tensor(new Float32Array(0), [0]);
   const out = await img2imgTensor(runtime, sampler, empty, empty, {

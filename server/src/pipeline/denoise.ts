@@ -1,8 +1,9 @@
 import type { Sampler, SamplingHooks, StepContext } from '../schedulers/sampler';
 import { Tensor, tensor } from '../tensor';
-import { usesGuidance } from './conditioning';
+import { guidanceEmbeddingFor, usesCfgBatch } from './conditioning';
 import type { NoiseSource } from './noise';
 import type { DiffusionRuntime } from './runtime';
+import { ConditioningSchedule, constantConditioning } from './scheduled-conditioning';
 
 export class CancelledError extends Error {
   readonly code = 'CANCELLED';
@@ -31,12 +32,17 @@ export interface DenoiseOptions {
 }
 
 /**
- * The first latents of a run from pure noise (txt2img): DDIM, variance-preserving, starts from the noise
- * itself (diffusers' init_noise_sigma 1, as A1111's DDIM); the k-diffusion samplers, variance-exploding,
- * from noise × σ of their first step, as A1111's txt2img does (`x * sigmas[0]`).
+ * The first latents of a run from pure noise (txt2img). Variance-exploding samplers (the k-diffusion ones)
+ * put x at x₀ + σ·noise: from noise that is noise × σ of their first step, A1111's txt2img start
+ * (`x * sigmas[0]`). Variance-preserving ones (DDIM, diffusers' LCM) put x at √ᾱ·x₀ + √(1−ᾱ)·noise; their
+ * txt2img starts from the noise itself (diffusers' init_noise_sigma 1, as A1111's DDIM). Which kind a
+ * sampler is shows in how it noises a zero latent.
  */
 function pureNoiseLatents(sampler: Sampler, noise: Float32Array): Float32Array {
-  return sampler.id === 'ddim' ? noise : scale(noise, sampler.steps[0].sigma);
+  const scaleOfZero = sampler.noiseLatents(new Float32Array(1), new Float32Array([1]))[0];
+  const { sigma } = sampler.steps[0];
+  const varianceExploding = Math.abs(scaleOfZero - sigma) <= 1e-4 * sigma;
+  return varianceExploding ? scale(noise, scaleOfZero) : noise;
 }
 
 function addTime(timings: Record<string, number>, key: string, since: number): number {
@@ -65,7 +71,7 @@ function classifierFreeGuidance(prediction: Float32Array, guidanceScale: number)
 /**
  * img2img on one model-sized image with any sampler: encode, noise to the first step's level, run the
  * sampler's model calls, decode. `image` is [1,3,H,W] in [-1,1] with H, W multiples of 8; `context` comes
- * from encodeConditioning. A plan of no steps returns the input itself (stepsRun 0): no VAE round trip.
+ * from encodeConditioning, or per model call from encodeScheduledConditioning (prompt editing). A plan of no steps returns the input itself (stepsRun 0): no VAE round trip.
  *
  * Per model call i: x → [hooks.blendLatents] → UNet (CFG batch [uncond, cond]) → sampler.denoised →
  * [hooks.blendDenoised] → sampler.step, whose noise, if it needs any, is the job's draw i + 1.
@@ -73,11 +79,12 @@ function classifierFreeGuidance(prediction: Float32Array, guidanceScale: number)
 export async function img2imgTensor(
   runtime: DiffusionRuntime,
   sampler: Sampler,
-  context: Tensor,
+  context: Tensor | ConditioningSchedule,
   image: Tensor,
   options: DenoiseOptions,
 ): Promise<{ image: Tensor; stepsRun: number }> {
   const { timings, hooks } = options;
+  const conditioning = 'at' in context ? context : constantConditioning(context);
   const steps = sampler.steps;
   if (steps.length === 0) return { image, stepsRun: 0 };
   if (options.isCancelled()) throw new CancelledError();
@@ -98,7 +105,8 @@ export async function img2imgTensor(
     clean = scale(encoded.data, options.latentScale);
     latents = sampler.noiseLatents(clean, options.noise.draw(0, dims));
   }
-  const guided = usesGuidance(options.guidanceScale);
+  const guided = usesCfgBatch(runtime, options.guidanceScale);
+  const timestepCond = guidanceEmbeddingFor(runtime, options.guidanceScale);
   const batchDims = [guided ? 2 : 1, ...dims.slice(1)];
   const modelInput = new Float32Array(latents.length * (guided ? 2 : 1));
   t = addTime(timings, 'scheduler', t);
@@ -112,7 +120,7 @@ export async function img2imgTensor(
     modelInput.set(scaled, 0);
     if (guided) modelInput.set(scaled, scaled.length);
     t = addTime(timings, 'scheduler', t);
-    const prediction = await runtime.predictNoise(tensor(modelInput, batchDims), timestep, context);
+    const prediction = await runtime.predictNoise(tensor(modelInput, batchDims), timestep, conditioning.at(i), timestepCond);
     t = addTime(timings, 'unet', t);
     const modelOutput = guided ? classifierFreeGuidance(prediction.data, options.guidanceScale) : prediction.data;
     let denoised = sampler.denoised(modelOutput, latents, i);

@@ -6,7 +6,7 @@ import { createSampler } from '../schedulers';
 import type { SchedulerConfig } from '../schedulers/scheduler';
 import { Tensor, tensor } from '../tensor';
 import type { ChunkTokenizer } from '../text/chunks';
-import { encodeConditioning } from './conditioning';
+import { encodeScheduledConditioning } from './scheduled-conditioning';
 import { img2imgTensor } from './denoise';
 import { FitPlan, planFit, roundUpTo, SIZE_MULTIPLE } from './fit';
 import { philoxNoise } from './noise';
@@ -92,14 +92,16 @@ export async function refineCrop(
     return refineTiled(context, { ...image, data: image.data.slice() }, { ...params, ...tiles }, hooks, timings);
   }
   // From noise every step runs: strength 1 plans the whole schedule for every sampler.
-  const sampler = createSampler(fromNoise ? { ...params, strength: 1 } : params, context.schedulerConfig);
+  const sampler = createSampler(fromNoise ? { ...params, strength: 1 } : params, context.schedulerConfig, {
+    guidanceEmbedding: Boolean(context.runtime.timestepCondDim),
+  });
   const totalSteps = sampler.steps.length;
   if (totalSteps === 0) return { image: { ...image, data: image.data.slice() }, stepsRun: 0 };
 
   let t = performance.now();
   const modelImage = toModelSize(rawToModelTensor(image), plan);
   t = addTime(timings, 'imageConversion', t);
-  const conditioning = await encodeConditioning(context.runtime, context.tokenizer, params, timings);
+  const conditioning = await encodeScheduledConditioning(context.runtime, context.tokenizer, params, params.steps, timings);
   hooks.onProgress({ step: 0, totalSteps, tile: 1, totalTiles: 1 });
 
   const result = await img2imgTensor(context.runtime, sampler, conditioning, modelImage, {

@@ -10,7 +10,6 @@ import type { SchedulerConfig } from './scheduler';
 
 export class DDIMSampler implements Sampler {
   readonly id: SamplerId = 'ddim';
-  readonly guidanceEmbedding = false;
   readonly steps: readonly SamplingStep[];
   private readonly scheduler: DDIMScheduler;
   private readonly timesteps: readonly number[];

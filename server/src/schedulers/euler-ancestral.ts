@@ -6,9 +6,8 @@
  * ε is drawn only while σ_{i+1} > 0, so the final step draws nothing; model call k uses draw k + 1.
  */
 import type { SamplerId } from '../../../shared/src/samplers';
-import { KDiffusionSampler } from './k-diffusion';
+import { KDiffusionSampler, TimestepMap } from './k-diffusion';
 import type { StepNoise } from './sampler';
-import type { DiscreteSchedule } from './sigmas';
 import type { PredictionType } from './scheduler';
 
 /** `get_ancestral_step(σ_from, σ_to, η)`: (σ_down, σ_up); η = 0 gives (σ_to, 0). */
@@ -21,7 +20,7 @@ export function ancestralStep(sigmaFrom: number, sigmaTo: number, eta: number): 
 export class EulerAncestralSampler extends KDiffusionSampler {
   readonly id: SamplerId = 'euler_a';
 
-  constructor(sigmas: readonly number[], table: DiscreteSchedule, predictionType: PredictionType, private readonly eta: number) {
+  constructor(sigmas: readonly number[], table: TimestepMap, predictionType: PredictionType, private readonly eta: number) {
     super(sigmas, table, predictionType);
     if (!(eta >= 0)) throw new Error(`eta must be ≥ 0, got ${eta}`);
   }

@@ -7,28 +7,26 @@
 import type { SamplerId } from '../../../shared/src/samplers';
 import type { Sampler, SamplingStep, StepNoise } from './sampler';
 import type { PredictionType } from './scheduler';
-import { DiscreteSchedule } from './sigmas';
+
+/** The σ → UNet timestep map (`sigma_to_t`) of the denoiser a sampler wraps. */
+export interface TimestepMap {
+  sigmaToT(sigma: number): number;
+}
 
 export abstract class KDiffusionSampler implements Sampler {
   abstract readonly id: SamplerId;
-  readonly guidanceEmbedding = false;
   readonly steps: readonly SamplingStep[];
 
   /**
    * `sigmas`: the img2img tail of the schedule, ending in 0 (img2imgSigmas); one model call per σ but
-   * the last. `table`: the model's σ table, for `sigma_to_t`.
+   * the last. `timesteps`: the denoiser's `sigma_to_t` (the model's σ table; A1111 LCM's quantized one).
    */
   constructor(
     protected readonly sigmas: readonly number[],
-    protected readonly table: DiscreteSchedule,
+    timesteps: TimestepMap,
     private readonly predictionType: PredictionType,
   ) {
-    this.steps = sigmas.slice(0, -1).map((sigma) => ({ sigma, timestep: this.timestepOf(sigma) }));
-  }
-
-  /** The UNet timestep for σ (A1111 LCM overrides this with its quantized map). */
-  protected timestepOf(sigma: number): number {
-    return this.table.sigmaToT(sigma);
+    this.steps = sigmas.slice(0, -1).map((sigma) => ({ sigma, timestep: timesteps.sigmaToT(sigma) }));
   }
 
   /** `sample_img2img`: xi = x + noise · σ_sched[0]. */

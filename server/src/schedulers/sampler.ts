@@ -22,8 +22,6 @@ export interface Sampler {
   readonly id: SamplerId;
   /** The model calls of this job, in order; empty when the strength is too small for one. */
   readonly steps: readonly SamplingStep[];
-  /** True when the UNet takes the guidance as `timestep_cond` (LCM-distilled) instead of a CFG batch. */
-  readonly guidanceEmbedding: boolean;
   /** x at the first model call, from the clean (scaled) latents and the job's draw 0. */
   noiseLatents(clean: Float32Array, noise: Float32Array): Float32Array;
   /** What the UNet sees for call `index` (x · c_in for the k-diffusion samplers). */
