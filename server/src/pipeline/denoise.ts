@@ -1,6 +1,7 @@
 import type { Scheduler } from '../schedulers/scheduler';
 import { Tensor, tensor } from '../tensor';
 import { usesGuidance } from './conditioning';
+import { fillLatents, keepUnmasked, LatentInpaint, withInpaintChannels } from './inpaint/latents';
 import type { NoiseSource } from './noise';
 import type { DiffusionRuntime } from './runtime';
 
@@ -24,6 +25,8 @@ export interface DenoiseOptions {
   onStep?(done: number, total: number, latents: Tensor): void;
   /** Milliseconds per stage, accumulated (tiles add up). */
   timings: Record<string, number>;
+  /** Inpainting: the latent mask and how it acts on every step (pipeline/inpaint). */
+  inpaint?: LatentInpaint;
 }
 
 function addTime(timings: Record<string, number>, key: string, since: number): number {
@@ -70,17 +73,22 @@ export async function img2imgTensor(
   const encoded = await runtime.encodeImage(image);
   t = addTime(timings, 'vaeEncode', t);
   const dims = encoded.dims;
-  const clean = scale(encoded.data, options.latentScale);
-  let latents = scheduler.addNoise(clean, options.noise.draw(0, dims), startTimestep);
+  const { inpaint } = options;
+  const initialNoise = options.noise.draw(0, dims);
+  const clean = inpaint ? fillLatents(scale(encoded.data, options.latentScale), initialNoise, inpaint) : scale(encoded.data, options.latentScale);
+  let latents = scheduler.addNoise(clean, initialNoise, startTimestep);
   const guided = usesGuidance(options.guidanceScale);
-  const batchDims = [guided ? 2 : 1, ...dims.slice(1)];
-  const modelInput = new Float32Array(latents.length * (guided ? 2 : 1));
+  const rowLength = inpaint?.unetExtra ? latents.length + inpaint.unetExtra.length : latents.length;
+  const batchDims = [guided ? 2 : 1, rowLength / (dims[2] * dims[3]), dims[2], dims[3]];
+  const modelInput = new Float32Array(rowLength * (guided ? 2 : 1));
   t = addTime(timings, 'scheduler', t);
 
   for (let i = 0; i < timesteps.length; i++) {
     if (options.isCancelled()) throw new CancelledError();
     const timestep = timesteps[i];
-    const scaled = scheduler.scaleModelInput(latents, timestep);
+    // Ordinary checkpoints: what lies outside the mask is the original, noised to this step's level.
+    if (inpaint) latents = keepUnmasked(latents, clean, inpaint, (known) => scheduler.addNoise(known, initialNoise, timestep));
+    const scaled = withInpaintChannels(scheduler.scaleModelInput(latents, timestep), inpaint);
     modelInput.set(scaled, 0);
     if (guided) modelInput.set(scaled, scaled.length);
     t = addTime(timings, 'scheduler', t);
@@ -94,6 +102,8 @@ export async function img2imgTensor(
     t = performance.now(); // preview callbacks are the caller's cost, not the scheduler's
   }
 
+  // After the last step the original comes back clean (A1111's blend in StableDiffusionProcessingImg2Img.sample).
+  if (inpaint) latents = keepUnmasked(latents, clean, inpaint, (known) => known);
   const decoded = await runtime.decodeLatents(tensor(scale(latents, 1 / options.latentScale), dims));
   addTime(timings, 'vaeDecode', t);
   return { image: decoded, stepsRun: timesteps.length };

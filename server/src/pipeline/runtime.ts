@@ -15,4 +15,9 @@ export interface DiffusionRuntime {
   decodeLatents(latents: Tensor): Promise<Tensor>;
   /** Latent [h, w] the export is fixed to, or null when any multiple of 8 pixels works. */
   readonly fixedLatentSize: [number, number] | null;
+  /**
+   * Channels of the UNet's sample: 4, or 9 for inpainting checkpoints (latents ‖ mask ‖ masked-image
+   * latents). Absent means 4.
+   */
+  readonly unetInputChannels?: number;
 }

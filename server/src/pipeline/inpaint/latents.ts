@@ -1,0 +1,74 @@
+/**
+ * What inpainting does in latent space, inside the denoising loop (pipeline/denoise.ts calls these).
+ * Latents are [1,4,h,w]; the latent mask has one value per cell (1 = repaint), shared by the 4 channels.
+ */
+import type { InpaintFill } from './fill';
+
+export interface LatentInpaint {
+  /** [h·w], 0 or 1 (A1111 rounds it: its "round mask" default). */
+  latentMask: Float32Array;
+  fill: InpaintFill;
+  /**
+   * Ordinary checkpoints: before every step the cells outside the mask are set back to the original
+   * noised to that step's level, and to the clean original after the last step. Inpainting checkpoints
+   * are not blended (diffusers' StableDiffusionInpaintPipeline blends only 4-channel UNets).
+   */
+  blend: boolean;
+  /** Inpainting checkpoints (9 input channels): mask ‖ masked-image latents, [5·h·w], after the sample. */
+  unetExtra?: Float32Array;
+}
+
+/**
+ * A1111's latent fill modes, applied to the clean latents before they are noised (processing.py, init):
+ * "latent noise" puts the job's initial noise in the masked cells, "latent nothing" zeros. The pixel
+ * modes ("original", "fill") left the latents alone: "fill" acted on the picture before encoding.
+ */
+export function fillLatents(clean: Float32Array, noise: Float32Array, inpaint: LatentInpaint): Float32Array {
+  if (inpaint.fill !== 'latent-noise' && inpaint.fill !== 'latent-nothing') return clean;
+  const cells = inpaint.latentMask.length;
+  const out = clean.slice();
+  for (let i = 0; i < out.length; i++) {
+    const m = inpaint.latentMask[i % cells];
+    const replacement = inpaint.fill === 'latent-noise' ? noise[i] : 0;
+    out[i] = clean[i] * (1 - m) + replacement * m;
+  }
+  return out;
+}
+
+/** latents·m + known·(1 − m), with `known` the clean latents brought to the current noise level. */
+export function keepUnmasked(
+  latents: Float32Array,
+  clean: Float32Array,
+  inpaint: LatentInpaint,
+  toLevel: (clean: Float32Array) => Float32Array,
+): Float32Array {
+  if (!inpaint.blend) return latents;
+  const known = toLevel(clean);
+  const cells = inpaint.latentMask.length;
+  const out = new Float32Array(latents.length);
+  for (let i = 0; i < out.length; i++) {
+    const m = inpaint.latentMask[i % cells];
+    out[i] = latents[i] * m + known[i] * (1 - m);
+  }
+  return out;
+}
+
+/** The UNet's sample: the scaled latents, then (inpainting checkpoints) mask ‖ masked-image latents. */
+export function withInpaintChannels(scaled: Float32Array, inpaint: LatentInpaint | undefined): Float32Array {
+  if (!inpaint?.unetExtra) return scaled;
+  const out = new Float32Array(scaled.length + inpaint.unetExtra.length);
+  out.set(scaled, 0);
+  out.set(inpaint.unetExtra, scaled.length);
+  return out;
+}
+
+/**
+ * diffusers' inpaint conditioning for a 9-channel UNet: the mask at latent size, then the latents of the
+ * masked picture (scaled like the init latents). Concatenated along channels: [1 + 4, h, w].
+ */
+export function inpaintUnetExtra(latentMask: Float32Array, maskedImageLatents: Float32Array): Float32Array {
+  const out = new Float32Array(latentMask.length + maskedImageLatents.length);
+  out.set(latentMask, 0);
+  out.set(maskedImageLatents, latentMask.length);
+  return out;
+}
