@@ -39,6 +39,11 @@ export interface TinyModelOptions {
    * export with a wrong fixed shape does: for testing that a failing run fails its job, not the server.
    */
   failAtRun?: boolean;
+  /**
+   * An inpainting checkpoint: the UNet's sample has 9 channels (latents ‖ mask ‖ masked-image latents), as
+   * SD 1.5 inpainting exports have. The denoiser reads the first 4; conv_in reads all 9.
+   */
+  inpainting?: boolean;
 }
 
 export type ResolvedOptions = Required<Omit<TinyModelOptions, 'staticShape'>> & { staticShape?: StaticShape };
@@ -55,6 +60,7 @@ export const DEFAULT_OPTIONS: ResolvedOptions = {
   unetBlocks: 1,
   textHiddenSize: 32,
   failAtRun: false,
+  inpainting: false,
 };
 
 /** Group count of every GroupNorm (SD uses 32 groups at 320+ channels; 8 keeps ≥ 4 channels per group here). */

@@ -21,20 +21,28 @@ const FILL_PASSES: readonly [number, number][] = [
   [0, 1],
 ];
 
-/** Box sum over [i − r, i + r] with edge samples repeated, for every i of one line (prefix sums: O(n)). */
-function boxLine(line: Float32Array, r: number, out: Float32Array): void {
-  const n = line.length;
-  const prefix = new Float64Array(n + 1);
-  for (let i = 0; i < n; i++) prefix[i + 1] = prefix[i] + line[i];
-  const width = 2 * r + 1;
-  for (let i = 0; i < n; i++) {
-    const lo = i - r;
-    const hi = i + r;
-    let sum = prefix[Math.min(hi, n - 1) + 1] - prefix[Math.max(lo, 0)];
-    if (lo < 0) sum += -lo * line[0];
-    if (hi > n - 1) sum += (hi - n + 1) * line[n - 1];
-    out[i] = sum / width;
+/**
+ * Mean over [x − r, x + r] of every row, edge samples repeated (PIL's box blur extends edges), as a sliding
+ * sum: O(1) per pixel whatever the radius (the fill's widest pass has σ = 256).
+ */
+function boxRows(source: Float32Array, target: Float32Array, width: number, height: number, r: number): void {
+  const last = width - 1;
+  const inverse = 1 / (2 * r + 1);
+  for (let y = 0; y < height; y++) {
+    const row = y * width;
+    let sum = (r + 1) * source[row];
+    for (let k = 1; k <= r; k++) sum += source[row + (k < last ? k : last)];
+    for (let x = 0; x < width; x++) {
+      target[row + x] = sum * inverse;
+      const enter = x + r + 1;
+      const leave = x - r;
+      sum += source[row + (enter < last ? enter : last)] - source[row + (leave > 0 ? leave : 0)];
+    }
   }
+}
+
+function transpose(source: Float32Array, target: Float32Array, width: number, height: number): void {
+  for (let y = 0; y < height; y++) for (let x = 0; x < width; x++) target[x * height + y] = source[y * width + x];
 }
 
 /**
@@ -44,22 +52,20 @@ function boxLine(line: Float32Array, r: number, out: Float32Array): void {
 export function approximateGaussian(plane: Float32Array, width: number, height: number, sigma: number): Float32Array {
   const r = Math.round((Math.sqrt(4 * sigma * sigma + 1) - 1) / 2);
   if (r === 0) return plane.slice();
-  let current = plane.slice();
-  const row = new Float32Array(width);
-  const column = new Float32Array(height);
-  const columnOut = new Float32Array(height);
+  let a = plane.slice();
+  let b = new Float32Array(plane.length);
   for (let pass = 0; pass < 3; pass++) {
-    for (let y = 0; y < height; y++) {
-      boxLine(current.subarray(y * width, (y + 1) * width), r, row);
-      current.set(row, y * width);
-    }
-    for (let x = 0; x < width; x++) {
-      for (let y = 0; y < height; y++) column[y] = current[y * width + x];
-      boxLine(column, r, columnOut);
-      for (let y = 0; y < height; y++) current[y * width + x] = columnOut[y];
-    }
+    boxRows(a, b, width, height, r);
+    [a, b] = [b, a];
   }
-  return current;
+  transpose(a, b, width, height);
+  [a, b] = [b, a];
+  for (let pass = 0; pass < 3; pass++) {
+    boxRows(a, b, height, width, r);
+    [a, b] = [b, a];
+  }
+  transpose(a, b, height, width);
+  return b;
 }
 
 /**
