@@ -1,7 +1,7 @@
 import type { Scheduler } from '../schedulers/scheduler';
 import { Tensor, tensor } from '../tensor';
 import { usesGuidance } from './conditioning';
-import { fillLatents, keepUnmasked, LatentInpaint, withInpaintChannels } from './inpaint/latents';
+import { fillLatents, keepUnmasked, LatentInpaint, repaintEverything, withInpaintChannels } from './inpaint/latents';
 import type { NoiseSource } from './noise';
 import type { DiffusionRuntime } from './runtime';
 
@@ -73,7 +73,8 @@ export async function img2imgTensor(
   const encoded = await runtime.encodeImage(image);
   t = addTime(timings, 'vaeEncode', t);
   const dims = encoded.dims;
-  const { inpaint } = options;
+  // An inpainting checkpoint always needs its mask channels: without a mask, everything is repainted.
+  const inpaint = options.inpaint ?? (runtime.unetInputChannels === 9 ? await repaintEverything(runtime, image.dims, options.latentScale) : undefined);
   const initialNoise = options.noise.draw(0, dims);
   const clean = inpaint ? fillLatents(scale(encoded.data, options.latentScale), initialNoise, inpaint) : scale(encoded.data, options.latentScale);
   let latents = scheduler.addNoise(clean, initialNoise, startTimestep);

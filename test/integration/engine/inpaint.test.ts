@@ -171,3 +171,63 @@ describe('inpaint on the tiny model (4-channel UNet: latent blend)', () => {
     expect(repainted.image.data.some((v, i) => Math.abs(v - roundTrip.data[i]) > 1e-2)).toBe(true);
   });
 });
+
+describe('inpaint on the tiny inpainting variant (9-channel UNet: mask ‖ masked-image latents)', () => {
+  let context: PipelineContext;
+  let release: () => Promise<void>;
+  const samples: number[][] = [];
+  beforeAll(async () => {
+    ({ context, release } = await loadPipelineContext(await tinyModel({ inpainting: true })));
+    // Record the shape of every UNet sample, through the real runtime.
+    const runtime = context.runtime;
+    const predict = runtime.predictNoise.bind(runtime);
+    context = {
+      ...context,
+      runtime: Object.assign(Object.create(Object.getPrototypeOf(runtime)), runtime, {
+        predictNoise: (sample: Tensor, timestep: number, text: Tensor) => {
+          samples.push([...sample.dims]);
+          return predict(sample, timestep, text);
+        },
+      }),
+    };
+  });
+  afterAll(() => release());
+
+  it('is detected from the UNet metadata', () => {
+    expect(context.runtime.unetInputChannels).toBe(9);
+  });
+
+  it('feeds 9 channels, keeps every pixel beyond the blur, repaints the disc', async () => {
+    samples.length = 0;
+    const input = picture();
+    const out = await inpaintImage(context, input, settings(discMask(), { inpaintArea: 'masked' }), recordingHooks(), {});
+    expect(out.stepsRun).toBe(3);
+    expect(samples.length).toBe(3);
+    expect(samples.every((dims) => dims[0] === 2 && dims[1] === 9)).toBe(true);
+    let insideChanged = 0;
+    for (let y = 0; y < SIZE; y++) {
+      for (let x = 0; x < SIZE; x++) {
+        if (beyondReach(x, y, blurReach(4))) expect(pixelsEqual(out.image, input, x, y)).toBe(true);
+        else if (inDisc(x, y) && !pixelsEqual(out.image, input, x, y)) insideChanged++;
+      }
+    }
+    expect(insideChanged).toBeGreaterThan(250);
+  });
+
+  it('the mask channels reach the model: another mask shape changes the repainted pixels it shares', async () => {
+    const input = picture();
+    const disc = await inpaintImage(context, input, settings(discMask(), { maskBlur: 0 }), recordingHooks(), {});
+    // The disc plus a far square: the disc's pixels see a different conditioning (whole picture mode).
+    const more = await inpaintImage(context, input, settings(discMask((x, y) => inDisc(x, y) || (x > 70 && y > 70)), { maskBlur: 0 }), recordingHooks(), {});
+    let differs = 0;
+    for (let y = 0; y < SIZE; y++) for (let x = 0; x < SIZE; x++) if (inDisc(x, y) && !pixelsEqual(disc.image, more.image, x, y)) differs++;
+    expect(differs).toBeGreaterThan(0);
+  });
+
+  it('plain img2img on an inpainting checkpoint repaints everything (mask of ones)', async () => {
+    samples.length = 0;
+    const out = await refineCrop(context, picture(), base, recordingHooks(), {});
+    expect(out.stepsRun).toBe(3);
+    expect(samples.every((dims) => dims[1] === 9)).toBe(true);
+  });
+});

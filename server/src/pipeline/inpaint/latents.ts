@@ -2,6 +2,8 @@
  * What inpainting does in latent space, inside the denoising loop (pipeline/denoise.ts calls these).
  * Latents are [1,4,h,w]; the latent mask has one value per cell (1 = repaint), shared by the 4 channels.
  */
+import { tensor } from '../../tensor';
+import type { DiffusionRuntime } from '../runtime';
 import type { InpaintFill } from './fill';
 
 export interface LatentInpaint {
@@ -71,4 +73,16 @@ export function inpaintUnetExtra(latentMask: Float32Array, maskedImageLatents: F
   out.set(latentMask, 0);
   out.set(maskedImageLatents, latentMask.length);
   return out;
+}
+
+/**
+ * Plain img2img on an inpainting checkpoint: everything is to be repainted, so the mask is all ones and the
+ * masked picture all zeros (A1111's inpainting_image_conditioning without a mask; txt2img-like input).
+ */
+export async function repaintEverything(runtime: DiffusionRuntime, imageDims: readonly number[], latentScale: number): Promise<LatentInpaint> {
+  const [, , height, width] = imageDims;
+  const cells = (height / 8) * (width / 8);
+  const encoded = await runtime.encodeImage(tensor(new Float32Array(3 * height * width), [1, 3, height, width]));
+  const latentMask = new Float32Array(cells).fill(1);
+  return { latentMask, fill: 'original', blend: false, unetExtra: inpaintUnetExtra(latentMask, encoded.data.map((v) => v * latentScale)) };
 }
