@@ -7,6 +7,7 @@ import {
   apiPaths,
   jobCreateRequestSchema,
   type JobCreateResponse,
+  type JobSpec,
   type JobStatus,
 } from '../../../shared/src';
 import type { RawImage } from '../engine/types';
@@ -27,6 +28,18 @@ export function requireJson(req: express.Request): void {
 }
 
 export function jobRoutes(ctx: AppContext): Router {
+  /** An img2img job's mask (an uploaded image), which must have the input's size; null without one. */
+  const inpaintMask = (spec: JobSpec, image: RawImage): RawImage | null => {
+    if (spec.kind !== 'img2img' || spec.params.mask === undefined) return null;
+    const { image: mask } = ctx.images.get(spec.params.mask);
+    if (mask.width !== image.width || mask.height !== image.height) {
+      throw new ApiError(
+        'INVALID_REQUEST',
+        `invalid job: params.mask: the mask is ${mask.width}×${mask.height} px but the image is ${image.width}×${image.height} px; they must be the same size`,
+      );
+    }
+    return mask;
+  };
   const router = express.Router();
   const { queue, history, images, limits } = ctx;
   const json = express.json({ limit: limits.maxJsonBytes });
@@ -35,7 +48,7 @@ export function jobRoutes(ctx: AppContext): Router {
   router.post(apiPaths.jobs, (req, _res, next) => { requireJson(req); next(); }, json, (req, res) => {
     const spec = parseOrThrow(jobCreateRequestSchema, req.body, 'job');
     const { image } = images.get(spec.image);
-    const job = queue.submit(spec, image, imageInfo(image));
+    const job = queue.submit(spec, image, imageInfo(image), inpaintMask(spec, image));
     const status = queue.status(job);
     const response: JobCreateResponse = {
       id: job.id,

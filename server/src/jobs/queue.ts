@@ -18,6 +18,7 @@ import type { HistoryStore } from '../history/store';
 import type { Logger } from '../logger';
 import { estimateEta, jobStatus, newJob, type Job } from './job';
 import { planUpscale } from '../pipeline/upscale';
+import { inpaintParamsFrom } from '../engine/inpaint-params';
 
 export interface JobQueueOptions {
   engine: Engine;
@@ -79,7 +80,7 @@ export class JobQueue {
     return this.current !== null;
   }
 
-  submit(requested: JobSpec, input: RawImage, inputInfo: ImageInfo): Job {
+  submit(requested: JobSpec, input: RawImage, inputInfo: ImageInfo, mask: RawImage | null = null): Job {
     if (this.closing) throw new ApiError('UNAVAILABLE', 'the server is shutting down');
     if (this.waiting.length >= this.options.maxQueue) {
       throw new ApiError('QUEUE_FULL', `the queue is full: at most ${this.options.maxQueue} jobs may wait; try again when one finishes`);
@@ -95,7 +96,7 @@ export class JobQueue {
         );
       }
     }
-    const job = newJob(newId(), withConcreteSeed(requested), input, inputInfo);
+    const job = newJob(newId(), withConcreteSeed(requested), input, inputInfo, mask);
     this.jobs.set(job.id, job);
     this.waiting.push(job);
     this.emit(job);
@@ -207,7 +208,7 @@ export class JobQueue {
       const options = { signal: abort.signal, onProgress: (progress: Progress) => this.onProgress(job, progress) };
       const output =
         spec.kind === 'img2img'
-          ? await engine.img2img(input, spec.params, options)
+          ? await engine.img2img(input, job.mask ? { ...spec.params, inpaint: inpaintParamsFrom(spec.params, job.mask) } : spec.params, options)
           : await engine.upscale(input, spec.params, options);
       // A cancel that lands after the last step still wins: the user asked for it.
       abort.signal.throwIfAborted();
@@ -272,6 +273,7 @@ export class JobQueue {
     job.finishedAt = new Date();
     job.etaSeconds = state === 'done' ? 0 : null;
     job.input = null;
+    job.mask = null;
     job.preview = null;
     job.abort = null;
     this.options.logger.info(
