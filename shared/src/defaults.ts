@@ -12,7 +12,8 @@ export const IMG2IMG_DEFAULTS = {
   /** -1 = random: the server picks one when the job is created and reports it. */
   seed: -1,
   sampler: 'ddim',
-  eta: 0,
+  /** A1111's "Schedule type"; automatic = A1111 1.10's default for the sampler. */
+  scheduler: 'automatic',
   emphasis: true,
 } as const;
 

@@ -6,8 +6,29 @@
 import { z } from 'zod';
 import { IMG2IMG_DEFAULTS, INPAINT_AREAS, INPAINT_FILLS, PARAM_BOUNDS, UPSCALE_DEFAULTS } from './defaults';
 import { errorBodySchema } from './errors';
+import { parseSamplerName, parseScheduleType, SamplerId, SCHEDULE_TYPES, unknownSamplerMessage } from './samplers';
 
 const B = PARAM_BOUNDS;
+
+// ---------------------------------------------------------------- samplers
+
+/**
+ * A sampler id or one of A1111's names for it ("Euler a", "DPM++ 2M Karras", …), case-insensitively.
+ * The object schema below replaces the name with its id, hence the output type; an unknown name fails
+ * with the list of accepted ones.
+ */
+const samplerNameSchema = z
+  .string()
+  .refine((name) => parseSamplerName(name) !== null, { error: (issue) => unknownSamplerMessage(String(issue.input)) }) as unknown as z.ZodType<
+  SamplerId,
+  string
+>;
+
+/** `automatic`, `uniform`, `karras`, or A1111's labels for them ("Karras"), case-insensitively. */
+const scheduleTypeSchema = z.preprocess(
+  (value) => (typeof value === 'string' ? (parseScheduleType(value) ?? value) : value),
+  z.enum(SCHEDULE_TYPES),
+);
 
 // ---------------------------------------------------------------- parameters
 
@@ -24,8 +45,11 @@ export const img2imgParamsSchema = z.object({
     .default(IMG2IMG_DEFAULTS.guidanceScale),
   /** -1 = random; the job status reports the seed used. */
   seed: z.number().int().min(B.seed.min).max(B.seed.max).default(IMG2IMG_DEFAULTS.seed),
-  sampler: z.literal('ddim').default(IMG2IMG_DEFAULTS.sampler),
-  eta: z.number().min(B.eta.min).max(B.eta.max).default(IMG2IMG_DEFAULTS.eta),
+  sampler: samplerNameSchema.default(IMG2IMG_DEFAULTS.sampler),
+  /** A1111's "Schedule type"; `automatic` is A1111 1.10's default for the sampler (shared/src/samplers.ts). */
+  scheduler: scheduleTypeSchema.default(IMG2IMG_DEFAULTS.scheduler),
+  /** Absent: the sampler's default (A1111's options: Euler a 1, DDIM 0); ignored by samplers without η. */
+  eta: z.number().min(B.eta.min).max(B.eta.max).optional(),
   /** A1111 prompt emphasis: `(word)`, `[word]`, `(word:1.5)`, `BREAK`. */
   emphasis: z.boolean().default(IMG2IMG_DEFAULTS.emphasis),
   // Inpaint (docs/inpaint.md): with `mask`, only the mask's white is repainted; the rest need a mask and
@@ -37,7 +61,14 @@ export const img2imgParamsSchema = z.object({
   padding: z.number().int().min(B.padding.min).max(B.padding.max).optional(),
   fill: z.enum(INPAINT_FILLS).optional(),
   invertMask: z.boolean().optional(),
-});
+})
+  // A name that carries a schedule ("DPM++ 2M Karras") sets it, overriding `scheduler` as A1111 does;
+  // every accepted name becomes its id here, so the output's `sampler` is always a SamplerId.
+  .overwrite((params) => {
+    const choice = parseSamplerName(params.sampler);
+    if (choice === null) return params;
+    return { ...params, sampler: choice.sampler, scheduler: choice.schedule ?? params.scheduler };
+  });
 export type Img2ImgParamsInput = z.input<typeof img2imgParamsSchema>;
 
 const INPAINT_OPTIONS = ['maskBlur', 'inpaintArea', 'padding', 'fill', 'invertMask'] as const;

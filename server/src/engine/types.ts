@@ -1,3 +1,5 @@
+import type { SamplerId, ScheduleType } from '../../../shared/src/samplers';
+
 /**
  * The engine as seen by its callers (CLI, HTTP server): one object that owns the inference worker.
  * Everything here crosses a thread boundary, so it is plain data.
@@ -20,8 +22,12 @@ export interface Img2ImgParams {
   guidanceScale: number;
   /** -1 = random; the seed actually used is reported in the result. */
   seed: number;
-  sampler: 'ddim';
-  eta: number;
+  /** shared/src/samplers.ts: ddim, euler, euler_a, dpmpp_2m, lcm. */
+  sampler: SamplerId;
+  /** A1111's "Schedule type"; absent = automatic (A1111 1.10's default for the sampler). */
+  scheduler?: ScheduleType;
+  /** Absent = the sampler's default (Euler a 1, DDIM 0). */
+  eta?: number;
   /** A1111 `(word:1.2)` emphasis syntax; on by default. */
   emphasis: boolean;
   /** Inpaint inside a mask (pipeline/inpaint); absent = plain img2img of the whole crop. */

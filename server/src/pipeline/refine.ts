@@ -2,7 +2,7 @@ import { UPSCALE_DEFAULTS } from '../../../shared/src/defaults';
 import type { Img2ImgParams, Progress, RawImage } from '../engine/types';
 import { cropTensor, modelTensorToRaw, rawToModelTensor, reflectPad } from '../image/convert';
 import { resizeLanczos } from '../image/resample';
-import { createScheduler } from '../schedulers';
+import { createSampler } from '../schedulers';
 import type { SchedulerConfig } from '../schedulers/scheduler';
 import { Tensor, tensor } from '../tensor';
 import type { ChunkTokenizer } from '../text/chunks';
@@ -72,8 +72,8 @@ export async function refineCrop(
     const tiles = { tileSize: plan.tileSize, tileOverlap: UPSCALE_DEFAULTS.tileOverlap, colorMatch: UPSCALE_DEFAULTS.colorMatch };
     return refineTiled(context, { ...image, data: image.data.slice() }, { ...params, ...tiles }, hooks, timings);
   }
-  const scheduler = createScheduler(params.sampler, context.schedulerConfig);
-  const totalSteps = scheduler.img2imgTimesteps(params.steps, params.strength).timesteps.length;
+  const sampler = createSampler(params, context.schedulerConfig, { guidanceEmbedding: Boolean(context.runtime.timestepCondDim) });
+  const totalSteps = sampler.steps.length;
   if (totalSteps === 0) return { image: { ...image, data: image.data.slice() }, stepsRun: 0 };
 
   let t = performance.now();
@@ -82,11 +82,8 @@ export async function refineCrop(
   const conditioning = await encodeConditioning(context.runtime, context.tokenizer, params, timings);
   hooks.onProgress({ step: 0, totalSteps, tile: 1, totalTiles: 1 });
 
-  const result = await img2imgTensor(context.runtime, scheduler, conditioning, modelImage, {
-    strength: params.strength,
-    steps: params.steps,
+  const result = await img2imgTensor(context.runtime, sampler, conditioning, modelImage, {
     guidanceScale: params.guidanceScale,
-    eta: params.eta,
     noise: philoxNoise(params.seed),
     latentScale: context.latentScale,
     isCancelled: hooks.isCancelled,

@@ -55,6 +55,16 @@ describe('img2img pipeline on the real tiny model', () => {
     expect(runtime.unetCalls.every((c) => c.batch === 2 && c.context[0] === 2 && c.context[1] === 77)).toBe(true);
   });
 
+  it('runs Euler a with A1111’s tail rule through the real model: 20 × 0.3 → 7 calls at fractional timesteps', async () => {
+    const runtime = new RecordingRuntime(onnx);
+    const out = await refineCrop(context(runtime), image, { ...base, sampler: 'euler_a', eta: undefined }, hooks, {});
+    expect(out.stepsRun).toBe(7);
+    const timesteps = runtime.unetCalls.map((c) => c.timestep);
+    // Uniform 20 steps: t = linspace(999, 0, 20) = 999 − 52.578…·i; the tail starts at i = 13 (t ≈ 315.47)
+    timesteps.forEach((t, i) => expect(t).toBeCloseTo(999 - ((13 + i) * 999) / 19, 6));
+    expect(runtime.unetCalls.every((c) => c.batch === 2)).toBe(true);
+  });
+
   it('runs a single pass without the negative prompt when guidance ≤ 1', async () => {
     const runtime = new RecordingRuntime(onnx);
     await refineCrop(context(runtime), image, { ...base, guidanceScale: 1, negativePrompt: 'ignored' }, hooks, {});

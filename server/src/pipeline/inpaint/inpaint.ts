@@ -9,7 +9,7 @@
 import type { InpaintParams, RawImage } from '../../engine/types';
 import { modelTensorToRaw, rawToModelTensor, reflectPad } from '../../image/convert';
 import { resizeLanczos } from '../../image/resample';
-import { createScheduler } from '../../schedulers';
+import { createSampler } from '../../schedulers';
 import { Tensor, tensor } from '../../tensor';
 import { encodeConditioning } from '../conditioning';
 import { img2imgTensor } from '../denoise';
@@ -20,7 +20,7 @@ import type { DiffusionRuntime } from '../runtime';
 import { fromModelSize, JobHooks, PipelineContext, ResolvedImg2ImgParams, toModelSize } from '../refine';
 import { Rect, rect } from '../tiles/rect';
 import { fillMasked } from './fill';
-import { inpaintUnetExtra, LatentInpaint } from './latents';
+import { inpaintUnetExtra, LatentInpaint, maskBlendHooks } from './latents';
 import {
   blurMask,
   checkMaskSize,
@@ -139,8 +139,8 @@ async function inpaintCrop(
         `use inpaintArea "masked" with a smaller mask or padding`,
     );
   }
-  const scheduler = createScheduler(params.sampler, context.schedulerConfig);
-  const totalSteps = scheduler.img2imgTimesteps(params.steps, params.strength).timesteps.length;
+  const sampler = createSampler(params, context.schedulerConfig, { guidanceEmbedding: Boolean(context.runtime.timestepCondDim) });
+  const totalSteps = sampler.steps.length;
   if (totalSteps === 0) return { image: crop, stepsRun: 0 };
 
   let t = performance.now();
@@ -162,11 +162,8 @@ async function inpaintCrop(
   hooks.onProgress({ step: 0, totalSteps, tile: 1, totalTiles: 1 });
 
   const [visibleWidth, visibleHeight] = plan.kind === 'enlarge' ? [plan.scaledWidth, plan.scaledHeight] : [crop.width, crop.height];
-  const result = await img2imgTensor(context.runtime, scheduler, conditioning, modelImage, {
-    strength: params.strength,
-    steps: params.steps,
+  const result = await img2imgTensor(context.runtime, sampler, conditioning, modelImage, {
     guidanceScale: params.guidanceScale,
-    eta: params.eta,
     noise: philoxNoise(params.seed),
     latentScale: context.latentScale,
     isCancelled: hooks.isCancelled,
@@ -174,6 +171,7 @@ async function inpaintCrop(
       hooks.onProgress({ step, totalSteps: total, tile: 1, totalTiles: 1, preview: cropPreview(latents, visibleWidth, visibleHeight) }),
     timings,
     inpaint,
+    hooks: maskBlendHooks(inpaint),
   });
   t = performance.now();
   const output = modelTensorToRaw(fromModelSize(result.image, plan, crop.width, crop.height), crop.bitDepth, crop);

@@ -2,6 +2,7 @@
  * What inpainting does in latent space, inside the denoising loop (pipeline/denoise.ts calls these).
  * Latents are [1,4,h,w]; the latent mask has one value per cell (1 = repaint), shared by the 4 channels.
  */
+import type { SamplingHooks } from '../../schedulers/sampler';
 import { tensor } from '../../tensor';
 import type { DiffusionRuntime } from '../runtime';
 import type { InpaintFill } from './fill';
@@ -37,22 +38,32 @@ export function fillLatents(clean: Float32Array, noise: Float32Array, inpaint: L
   return out;
 }
 
-/** latents·m + known·(1 − m), with `known` the clean latents brought to the current noise level. */
-export function keepUnmasked(
-  latents: Float32Array,
-  clean: Float32Array,
-  inpaint: LatentInpaint,
-  toLevel: (clean: Float32Array) => Float32Array,
-): Float32Array {
-  if (!inpaint.blend) return latents;
-  const known = toLevel(clean);
+/**
+ * x·m + known·(1 − m) over the latent cells: outside the mask `known` wins. Returns `x` itself when no
+ * cell is kept (all ones: nothing to do, so the sampler keeps its own prediction bit for bit) or for
+ * inpainting checkpoints, which diffusers does not blend.
+ */
+export function keepUnmasked(x: Float32Array, known: Float32Array, inpaint: LatentInpaint): Float32Array {
+  if (!inpaint.blend || inpaint.latentMask.every((m) => m === 1)) return x;
   const cells = inpaint.latentMask.length;
-  const out = new Float32Array(latents.length);
+  const out = new Float32Array(x.length);
   for (let i = 0; i < out.length; i++) {
     const m = inpaint.latentMask[i % cells];
-    out[i] = latents[i] * m + known[i] * (1 - m);
+    out[i] = x[i] * m + known[i] * (1 - m);
   }
   return out;
+}
+
+/**
+ * The mask blend for every sampler (A1111's `apply_blend` on x̂₀ after CFG, sd_samplers_cfg_denoiser.py):
+ * outside the mask the denoised estimate is the original. Each sampler then steps from x̂₀, so the
+ * latents there stay the original at the step's noise level, which is what diffusers' inpaint pipeline
+ * does explicitly (add_noise of the original to the next timestep) and what the issue asks. A1111 blends
+ * DDIM's x before the model call instead ("mask before denoising", with the *clean* original, which its
+ * own comment says can oversmooth); we use the x̂₀ blend for DDIM too.
+ */
+export function maskBlendHooks(inpaint: LatentInpaint): SamplingHooks {
+  return { blendDenoised: (denoised, context) => keepUnmasked(denoised, context.initLatents, inpaint) };
 }
 
 /** The UNet's sample: the scaled latents, then (inpainting checkpoints) mask ‖ masked-image latents. */

@@ -1,4 +1,4 @@
-import { fillLatents, keepUnmasked, LatentInpaint, withInpaintChannels } from '../../../../../server/src/pipeline/inpaint/latents';
+import { fillLatents, keepUnmasked, LatentInpaint, maskBlendHooks, withInpaintChannels } from '../../../../../server/src/pipeline/inpaint/latents';
 import { inpaintingConditioning, latentMaskOf, maskToModelSize } from '../../../../../server/src/pipeline/inpaint/inpaint';
 import type { DiffusionRuntime } from '../../../../../server/src/pipeline/runtime';
 import { Tensor, tensor } from '../../../../../server/src/tensor';
@@ -21,14 +21,20 @@ describe('latent fill modes', () => {
   });
 });
 
-describe('keepUnmasked (the per-step blend of ordinary checkpoints)', () => {
+describe('the mask blend (ordinary checkpoints)', () => {
   const latents = Float32Array.from([10, 20, 30, 40, 50, 60, 70, 80]);
-  it('puts back the original, brought to the step level, outside the mask only', () => {
-    const level = (x: Float32Array) => x.map((v) => v * 100);
-    expect(Array.from(keepUnmasked(latents, clean, settings('original'), level))).toEqual([100, 20, 300, 40, 500, 60, 700, 80]);
+  it('puts back the original outside the mask only', () => {
+    expect(Array.from(keepUnmasked(latents, clean, settings('original')))).toEqual([1, 20, 3, 40, 5, 60, 7, 80]);
   });
-  it('does nothing for inpainting checkpoints', () => {
-    expect(keepUnmasked(latents, clean, settings('original', false), (x) => x)).toBe(latents);
+  it('does nothing for inpainting checkpoints, nor when every cell is repainted', () => {
+    expect(keepUnmasked(latents, clean, settings('original', false))).toBe(latents);
+    expect(keepUnmasked(latents, clean, { latentMask: Float32Array.from([1, 1]), fill: 'original', blend: true })).toBe(latents);
+  });
+  it('acts on x̂₀ with the step context\'s original, for every sampler', () => {
+    const hooks = maskBlendHooks(settings('original'));
+    expect(hooks.blendLatents).toBeUndefined();
+    const out = hooks.blendDenoised!(latents, { index: 0, total: 1, sigma: 1, timestep: 1, initLatents: clean, dims: [1, 4, 1, 2] });
+    expect(Array.from(out)).toEqual([1, 20, 3, 40, 5, 60, 7, 80]);
   });
 });
 
