@@ -1,7 +1,7 @@
 import { createEngine } from '../engine/engine';
 import type { Img2ImgParams } from '../engine/types';
 import { parseFlags, requireFlag } from './args';
-import { checkModelFolder, GENERATION_FLAGS, loadOrUsage, parseDevice, parseGenerationFlags, stderrLogger } from './generation-flags';
+import { checkModelFolder, GENERATION_FLAGS, loadOrUsage, parseDevice, parseThreads, parseGenerationFlags, stderrLogger } from './generation-flags';
 import { checkOutputPath, readPngFile, writePngFile } from './image-files';
 import { INPAINT_FLAGS, parseInpaintFlags, readMaskFile } from './inpaint-flags';
 import { stderrProgress } from './progress';
@@ -15,12 +15,13 @@ export async function img2imgCommand(args: string[]): Promise<number> {
   const params = parseGenerationFlags(values, prompt);
   const inpaint = parseInpaintFlags(values);
   const device = parseDevice(values.device);
+  const threads = parseThreads(values.threads);
   checkOutputPath(outputFile);
   checkModelFolder(modelDir);
   const image = await readPngFile(inputFile);
   const jobParams: Img2ImgParams = inpaint ? { ...params, inpaint: { ...inpaint.settings, mask: await readMaskFile(inpaint.maskFile, image) } } : params;
 
-  const engine = await createEngine({ device, logger: stderrLogger });
+  const engine = await createEngine({ device, threads, logger: stderrLogger });
   try {
     await loadOrUsage(engine, modelDir);
     const started = performance.now();

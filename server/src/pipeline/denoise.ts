@@ -29,6 +29,20 @@ export interface DenoiseOptions {
    * put back outside the mask after the last step. The per-step blend goes through `hooks`.
    */
   inpaint?: LatentInpaint;
+  /**
+   * Start from pure noise instead of the image (txt2img): the image gives only the size (no VAE encode).
+   * Plan the sampler with strength 1 so that every step runs.
+   */
+  fromNoise?: boolean;
+}
+
+/**
+ * The first latents of a run from pure noise (txt2img): DDIM, variance-preserving, starts from the noise
+ * itself (diffusers' init_noise_sigma 1, as A1111's DDIM); the k-diffusion samplers, variance-exploding,
+ * from noise × σ of their first step, as A1111's txt2img does (`x * sigmas[0]`).
+ */
+function pureNoiseLatents(sampler: Sampler, noise: Float32Array): Float32Array {
+  return sampler.id === 'ddim' ? noise : scale(noise, sampler.steps[0].sigma);
 }
 
 function addTime(timings: Record<string, number>, key: string, since: number): number {
@@ -75,15 +89,25 @@ export async function img2imgTensor(
   if (options.isCancelled()) throw new CancelledError();
 
   let t = performance.now();
-  const encoded = await runtime.encodeImage(image);
-  t = addTime(timings, 'vaeEncode', t);
-  const dims = encoded.dims;
+  let dims: readonly number[];
+  let clean: Float32Array;
+  let latents: Float32Array;
   // An inpainting checkpoint always needs its mask channels: without a mask, everything is repainted.
   const inpaint = options.inpaint ?? (runtime.unetInputChannels === 9 ? await repaintEverything(runtime, image.dims, options.latentScale) : undefined);
-  const initialNoise = options.noise.draw(0, dims);
-  const scaled0 = scale(encoded.data, options.latentScale);
-  const clean = inpaint ? fillLatents(scaled0, initialNoise, inpaint) : scaled0;
-  let latents = sampler.noiseLatents(clean, initialNoise);
+  if (options.fromNoise) {
+    // SD's VAE: 4 latent channels at 1/8 of the pixel size; the "clean" latents the hooks see are zero.
+    dims = [1, 4, image.dims[2] / 8, image.dims[3] / 8];
+    clean = new Float32Array(dims[1] * dims[2] * dims[3]);
+    latents = pureNoiseLatents(sampler, options.noise.draw(0, dims));
+  } else {
+    const encoded = await runtime.encodeImage(image);
+    t = addTime(timings, 'vaeEncode', t);
+    dims = encoded.dims;
+    const initialNoise = options.noise.draw(0, dims);
+    const scaled = scale(encoded.data, options.latentScale);
+    clean = inpaint ? fillLatents(scaled, initialNoise, inpaint) : scaled;
+    latents = sampler.noiseLatents(clean, initialNoise);
+  }
   const guided = usesCfgBatch(runtime, options.guidanceScale);
   const timestepCond = guidanceEmbeddingFor(runtime, options.guidanceScale);
   const rowLength = latents.length + (inpaint?.unetExtra?.length ?? 0);
