@@ -58,9 +58,10 @@ export function a1111Routes(ctx: AppContext): Router {
   post('options', async (req, res) => {
     const changes = parseA1111(z.record(z.string(), z.unknown()), req.body);
     const checkpoint = changes.sd_model_checkpoint;
-    if (typeof checkpoint === 'string' && checkpoint !== currentModel()) {
+    if (typeof checkpoint === 'string') {
       const entry = findCheckpoint(ctx.catalog, checkpoint);
-      await ctx.queue.selectModel(entry.name, entry.dir);
+      // "name.safetensors [hash]" may name the loaded model: no reload then.
+      if (!ctx.catalog.sameDir(entry.dir, ctx.engine.model?.dir)) await ctx.queue.selectModel(entry.name, entry.dir);
     }
     await options.set(changes);
     res.json(null);

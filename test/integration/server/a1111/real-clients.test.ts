@@ -107,6 +107,26 @@ describe('real A1111 clients', () => {
       await new Promise((r) => setTimeout(r, 50));
     }
     await postJson(server.url, '/sdapi/v1/options', { sd_model_checkpoint: 'alpha' });
+    // A1111 titles ("name.safetensors [hash]") name the same model: the loaded one is not loaded again.
+    const loads = server.logs.filter((l) => l.msg === 'loading model').length;
+    expect((await postJson(server.url, '/sdapi/v1/options', { sd_model_checkpoint: 'alpha.safetensors [0123abcd]' })).status).toBe(200);
+    expect(server.logs.filter((l) => l.msg === 'loading model').length).toBe(loads);
+  });
+
+  it('plugin-style inpaint: raw base64 mask, 0/1 booleans, only-masked padding; the infotext says how', async () => {
+    // A mask that is white in the middle only.
+    const maskPng = await sharp({ create: { width: 64, height: 64, channels: 3, background: 'black' } })
+      .composite([{ input: await sharp({ create: { width: 16, height: 16, channels: 3, background: 'white' } }).png().toBuffer(), left: 24, top: 24 }])
+      .png().toBuffer();
+    const res = await toApiResult(await postJson(server.url, '/sdapi/v1/img2img', {
+      init_images: [await pngBase64(64, 64)], mask: maskPng.toString('base64'), prompt: 'an eye', seed: 5, steps: 3, width: 64, height: 64,
+      denoising_strength: 0.75, mask_blur: 4, inpainting_fill: 1, inpaint_full_res: 1, inpaint_full_res_padding: 32, inpainting_mask_invert: 0,
+      sampler_name: 'DPM++ 2M', scheduler: 'Karras', cfg_scale: 7, include_init_images: false,
+    }));
+    expect(res.images.map((m) => [m.width, m.height])).toEqual([[64, 64]]);
+    const infotext = (res.info.infotexts as string[])[0];
+    expect(infotext).toMatch(/Sampler: DPM\+\+ 2M, Schedule type: Karras/);
+    expect(infotext).toMatch(/Mask blur: 4, Inpaint area: Only masked, Masked area padding: 32/);
   });
 
   it('plugin-style payloads: raw base64, 0/1 booleans, nulls, scheduler "Simple", script_name ""', async () => {
