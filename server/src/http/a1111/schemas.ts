@@ -103,6 +103,11 @@ export const extrasSingleImageRequestSchema = z.object({
 });
 export type ExtrasSingleImageRequest = z.output<typeof extrasSingleImageRequestSchema>;
 
+/** `ExtrasBatchImagesRequest`: the same options for a list of `{data, name}` images. */
+export const extrasBatchImagesRequestSchema = extrasSingleImageRequestSchema.omit({ image: true }).extend({
+  imageList: z.array(z.object({ data: z.string(), name: orDefault(z.string().default('')) })).min(1).max(64),
+});
+
 export const pngInfoRequestSchema = z.object({ image: z.string() });
 
 export const progressQuerySchema = z.object({ skip_current_image: orDefault(boolean.default(false)) });

@@ -82,6 +82,16 @@ describe('real A1111 clients', () => {
     expect(extras.images.map((m) => [m.width, m.height])).toEqual([[96, 96]]);
     expect(String(extras.info.html_info)).toMatch(/R-ESRGAN 4x\+.* not available; used Lanczos/);
 
+    // extra_batch_images: imageList of {data: b64_img, name: "image00001"}; r["images"] decoded in order.
+    const batch = await postJson(server.url, '/sdapi/v1/extra-batch-images', {
+      resize_mode: 0, show_extras_results: true, upscaling_resize: 2, upscaler_1: 'Lanczos', upscaler_2: 'None',
+      imageList: [{ data: `data:image/png;base64,${squirrel}`, name: 'image00001' }, { data: await pngDataUrl(20, 10), name: 'image00002' }],
+    });
+    const batchImages = await Promise.all(batch.json<{ images: string[] }>().images.map((i) => sharp(Buffer.from(i, 'base64')).metadata()));
+    expect(batchImages.map((m) => [m.width, m.height])).toEqual([[128, 128], [40, 20]]);
+    // The squirrel's infotext travels with it through the upscale.
+    expect(batchImages[0].comments?.find((c) => c.keyword === 'parameters')?.text).toMatch(/^cute squirrel/);
+
     const info = (await postJson(server.url, '/sdapi/v1/png-info', { image: `data:image/png;base64,${squirrel}` })).json<{ info: string }>().info;
     expect(info).toMatch(/^cute squirrel\nSteps: 3, Sampler: \w+.*Seed: 1003, Size: 64x64, Model: alpha/);
   });
