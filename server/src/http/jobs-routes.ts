@@ -7,6 +7,7 @@ import {
   apiPaths,
   jobCreateRequestSchema,
   type JobCreateResponse,
+  type JobSpec,
 } from '../../../shared/src';
 import type { RawImage } from '../engine/types';
 import { decodePng, encodePng } from '../image/png';
@@ -40,6 +41,18 @@ export function clientOf(req: express.Request): string {
 }
 
 export function jobRoutes(ctx: AppContext): Router {
+  /** An img2img job's mask (an uploaded image), which must have the input's size; null without one. */
+  const inpaintMask = (spec: JobSpec, image: RawImage): RawImage | null => {
+    if (spec.kind !== 'img2img' || spec.params.mask === undefined) return null;
+    const { image: mask } = ctx.images.get(spec.params.mask);
+    if (mask.width !== image.width || mask.height !== image.height) {
+      throw new ApiError(
+        'INVALID_REQUEST',
+        `invalid job: params.mask: the mask is ${mask.width}×${mask.height} px but the image is ${image.width}×${image.height} px; they must be the same size`,
+      );
+    }
+    return mask;
+  };
   const router = express.Router();
   const { queue, history, images, limits } = ctx;
   const json = express.json({ limit: limits.maxJsonBytes });
@@ -56,7 +69,8 @@ export function jobRoutes(ctx: AppContext): Router {
         `image "${spec.image}" is ${image.width}×${image.height} px; ${spec.kind} needs both sides at least ${MIN_CROP_SIDE} px`,
       );
     }
-    const job = await queue.submit(spec, image, imageInfo(image), { client: clientOf(req) });
+    const mask = inpaintMask(spec, image) ?? undefined;
+    const job = await queue.submit(spec, image, imageInfo(image), { client: clientOf(req), mask });
     const status = queue.status(job);
     const response: JobCreateResponse = {
       id: job.id,
