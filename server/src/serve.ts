@@ -136,6 +136,8 @@ async function startStudioServer(options: ServerOptions, host: string, logger: L
     url: options.queue as string, sharedDir: history.dir, history, logger, maxQueue: limits.maxQueue,
     maxResultPixels: limits.maxResultPixels, defaultModel: options.model,
   });
+  // A few seconds for Redis, so a restarted front knows its jobs before the first request; then it starts anyway.
+  if (!(await queue.ready(5_000))) logger.warn({ queue: redactUrl(options.queue as string) }, 'Redis not reachable yet: answering 503 until it is');
   const security = new SecurityPolicy({ host, token: options.token, allowOrigins: options.allowOrigins, allowHosts: options.allowHosts });
   const serving = await serveHttp({ host, options, logger, limits, engine, queue, history, catalog, security });
   logger.info({ url: serving.url, queue: redactUrl(options.queue as string), shared: history.dir, token: Boolean(options.token) }, 'listening');
