@@ -4,7 +4,9 @@
  * restart and a worker killed with SIGKILL mid-job. Assertions are on states, steps and counts; the one time
  * bound (a dead worker noticed) is generous, see there.
  */
-import type { HealthResponse, HistoryListResponse, JobStatus } from '../../../shared/src';
+import * as fs from 'fs';
+import * as path from 'path';
+import type { HealthResponse, HistoryListResponse, JobStatus, ModelsResponse } from '../../../shared/src';
 import { decodePng } from '../../../server/src/image/png';
 import { redisMissing, removeRedisDir, startRedis, type TestRedis } from '../../helpers/redis-server';
 import { tinyModel } from '../../helpers/tiny-model';
@@ -177,5 +179,30 @@ const SHORT = { steps: 10, strength: 0.3 };
       const h = await health();
       return h.workers?.find((w) => w.name === victim.name)?.state === 'gone' ? true : undefined;
     });
+  });
+
+  it('gives a job only to a worker that serves the model it names; the default model otherwise', async () => {
+    const other = path.join(tempDir('models'), 'portrait-v2');
+    fs.cpSync(model, other, { recursive: true });
+    const third = spawnWorker(redis.url, other, 'gpu-c');
+    workers.push(third);
+    await third.ready;
+    await eventually('gpu-c idle in health', async () => ((await health()).workers?.some((w) => w.name === 'gpu-c' && w.state === 'idle') ? true : undefined));
+    const models = await getJson<ModelsResponse>(url, '/v1/models');
+    expect(models.models.map((m) => m.name).sort()).toEqual(['portrait-v2', 'tiny-model']);
+    expect(models.current).toBe('tiny-model');
+
+    const small = await uploadRaw(url, 16, 16, gradient(16, 16));
+    const named = await submit(url, { kind: 'img2img', image: small, params: SHORT, model: 'portrait-v2' });
+    const unnamed = await submit(url, { kind: 'img2img', image: small, params: SHORT });
+    expect(await waitTerminal(url, named, 60_000)).toMatchObject({ state: 'done', model: 'portrait-v2' });
+    expect(await waitTerminal(url, unnamed, 60_000)).toMatchObject({ state: 'done', model: 'tiny-model' });
+    expect(third.lines.filter((l) => l.msg === 'job done').map((l) => l.job)).toEqual([named]);
+    expectApiError(await postJson(url, '/v1/jobs', { kind: 'img2img', image: small, model: 'no-such-model' }), 'UNKNOWN_MODEL');
+
+    const select = await postJson(url, '/v1/models/select', { name: 'portrait-v2' });
+    expect(select.json()).toMatchObject({ current: 'portrait-v2' });
+    const afterSelect = await submit(url, { kind: 'img2img', image: small, params: SHORT });
+    expect(await waitTerminal(url, afterSelect, 60_000)).toMatchObject({ state: 'done', model: 'portrait-v2' });
   });
 });
