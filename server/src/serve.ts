@@ -157,6 +157,8 @@ async function startStudioServer(options: ServerOptions, host: string, logger: L
     url: options.queue as string, sharedDir: history.dir, history, logger, maxQueue: limits.maxQueue,
     maxResultPixels: limits.maxResultPixels, defaultModel: options.model,
   });
+  // A few seconds for Redis, so a restarted front knows its jobs before the first request; then it starts anyway.
+  if (!(await queue.ready(5_000))) logger.warn({ queue: redactUrl(options.queue as string) }, 'Redis not reachable yet: answering 503 until it is');
   const security = new SecurityPolicy({ host, token: options.token, allowOrigins: options.allowOrigins, allowHosts: options.allowHosts });
   // Downloads from the front land in its models folder; a worker started on that folder serves them.
   const modelsDir = path.resolve(options.modelsDir ?? defaultModelsDir());
