@@ -45,6 +45,8 @@ export interface ServerOptions {
 export interface RunningServer {
   url: string;
   port: number;
+  /** What is running, for the start-up banner. */
+  describe(): { model: string | null; device: string; demo: boolean; outputs: string; token: boolean };
   /** Stops accepting work, cancels the queued and the running job (recorded as cancelled), closes the engine. */
   close(): Promise<void>;
 }
@@ -151,5 +153,8 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
   }
   if (engine.model?.demo) logger.warn(DEMO_NOTICE);
   logger.info({ url, model: engine.model?.name, device: engine.device, outputs: history.dir, token: Boolean(options.token) }, 'listening');
-  return { url, port, close };
+  const describe = (): ReturnType<RunningServer['describe']> => ({
+    model: engine.model?.name ?? null, device: engine.device, demo: engine.model?.demo ?? false, outputs: history.dir, token: Boolean(options.token),
+  });
+  return { url, port, close, describe };
 }

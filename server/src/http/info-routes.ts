@@ -28,6 +28,7 @@ export function infoRoutes(ctx: AppContext): Router {
       ok: true,
       version: ctx.version,
       model: engine.model?.name ?? null,
+      loading: queue.loading,
       device: engine.device,
       demo,
       notice: demo ? ctx.demoNotice : null,

@@ -28,6 +28,7 @@ describe('parseServeArgs', () => {
     [['--token', 'short'], '--token'],
     [['--max-queue', '0'], '--max-queue'],
     [['--log-level', 'loud'], '--log-level'],
+    [['--log-format', 'fancy'], '--log-format'],
   ])('refuses %j with one line naming %s', (args, named) => {
     const run = (): unknown => parseServeArgs(args, {});
     expect(run).toThrow(ConfigError);
