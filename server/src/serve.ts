@@ -61,6 +61,8 @@ export interface ServerOptions {
 export interface RunningServer {
   url: string;
   port: number;
+  /** What is running, for the start-up banner. */
+  describe(): { model: string | null; device: string; demo: boolean; outputs: string; token: boolean };
   /** Stops accepting work, cancels the queued and the running job (recorded as cancelled), closes the engine. */
   close(): Promise<void>;
 }
@@ -225,5 +227,8 @@ async function serveHttp(parts: Parts): Promise<RunningServer> {
       await engine.close();
       logger.info('stopped');
     })());
-  return { url, port, close };
+  const describe = (): ReturnType<RunningServer['describe']> => ({
+    model: engine.model?.name ?? null, device: engine.device, demo: engine.model?.demo ?? false, outputs: history.dir, token: Boolean(options.token),
+  });
+  return { url, port, close, describe };
 }
