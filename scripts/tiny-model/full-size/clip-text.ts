@@ -17,7 +17,7 @@ export function buildClipText(g: GraphBuilder, nn: Net, shape: { width: number; 
   let h = nn.add(tokens, nn.random('embeddings.position_embedding.weight', [TOKENS, width], 1, 0.5));
   const mask = new Float32Array(TOKENS * TOKENS);
   for (let r = 0; r < TOKENS; r++) for (let c = r + 1; c < TOKENS; c++) mask[r * TOKENS + c] = -1e4;
-  const causal = g.weight('causal_mask', [TOKENS, TOKENS], mask);
+  const causal = nn.store('causal_mask', [TOKENS, TOKENS], mask);
   for (let l = 0; l < layers; l++) {
     const name = `encoder.layers.${l}`;
     const normed = nn.layerNorm(h, `${name}.layer_norm1`, width);
@@ -27,7 +27,7 @@ export function buildClipText(g: GraphBuilder, nn: Net, shape: { width: number; 
   }
   // A bias offset gives the output a non-zero mean, as CLIP's has (prompt emphasis rescales by it).
   const last = nn.layerNorm(h, 'final_layer_norm', width, 0.2);
-  g.output(last, 'last_hidden_state', 'float32', ['batch', TOKENS, width]);
-  g.output(g.op('ReduceMean', [last], { axes: attr.ints([1]), keepdims: attr.int(0) }), 'pooler_output', 'float32', ['batch', width]);
+  g.output(last, 'last_hidden_state', nn.float, ['batch', TOKENS, width]);
+  g.output(g.op('ReduceMean', [last], { axes: attr.ints([1]), keepdims: attr.int(0) }), 'pooler_output', nn.float, ['batch', width]);
   return g.toModel('insaneres-full-size-model');
 }

@@ -12,7 +12,7 @@ import { modelIndex, schedulerConfig, vaeConfig } from '../config-files';
 import { prngFor } from '../prng';
 import { makeTokenizerFiles } from '../tokenizer-files';
 import { buildClipText } from './clip-text';
-import { ExternalWeights, Net } from './net';
+import { ExternalWeights, FloatType, Net } from './net';
 import { buildSdUnet } from './sd-unet';
 import { buildSdVaeDecoder, buildSdVaeEncoder } from './sd-vae';
 
@@ -34,7 +34,8 @@ export const FULL_SIZE_VERSION = 1;
 
 const SEED = 1505;
 
-export async function makeFullSizeModel(dir: string, shape: FullSizeShape = SD15_SHAPE): Promise<{ totalBytes: number }> {
+/** `float16` writes an fp16 export (float16 weights, activations, inputs and outputs), as GPU users run. */
+export async function makeFullSizeModel(dir: string, shape: FullSizeShape = SD15_SHAPE, float: FloatType = 'float32'): Promise<{ totalBytes: number }> {
   const tokenizer = makeTokenizerFiles();
   const parts: [string, (g: GraphBuilder, nn: Net) => ModelProto][] = [
     ['text_encoder', (g, nn) => buildClipText(g, nn, { width: shape.textWidth, layers: shape.textLayers, heads: shape.textHeads, vocabSize: tokenizer.vocabSize })],
@@ -50,7 +51,7 @@ export async function makeFullSizeModel(dir: string, shape: FullSizeShape = SD15
     const g = new GraphBuilder(folder);
     let model: ModelProto;
     try {
-      model = build(g, new Net(g, prngFor(SEED, folder), weights));
+      model = build(g, new Net(g, prngFor(SEED, folder), weights, float));
     } finally {
       totalBytes += weights.close();
     }
@@ -77,15 +78,15 @@ export async function makeFullSizeModel(dir: string, shape: FullSizeShape = SD15
  * The full-size model in `cacheRoot`, generated on first use (minutes, ~4.3 GB): written under a
  * temporary name and renamed, so an interrupted run leaves no half model behind.
  */
-export async function ensureFullSizeModel(cacheRoot: string, log: (line: string) => void = () => undefined): Promise<string> {
-  const dir = path.join(cacheRoot, `full-size-sd15-v${FULL_SIZE_VERSION}`);
+export async function ensureFullSizeModel(cacheRoot: string, log: (line: string) => void = () => undefined, float: FloatType = 'float32'): Promise<string> {
+  const dir = path.join(cacheRoot, `full-size-sd15-v${FULL_SIZE_VERSION}${float === 'float16' ? '-fp16' : ''}`);
   if (fs.existsSync(path.join(dir, 'unet', 'model.onnx'))) return dir;
   fs.mkdirSync(cacheRoot, { recursive: true });
   const tmp = `${dir}.${process.pid}.tmp`;
   fs.rmSync(tmp, { recursive: true, force: true });
   const started = performance.now();
-  log(`generating the full-size random-weight SD 1.5 model in ${dir} (once; about 4.3 GB)…`);
-  const { totalBytes } = await makeFullSizeModel(tmp);
+  log(`generating the full-size random-weight SD 1.5 model in ${dir} (once; about ${float === 'float16' ? '2.2' : '4.3'} GB)…`);
+  const { totalBytes } = await makeFullSizeModel(tmp, SD15_SHAPE, float);
   fs.renameSync(tmp, dir);
   log(`  ${(totalBytes / 1e9).toFixed(2)} GB in ${((performance.now() - started) / 1000).toFixed(0)} s`);
   return dir;

@@ -10,7 +10,10 @@
  */
 import * as fs from 'fs';
 import { attr, GraphBuilder } from '../../../server/src/onnx/graph-builder';
+import { float32ToFloat16 } from '../../../server/src/runtime/float16';
 import { Prng } from '../prng';
+
+export type FloatType = 'float32' | 'float16';
 
 const UNIT_VARIANCE_GAIN = Math.sqrt(3);
 /** The ONNX spec asks for page-aligned external offsets (runtimes may mmap each tensor). */
@@ -28,7 +31,7 @@ export class ExternalWeights {
     this.fd = fs.openSync(file, 'w');
   }
 
-  write(data: Float32Array): { offset: number; length: number } {
+  write(data: Float32Array | Uint16Array): { offset: number; length: number } {
     const offset = Math.ceil(this.offset / ALIGNMENT) * ALIGNMENT;
     const bytes = new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
     for (let done = 0; done < bytes.length; ) done += fs.writeSync(this.fd, bytes, done, bytes.length - done, offset + done);
@@ -43,15 +46,39 @@ export class ExternalWeights {
 }
 
 export class Net {
+  private readonly constants = new Map<string, string>();
+
+  /** `float`: the element type of every weight, activation, input and output (float16 = an fp16 export). */
   constructor(
     readonly g: GraphBuilder,
     private readonly rng: Prng,
     private readonly weights: ExternalWeights,
+    readonly float: FloatType = 'float32',
   ) {}
 
-  private store(name: string, dims: readonly number[], data: Float32Array): string {
-    const { offset, length } = this.weights.write(data);
-    return this.g.addInitializer({ name, elemType: 'float32', dims: [...dims], external: { location: this.weights.location, offset, length } });
+  /** ONNX TensorProto data type of `float`, for Cast nodes. */
+  get floatCode(): number {
+    return this.float === 'float16' ? 10 : 1;
+  }
+
+  /** A weight of the model's float type, its bytes streamed to the external data file. */
+  store(name: string, dims: readonly number[], data: Float32Array): string {
+    const { offset, length } = this.weights.write(this.float === 'float16' ? float32ToFloat16(data) : data);
+    return this.g.addInitializer({ name, elemType: this.float, dims: [...dims], external: { location: this.weights.location, offset, length } });
+  }
+
+  /** A small shared constant of the model's float type (scalar unless dims are given). */
+  c(values: number | readonly number[], dims?: readonly number[]): string {
+    const list = typeof values === 'number' ? [values] : values;
+    const shape = dims ?? (typeof values === 'number' ? [] : [list.length]);
+    if (this.float === 'float32') return this.g.constFloat(values, dims);
+    const key = `${shape.join(',')}:${list.join(',')}`;
+    let name = this.constants.get(key);
+    if (!name) {
+      name = this.g.initializer(`const_h${this.constants.size}`, 'float16', shape, float32ToFloat16(new Float32Array(list)));
+      this.constants.set(key, name);
+    }
+    return name;
   }
 
   /** Uniform(±gain·√3/√fan_in): unit-variance-preserving for gain 1. */
@@ -83,7 +110,7 @@ export class Net {
   groupNorm(x: string, name: string, channels: number, epsilon: number, groups = 32): string {
     const g = this.g;
     const grouped = g.op('Reshape', [x, g.constInt64([0, groups, -1])]);
-    const normalized = g.op('InstanceNormalization', [grouped, g.constFloat(new Array<number>(groups).fill(1)), g.constFloat(new Array<number>(groups).fill(0))], {
+    const normalized = g.op('InstanceNormalization', [grouped, this.c(new Array<number>(groups).fill(1)), this.c(new Array<number>(groups).fill(0))], {
       epsilon: attr.float(epsilon),
     });
     const restored = g.op('Reshape', [normalized, g.op('Shape', [x])]);
@@ -110,12 +137,12 @@ export class Net {
   /** GELU as exported before opset 20: 0.5·x·(1 + erf(x/√2)). */
   gelu(x: string): string {
     const g = this.g;
-    const erf = g.op('Erf', [g.op('Div', [x, g.constFloat(Math.SQRT2)])]);
-    return g.op('Mul', [g.op('Mul', [x, g.op('Add', [erf, g.constFloat(1)])]), g.constFloat(0.5)]);
+    const erf = g.op('Erf', [g.op('Div', [x, this.c(Math.SQRT2)])]);
+    return g.op('Mul', [g.op('Mul', [x, g.op('Add', [erf, this.c(1)])]), this.c(0.5)]);
   }
 
   quickGelu(x: string): string {
-    return this.g.op('Mul', [x, this.g.op('Sigmoid', [this.g.op('Mul', [x, this.g.constFloat(1.702)])])]);
+    return this.g.op('Mul', [x, this.g.op('Sigmoid', [this.g.op('Mul', [x, this.c(1.702)])])]);
   }
 
   add(a: string, b: string): string {
@@ -141,7 +168,7 @@ export class Net {
     const q = split(this.linear(queries, `${name}.q_proj`, dims.query, inner, dims.qkvBias));
     const k = split(this.linear(context, `${name}.k_proj`, dims.context, inner, dims.qkvBias));
     const v = split(this.linear(context, `${name}.v_proj`, dims.context, inner, dims.qkvBias));
-    let scores = g.op('Mul', [g.op('MatMul', [q, g.op('Transpose', [k], { perm: attr.ints([0, 1, 3, 2]) })]), g.constFloat(1 / Math.sqrt(headDim))]);
+    let scores = g.op('Mul', [g.op('MatMul', [q, g.op('Transpose', [k], { perm: attr.ints([0, 1, 3, 2]) })]), this.c(1 / Math.sqrt(headDim))]);
     if (mask) scores = this.add(scores, mask);
     const mixed = g.op('MatMul', [g.op('Softmax', [scores], { axis: attr.int(-1) }), v]);
     const merged = g.op('Reshape', [g.op('Transpose', [mixed], { perm: attr.ints([0, 2, 1, 3]) }), g.constInt64([0, -1, inner])]);

@@ -21,9 +21,9 @@ export function buildSdUnet(g: GraphBuilder, nn: Net, shape: UnetShape): ModelPr
   const blockChannels = [base, 2 * base, 4 * base, 4 * base];
   const timeChannels = 4 * base;
 
-  const sample = g.input('sample', 'float32', ['batch', 4, 'height', 'width']);
+  const sample = g.input('sample', nn.float, ['batch', 4, 'height', 'width']);
   const timestep = g.input('timestep', 'int64', ['steps']);
-  const context = g.input('encoder_hidden_states', 'float32', ['batch', 'sequence', contextWidth]);
+  const context = g.input('encoder_hidden_states', nn.float, ['batch', 'sequence', contextWidth]);
 
   const embedding = timeEmbedding(nn, timestep, base, timeChannels);
   let h = nn.conv(sample, 'conv_in', 4, base, 3);
@@ -60,7 +60,7 @@ export function buildSdUnet(g: GraphBuilder, nn: Net, shape: UnetShape): ModelPr
   }
   h = nn.silu(nn.groupNorm(h, 'conv_norm_out', channels, 1e-5));
   const out = nn.conv(h, 'conv_out', channels, 4, 3);
-  g.output(out, 'out_sample', 'float32', ['batch', 4, 'height', 'width']);
+  g.output(out, 'out_sample', nn.float, ['batch', 4, 'height', 'width']);
   return g.toModel('insaneres-full-size-model');
 }
 
@@ -68,8 +68,8 @@ export function buildSdUnet(g: GraphBuilder, nn: Net, shape: UnetShape): ModelPr
 function timeEmbedding(nn: Net, timestep: string, channels: number, timeChannels: number): string {
   const g = nn.g;
   const half = channels / 2;
-  const t = g.op('Reshape', [g.op('Cast', [timestep], { to: attr.int(1) }), g.constInt64([-1, 1])]);
-  const phases = g.op('Mul', [t, g.constFloat(Array.from({ length: half }, (_, i) => Math.exp((-Math.log(10000) * i) / half)), [1, half])]);
+  const t = g.op('Reshape', [g.op('Cast', [timestep], { to: attr.int(nn.floatCode) }), g.constInt64([-1, 1])]);
+  const phases = g.op('Mul', [t, nn.c(Array.from({ length: half }, (_, i) => Math.exp((-Math.log(10000) * i) / half)), [1, half])]);
   const features = g.op('Concat', [g.op('Cos', [phases]), g.op('Sin', [phases])], { axis: attr.int(1) });
   return nn.linear(nn.silu(nn.linear(features, 'time_embedding.linear_1', channels, timeChannels)), 'time_embedding.linear_2', timeChannels, timeChannels);
 }

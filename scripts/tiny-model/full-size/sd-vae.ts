@@ -23,7 +23,7 @@ function midBlock(nn: Net, x: string, name: string, channels: number): string {
 
 export function buildSdVaeEncoder(g: GraphBuilder, nn: Net, base: number): ModelProto {
   const channels = [base, 2 * base, 4 * base, 4 * base];
-  const sample = g.input('sample', 'float32', ['batch', 3, 'height', 'width']);
+  const sample = g.input('sample', nn.float, ['batch', 3, 'height', 'width']);
   let h = nn.conv(sample, 'encoder.conv_in', 3, base, 3);
   let c = base;
   for (let b = 0; b < 4; b++) {
@@ -38,13 +38,13 @@ export function buildSdVaeEncoder(g: GraphBuilder, nn: Net, base: number): Model
   h = nn.conv(nn.silu(nn.groupNorm(h, 'encoder.conv_norm_out', c, 1e-6)), 'encoder.conv_out', c, 8, 3);
   const moments = nn.conv(h, 'quant_conv', 8, 8, 1);
   const mean = g.op('Slice', [moments, g.constInt64([0]), g.constInt64([4]), g.constInt64([1])]);
-  g.output(mean, 'latent_sample', 'float32', ['batch', 4, 'height_latent', 'width_latent']);
+  g.output(mean, 'latent_sample', nn.float, ['batch', 4, 'height_latent', 'width_latent']);
   return g.toModel('insaneres-full-size-model');
 }
 
 export function buildSdVaeDecoder(g: GraphBuilder, nn: Net, base: number): ModelProto {
   const channels = [4 * base, 4 * base, 2 * base, base];
-  const latent = g.input('latent_sample', 'float32', ['batch', 4, 'height_latent', 'width_latent']);
+  const latent = g.input('latent_sample', nn.float, ['batch', 4, 'height_latent', 'width_latent']);
   let h = nn.conv(nn.conv(latent, 'post_quant_conv', 4, 4, 1), 'decoder.conv_in', 4, channels[0], 3);
   let c = channels[0];
   h = midBlock(nn, h, 'decoder.mid_block', c);
@@ -57,7 +57,7 @@ export function buildSdVaeDecoder(g: GraphBuilder, nn: Net, base: number): Model
   }
   h = nn.conv(nn.silu(nn.groupNorm(h, 'decoder.conv_norm_out', c, 1e-6)), 'decoder.conv_out', c, 3, 3);
   // Random weights give values far outside [-1, 1]; a tanh keeps the picture in range at no real cost.
-  g.output(g.op('Tanh', [h]), 'sample', 'float32', ['batch', 3, 'height', 'width']);
+  g.output(g.op('Tanh', [h]), 'sample', nn.float, ['batch', 3, 'height', 'width']);
   return g.toModel('insaneres-full-size-model');
 }
 
