@@ -72,6 +72,46 @@ export function loadSelectionFromChannel(channelName: string): ActionDescriptor 
   };
 }
 
+/** The eye in the Layers panel. */
+export function setLayerVisible(layerId: number, visible: boolean): ActionDescriptor {
+  return {
+    _obj: visible ? 'show' : 'hide',
+    null: [layerById(layerId)],
+    _options: NO_DIALOG,
+  };
+}
+
+/** Select > Deselect. */
+export function deselect(): ActionDescriptor {
+  return {
+    _obj: 'set',
+    _target: [selectionChannel],
+    to: { _enum: 'ordinal', _value: 'none' },
+    _options: NO_DIALOG,
+  };
+}
+
+/** Deletes the alpha channel named `channelName` (fails when there is none: check the names first). */
+export function deleteChannel(channelName: string): ActionDescriptor {
+  return {
+    _obj: 'delete',
+    _target: [{ _ref: 'channel', _name: channelName }],
+    _options: NO_DIALOG,
+  };
+}
+
+/**
+ * Reads a layer's properties by id (no modal scope needed; nothing changes). Fails with an error result when
+ * the layer no longer exists.
+ */
+export function getLayer(layerId: number, documentId: number): ActionDescriptor {
+  return {
+    _obj: 'get',
+    _target: [layerById(layerId), { _ref: 'document', _id: documentId }],
+    _options: NO_DIALOG,
+  };
+}
+
 /** Layer > Layer Mask > Reveal Selection, on the target layer. */
 export function makeMaskFromSelection(): ActionDescriptor {
   return {

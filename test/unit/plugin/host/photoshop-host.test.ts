@@ -72,6 +72,7 @@ describe('PhotoshopHost.readSelection', () => {
       height: 48,
       bitDepth: 8,
       selectionBounds: { left: 50, top: 40, width: 14, height: 8 },
+      resolution: 300,
     });
   });
 });
