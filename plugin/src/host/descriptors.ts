@@ -18,7 +18,12 @@ export interface ActionResult {
   [key: string]: unknown;
 }
 
-const NO_DIALOG = { dialogOptions: 'dontDisplay' } as const;
+/**
+ * "silent", not "dontDisplay": with "dontDisplay" Photoshop still shows a dialog when a command fails (Adobe's
+ * batchPlay reference; uxp-photoshop issues #136, #208), which would stop the modal scope on a dialog. With
+ * "silent" a failure comes back as an `{ _obj: "error" }` result and the try rolls back quietly.
+ */
+const NO_DIALOG = { dialogOptions: 'silent' } as const;
 
 const layerById = (layerId: number) => ({ _ref: 'layer', _id: layerId });
 const selectionChannel = { _ref: 'channel', _property: 'selection' } as const;

@@ -36,6 +36,8 @@ import type {
 export const SRGB_PROFILE = 'sRGB IEC61966-2.1';
 /** The profile Adobe's docs use for single-channel mask and selection data. */
 const GRAY_PROFILE = 'Gray Gamma 2.2';
+/** How long executeAsModal waits for another plugin's modal scope to end (ExecuteAsModalOptions.timeOut). */
+const MODAL_TIMEOUT_S = 2;
 /** Where the retoucher's own selection waits while a try is placed (inside the try's one history step). */
 const KEPT_SELECTION_CHANNEL = 'InsaneRes (your selection)';
 /** executeAsModal rejects with `number === 9` while another plugin or a dialog holds Photoshop. */
@@ -67,10 +69,16 @@ function errorMessage(error: unknown): string {
   return typeof error === 'string' ? error : JSON.stringify(error);
 }
 
-function isModalBusy(error: unknown): boolean {
+/**
+ * Busy is detected by the error number: Photoshop 25.10+ words it "Plugin: X is running a modal command", older
+ * versions "host is in a modal state"; both carry number 9. Only an error without any number falls back to the
+ * wording.
+ */
+export function isModalBusy(error: unknown): boolean {
   if (typeof error !== 'object' || error === null) return false;
   const number = (error as { number?: unknown }).number;
-  return number === MODAL_BUSY_ERROR_NUMBER || /modal state/i.test(errorMessage(error));
+  if (typeof number === 'number') return number === MODAL_BUSY_ERROR_NUMBER;
+  return /modal (state|command)/i.test(errorMessage(error));
 }
 
 const delay = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
@@ -358,7 +366,9 @@ export class PhotoshopHost implements Host {
   private async modal<T>(commandName: string, body: (context: PsExecutionContext) => Promise<T>): Promise<T> {
     for (let attempt = 0; ; attempt++) {
       try {
-        return await this.ps.core.executeAsModal(body, { commandName });
+        // timeOut (25.10+, seconds): Photoshop itself keeps retrying while another modal state ends; older
+        // versions ignore it and the one retry below stands in.
+        return await this.ps.core.executeAsModal(body, { commandName, timeOut: MODAL_TIMEOUT_S });
       } catch (error) {
         if (error instanceof HostError) throw error;
         if (isModalBusy(error)) {

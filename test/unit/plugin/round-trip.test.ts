@@ -99,7 +99,7 @@ describe('the round trip', () => {
       'hostControl.resumeHistory',
       'core.executeAsModal.end',
     ]);
-    expect(fakePhotoshop.calls('core.executeAsModal').map((e) => e.args)).toEqual([{ commandName: 'InsaneRes: read selection' }, { commandName: 'InsaneRes #1' }]);
+    expect(fakePhotoshop.calls('core.executeAsModal').map((e) => e.args)).toEqual([{ commandName: 'InsaneRes: read selection', timeOut: 2 }, { commandName: 'InsaneRes #1', timeOut: 2 }]);
     expect(fakePhotoshop.calls('hostControl.suspendHistory')).toEqual([{ api: 'hostControl.suspendHistory', args: { documentID: 7, name: 'InsaneRes #1' } }]);
     expect(fakePhotoshop.calls('hostControl.resumeHistory')[0].args).toEqual({ suspension: 1, commit: true });
 
@@ -253,10 +253,20 @@ describe('upscale mode', () => {
     expect(state().error).toBeNull();
     expect(server.jobRequests[0]).toMatchObject({ kind: 'upscale', params: { strength: 0.25, scale: 2 } });
     // the 20×12 selection comes back 2× larger
-    expect(fakePhotoshop.calls('app.createDocument')[0].args).toMatchObject({ width: 40, height: 24, mode: 'RGBColorMode', depth: 8, profile: 'sRGB IEC61966-2.1' });
+    expect(fakePhotoshop.calls('app.createDocument')[0].args).toMatchObject({ width: 40, height: 24, mode: 'RGBColorMode', depth: 8, profile: 'sRGB IEC61966-2.1', resolution: 300 }); // the source's ppi, not 72
     expect(fakePhotoshop.calls('imaging.putPixels')[0].args).toMatchObject({ documentID: 99, layerID: 500, targetBounds: { left: 0, top: 0 } });
     expect(fakePhotoshop.calls('hostControl.suspendHistory')).toHaveLength(0);
     expect(state().phase).toBe('done');
+  });
+
+  it('with nothing selected, upscales the whole image at once (no error, no second click)', async () => {
+    const { server, controller, state } = await setup({}, null, { width: 64, height: 48 });
+    controller.updateSettings({ mode: 'upscale', upscale: { ...state().settings.upscale, recipe: false } });
+    await controller.run();
+    expect(state().error).toBeNull();
+    expect(server.jobRequests).toHaveLength(1);
+    expect(fakePhotoshop.calls('imaging.getPixels')[0].args).toMatchObject({ sourceBounds: { left: 0, top: 0, right: 64, bottom: 48 } });
+    expect(fakePhotoshop.calls('app.createDocument')[0].args).toMatchObject({ width: 128, height: 96 });
   });
 
   it('places the result as a new layer at the selection when asked and it fits the canvas: one undo step', async () => {
