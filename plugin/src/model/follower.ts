@@ -25,6 +25,8 @@ export interface FollowerOptions {
   healthIntervalMs: { online: number; offline: number };
   documentIntervalMs: number;
   historyLimit: number;
+  /** Runs after every document poll (the panel re-reads the current try's layer). */
+  afterDocument?: () => Promise<void>;
 }
 
 /** Thumbnails are asked for at this size: the strip shows them at ~60 px, twice that for HiDPI. */
@@ -96,6 +98,8 @@ export class Follower {
     }
     const before = this.store.getState().document;
     if (JSON.stringify(before) !== JSON.stringify(document)) this.store.dispatch({ type: 'document', document });
+    // Undo, a History jump or a Layers-panel edit changes no document info: the try's layer is read every time.
+    if (document) await this.options.afterDocument?.();
   }
 
   async refreshHistory(): Promise<void> {
