@@ -6,6 +6,7 @@ import { formatStrength } from '../model/tries';
 import { progressFraction, progressText } from './format';
 import { ControllerContext, useController, usePanelState } from './hooks';
 import { ActionButton, Button, KitProvider, ProgressBar, type WidgetKit } from './kit';
+import { ModelSection } from './ModelSection';
 import { ModeSwitch, ParamsSection, PromptSection, ServerSettings, StatusBar } from './sections';
 
 export function Panel(props: { controller: PanelController; kit?: WidgetKit }) {
@@ -33,6 +34,7 @@ function PanelBody() {
   return (
     <div className="ir-panel">
       <StatusBar />
+      <ModelSection />
       <ModeSwitch />
       <PromptSection />
       <ParamsSection />
