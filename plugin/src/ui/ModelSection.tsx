@@ -72,6 +72,7 @@ export function ModelSection() {
       {pull && downloading && (
         <div className="ir-row" data-testid="download">
           <div className="ir-col ir-grow">
+            <span>Downloading {state.catalog?.find((a) => a.alias === pull.spec)?.title ?? pull.spec}</span>
             <ProgressBar testId="download-progress" label="Download" value={pull.bytesTotal > 0 ? Math.round((pull.bytesDone / pull.bytesTotal) * 100) : 0} max={100} />
             <span data-testid="download-text">{downloadText(pull)}</span>
           </div>
