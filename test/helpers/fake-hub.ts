@@ -36,6 +36,8 @@ export interface FakeHub {
   requests: SeenRequest[];
   /** Cut the connection after this many body bytes, on the next request for that path only. */
   cutOnce: Map<string, number>;
+  /** Send this many body bytes, then nothing (the connection stays open), on the next request for that path only. */
+  stallOnce: Map<string, number>;
   /** Flip one byte of these paths in every answer. */
   corrupt: Set<string>;
   /** Answer this many requests for a path with 429 first. */
@@ -96,6 +98,7 @@ export async function startFakeHub(files: FakeRepoFile[], options: { pageSize?: 
   const state = {
     requests: [] as SeenRequest[],
     cutOnce: new Map<string, number>(),
+    stallOnce: new Map<string, number>(),
     corrupt: new Set<string>(),
     throttle: new Map<string, number>(),
     ignoreRange: false,
@@ -128,6 +131,13 @@ export async function startFakeHub(files: FakeRepoFile[], options: { pageSize?: 
       state.cutOnce.delete(f.path);
       seen.sent = cut;
       res.write(slice.subarray(0, cut), () => setTimeout(() => res.destroy(), 20));
+      return;
+    }
+    const stall = state.stallOnce.get(f.path);
+    if (stall !== undefined) {
+      state.stallOnce.delete(f.path);
+      seen.sent = stall;
+      res.write(slice.subarray(0, stall));
       return;
     }
     seen.sent = slice.length;
@@ -215,6 +225,7 @@ export async function startFakeHub(files: FakeRepoFile[], options: { pageSize?: 
       return state.requests;
     },
     cutOnce: state.cutOnce,
+    stallOnce: state.stallOnce,
     corrupt: state.corrupt,
     throttle: state.throttle,
     get ignoreRange() {
