@@ -117,16 +117,14 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
   // (when it exists), so a model pulled from the panel can be picked without a restart.
   const modelsDir = path.resolve(options.modelsDir ?? defaultModelsDir());
   let catalog: ModelCatalog;
-  if (options.modelsDir !== undefined) {
-    catalog = ModelCatalog.create({ model: options.model, modelsDir: options.modelsDir });
-  } else if (options.model !== undefined) {
-    catalog = ModelCatalog.create({ model: options.model, ...(fs.existsSync(modelsDir) ? { modelsDir } : {}) });
+  if (options.model !== undefined) {
+    catalog = ModelCatalog.create({ model: options.model, ...(options.modelsDir !== undefined || fs.existsSync(modelsDir) ? { modelsDir } : {}) });
   } else {
-    // The demo model stays the default on a fresh machine; a pulled model, once there, is started instead.
-    fs.mkdirSync(modelsDir, { recursive: true });
-    if (listModelFolders(modelsDir).length > 0) {
+    if (options.modelsDir === undefined) fs.mkdirSync(modelsDir, { recursive: true });
+    if (fs.existsSync(modelsDir) && listModelFolders(modelsDir).length > 0) {
       catalog = ModelCatalog.create({ modelsDir });
     } else {
+      // No model yet (a fresh machine, or an empty --models-dir): the demo model, until one is pulled.
       const demo = await ensureDemoModel(version, options.cacheDir);
       if (demo.created) logger.info({ dir: demo.dir }, 'generated the tiny demo model');
       catalog = ModelCatalog.create({ model: demo.dir, modelsDir });

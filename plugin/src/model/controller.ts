@@ -96,6 +96,11 @@ export class PanelController {
     });
   }
 
+  /** The current server's client (the model picker uses it; it changes with the server settings). */
+  get apiClient(): ApiClient {
+    return this.api;
+  }
+
   /** Starts following the server and the active document. */
   start(): void {
     this.follower.start();

@@ -5,6 +5,7 @@ import { isBusy, runBlocker } from '../model/state';
 import { progressFraction, progressText } from './format';
 import { ControllerContext, useController, usePanelState } from './hooks';
 import { ActionButton, Button, KitProvider, ProgressBar, type WidgetKit } from './kit';
+import { ModelSection } from './ModelSection';
 import { ModeSwitch, ParamsSection, PromptSection, ServerSettings, StatusBar } from './sections';
 import { HistoryStrip, ResultRow } from './results';
 
@@ -33,6 +34,7 @@ function PanelBody() {
   return (
     <div className="ir-panel">
       <StatusBar />
+      <ModelSection />
       <ModeSwitch />
       <PromptSection />
       <ParamsSection />
