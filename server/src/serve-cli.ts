@@ -6,15 +6,17 @@ import { parseArgs } from 'util';
 import { DEFAULT_HOST, DEFAULT_LIMITS, DEFAULT_PORT } from '../../shared/src';
 import { ConfigError } from './config-error';
 import type { LogLevel } from './logger';
+import { checkRedisUrl } from './jobs/bull/keys';
 import { DEVICES } from './runtime/device';
 import { startServer, type ServerOptions } from './serve';
 
 const LOG_LEVELS: readonly LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
 
 export const SERVE_USAGE = `insaneres serve [--model DIR | --models-dir DIR] [--host ${DEFAULT_HOST}] [--port ${DEFAULT_PORT}]
-                [--device ${DEVICES.join('|')}] [--outputs DIR] [--token T]
+                [--device ${DEVICES.join('|')}] [--threads N] [--outputs DIR] [--token T]
                 [--allow-origin ORIGIN]... [--allow-host NAME]... [--max-queue ${DEFAULT_LIMITS.maxQueue}]
                 [--max-pixels ${DEFAULT_LIMITS.maxPixels}] [--log-level info]
+                [--queue redis://HOST:6379[/DB] [--shared-outputs DIR]]   (studio mode: GPU workers run the jobs)
   --token may also come from the INSANERES_TOKEN environment variable (it then stays out of the process list).`;
 
 function integer(flag: string, value: string | undefined, min: number, max: number): number | undefined {
@@ -40,6 +42,7 @@ export function parseServeArgs(args: string[], env: NodeJS.ProcessEnv = process.
         host: { type: 'string' },
         port: { type: 'string' },
         device: { type: 'string' },
+        threads: { type: 'string' },
         outputs: { type: 'string' },
         token: { type: 'string' },
         'allow-origin': { type: 'string', multiple: true },
@@ -47,6 +50,8 @@ export function parseServeArgs(args: string[], env: NodeJS.ProcessEnv = process.
         'max-queue': { type: 'string' },
         'max-pixels': { type: 'string' },
         'log-level': { type: 'string' },
+        queue: { type: 'string' },
+        'shared-outputs': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
     }));
@@ -66,6 +71,12 @@ export function parseServeArgs(args: string[], env: NodeJS.ProcessEnv = process.
       throw new ConfigError(`--allow-origin needs an origin like http://localhost:8080 (scheme://host[:port], no path), got "${origin}"`);
     }
   }
+  if (values.queue !== undefined) {
+    const problem = checkRedisUrl(values.queue);
+    if (problem) throw new ConfigError(problem);
+  } else if (values['shared-outputs'] !== undefined) {
+    throw new ConfigError('--shared-outputs is for studio mode: give --queue redis://HOST:6379 as well');
+  }
   const token = values.token ?? env.INSANERES_TOKEN;
   if (token !== undefined && token.trim().length < 8) throw new ConfigError('--token must be at least 8 characters');
   const maxQueue = integer('max-queue', values['max-queue'], 1, 10_000);
@@ -76,6 +87,7 @@ export function parseServeArgs(args: string[], env: NodeJS.ProcessEnv = process.
     host: values.host,
     port: integer('port', values.port, 0, 65_535),
     device: values.device,
+    threads: integer('threads', values.threads, 1, 1024),
     outputs: values.outputs,
     token: token?.trim(),
     allowOrigins: values['allow-origin'],
@@ -85,6 +97,7 @@ export function parseServeArgs(args: string[], env: NodeJS.ProcessEnv = process.
       ...(maxPixels !== undefined ? { maxPixels, maxImageBytes: maxPixels * 8 + 1024 * 1024 } : {}),
     },
     logLevel: logLevel as LogLevel | undefined,
+    ...(values.queue !== undefined ? { queue: values.queue, sharedOutputs: values['shared-outputs'] } : {}),
   };
 }
 

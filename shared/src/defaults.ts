@@ -15,6 +15,8 @@ export const IMG2IMG_DEFAULTS = {
   /** A1111's "Schedule type"; automatic = A1111 1.10's default for the sampler. */
   scheduler: 'automatic',
   emphasis: true,
+  /** 'image': img2img; 'noise': generate from pure noise (txt2img). */
+  init: 'image',
 } as const;
 
 export const UPSCALE_DEFAULTS = {
@@ -53,4 +55,7 @@ export const DEFAULT_LIMITS = {
   maxQueue: 32,
   /** Uploaded images kept in memory, oldest dropped first. */
   maxStoredImages: 64,
+  /** Open `GET /v1/jobs/:id/events` streams on one job, and on all jobs together. */
+  maxStreamsPerJob: 64,
+  maxStreams: 256,
 } as const;

@@ -53,6 +53,11 @@ export const img2imgParamsSchema = z.object({
   eta: z.number().min(B.eta.min).max(B.eta.max).optional(),
   /** A1111 prompt emphasis: `(word)`, `[word]`, `(word:1.5)`, `BREAK`. */
   emphasis: z.boolean().default(IMG2IMG_DEFAULTS.emphasis),
+  /**
+   * 'noise' generates from pure noise (txt2img): the image only gives the size, strength is not used and
+   * every step runs. 'image' (default) is img2img.
+   */
+  init: z.enum(['image', 'noise']).default(IMG2IMG_DEFAULTS.init),
 })
   // A name that carries a schedule ("DPM++ 2M Karras") sets it, overriding `scheduler` as A1111 does;
   // every accepted name becomes its id here, so the output's `sampler` is always a SamplerId.
@@ -83,7 +88,8 @@ export const upscaleParamsSchema = img2imgParamsSchema
   .refine((p) => p.tileOverlap * 2 < p.tileSize, {
     message: 'tileOverlap must be less than half of tileSize',
     path: ['tileOverlap'],
-  });
+  })
+  .refine((p) => p.init === 'image', { message: 'an upscale starts from its image: init must be "image"', path: ['init'] });
 export type UpscaleParamsInput = z.input<typeof upscaleParamsSchema>;
 export type UpscaleParams = z.output<typeof upscaleParamsSchema>;
 
@@ -126,16 +132,24 @@ export type ImageUploadResponse = z.infer<typeof imageUploadResponseSchema>;
 
 // ---------------------------------------------------------------- jobs
 
+/**
+ * The model a job runs with (a name from `GET /v1/models`); absent = the current model. In studio mode only
+ * a worker that serves this model takes the job.
+ */
+const jobModelSchema = z.string().min(1).max(255).optional();
+
 export const jobCreateRequestSchema = z.discriminatedUnion('kind', [
   z.object({
     kind: z.literal('img2img'),
     image: idSchema,
     params: img2imgParamsSchema.default(() => img2imgParamsSchema.parse({})),
+    model: jobModelSchema,
   }),
   z.object({
     kind: z.literal('upscale'),
     image: idSchema,
     params: upscaleParamsSchema.default(() => upscaleParamsSchema.parse({})),
+    model: jobModelSchema,
   }),
 ]);
 export type JobCreateRequest = z.input<typeof jobCreateRequestSchema>;
@@ -205,6 +219,8 @@ const historyBase = {
   bitDepth: bitDepthSchema,
   input: z.object({ width: z.number().int(), height: z.number().int(), bitDepth: bitDepthSchema }),
   createdAt: isoDateSchema,
+  /** A1111's infotext of the result, also in its PNG's `parameters` chunk (absent in entries written before it existed). */
+  infotext: z.string().optional(),
 };
 
 export const historyEntrySchema = z.discriminatedUnion('kind', [
@@ -266,8 +282,24 @@ export const limitsSchema = z.object({
   maxJsonBytes: z.number().int(),
   maxQueue: z.number().int(),
   maxStoredImages: z.number().int(),
+  maxStreamsPerJob: z.number().int(),
+  maxStreams: z.number().int(),
 });
 export type Limits = z.infer<typeof limitsSchema>;
+
+/** One GPU worker process in studio mode (`insaneres worker`), as its heartbeat last announced it. */
+export const workerInfoSchema = z.object({
+  name: z.string(),
+  /** The model it serves (it takes only jobs for this model). */
+  model: z.string(),
+  device: z.string(),
+  /** busy: running a job; idle: waiting for one; gone: no heartbeat for a while (stopped or crashed). */
+  state: z.enum(['idle', 'busy', 'gone']),
+  /** The job it runs, when busy. */
+  job: idSchema.nullable(),
+  lastSeen: isoDateSchema,
+});
+export type WorkerInfo = z.infer<typeof workerInfoSchema>;
 
 export const healthResponseSchema = z.object({
   ok: z.literal(true),
@@ -282,6 +314,8 @@ export const healthResponseSchema = z.object({
   queueLength: z.number().int(),
   running: z.boolean(),
   limits: limitsSchema,
+  /** Studio mode only: the GPU worker processes that take jobs from the shared queue. */
+  workers: z.array(workerInfoSchema).optional(),
 });
 export type HealthResponse = z.infer<typeof healthResponseSchema>;
 
@@ -310,6 +344,12 @@ export const apiPaths = {
  * from a web page — which lets the server accept the panel even if a UXP version sends `Origin: null`.
  */
 export const CLIENT_HEADER = 'X-InsaneRes-Client';
+
+/**
+ * Optional: a stable id per panel or script. Studio mode interleaves the jobs of different clients; without
+ * this header a client is its network address.
+ */
+export const CLIENT_ID_HEADER = 'X-InsaneRes-Client-Id';
 
 export const RAW_HEADERS = {
   width: 'X-Image-Width',

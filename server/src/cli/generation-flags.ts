@@ -20,6 +20,7 @@ export const GENERATION_FLAGS = {
   scheduler: { type: 'string' },
   eta: { type: 'string' },
   device: { type: 'string' },
+  threads: { type: 'string' },
   'no-emphasis': { type: 'boolean' },
 } as const;
 
@@ -30,6 +31,16 @@ export function parseDevice(value: unknown): string {
   const device = typeof value === 'string' ? value : 'auto';
   if (!isDevice(device)) throw new UsageError(`--device must be one of ${DEVICES.join(', ')}, got '${device}'`);
   return device;
+}
+
+/** `--threads N`: ONNX Runtime's intra-op threads (absent: the physical cores). */
+export function parseThreads(value: unknown): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (typeof value !== 'string' || !/^\d+$/.test(value) || n < 1 || n > 1024) {
+    throw new UsageError(`--threads must be a whole number from 1 to 1024, got '${String(value)}'`);
+  }
+  return n;
 }
 
 /** Parses and validates the generation flags with the protocol's schema (the HTTP API's rules). */

@@ -1,6 +1,6 @@
 import { createEngine } from '../engine/engine';
 import { parseFlags, requireFlag } from './args';
-import { checkModelFolder, GENERATION_FLAGS, loadOrUsage, parseDevice, parseGenerationFlags, stderrLogger } from './generation-flags';
+import { checkModelFolder, GENERATION_FLAGS, loadOrUsage, parseDevice, parseThreads, parseGenerationFlags, stderrLogger } from './generation-flags';
 import { checkOutputPath, readPngFile, writePngFile } from './image-files';
 import { stderrProgress } from './progress';
 
@@ -12,11 +12,12 @@ export async function img2imgCommand(args: string[]): Promise<number> {
   const prompt = typeof values.prompt === 'string' ? values.prompt : requireFlag(values, 'prompt', 'the text prompt');
   const params = parseGenerationFlags(values, prompt);
   const device = parseDevice(values.device);
+  const threads = parseThreads(values.threads);
   checkOutputPath(outputFile);
   checkModelFolder(modelDir);
   const image = await readPngFile(inputFile);
 
-  const engine = await createEngine({ device, logger: stderrLogger });
+  const engine = await createEngine({ device, threads, logger: stderrLogger });
   try {
     await loadOrUsage(engine, modelDir);
     const started = performance.now();

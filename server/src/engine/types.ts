@@ -30,6 +30,8 @@ export interface Img2ImgParams {
   eta?: number;
   /** A1111 `(word:1.2)` emphasis syntax; on by default. */
   emphasis: boolean;
+  /** 'noise': generate from pure noise (txt2img), the image giving only the size. Default 'image'. */
+  init?: 'image' | 'noise';
 }
 
 export interface UpscaleParams extends Img2ImgParams {

@@ -10,9 +10,11 @@ import * as path from 'path';
 import { historyEntrySchema, type HistoryEntry, type HistoryListResponse } from '../../../shared/src';
 import type { RawImage } from '../engine/types';
 import { encodePng } from '../image/png';
+import { withTextChunk } from '../image/png-text';
+import { infotextFor } from '../infotext/job-infotext';
 import type { Logger } from '../logger';
 
-export type NewHistoryEntry = Omit<HistoryEntry, 'id' | 'createdAt'>;
+export type NewHistoryEntry = Omit<HistoryEntry, 'id' | 'createdAt' | 'infotext'>;
 
 const TMP_SUFFIX = '.tmp';
 
@@ -55,11 +57,16 @@ export class HistoryStore {
   private constructor(
     readonly dir: string,
     private readonly logger: Logger,
+    private readonly shared: boolean,
   ) {}
 
-  /** Opens (creating it if needed) an outputs folder and reads back every valid sidecar. */
-  static async open(dir: string, logger: Logger): Promise<HistoryStore> {
-    const store = new HistoryStore(path.resolve(dir), logger);
+  /**
+   * Opens (creating it if needed) an outputs folder and reads back every valid sidecar. `shared`: other
+   * processes (studio mode's workers) write into it too, so a temporary file is only removed once it is
+   * old enough that no writer can still be busy with it.
+   */
+  static async open(dir: string, logger: Logger, options: { shared?: boolean } = {}): Promise<HistoryStore> {
+    const store = new HistoryStore(path.resolve(dir), logger, options.shared ?? false);
     await fsp.mkdir(store.dir, { recursive: true });
     await store.rebuild();
     return store;
@@ -81,10 +88,33 @@ export class HistoryStore {
     return path.join(this.dir, `${entry.id}.png`);
   }
 
+  /**
+   * Reads an entry another process wrote (a studio worker) into this folder; undefined if its sidecar or
+   * PNG is missing or invalid. Entries already known are returned as they are.
+   */
+  async adopt(id: string): Promise<HistoryEntry | undefined> {
+    const known = this.byId.get(id);
+    if (known) return known;
+    if (!/^[A-Za-z0-9_-]+$/.test(id)) return undefined;
+    try {
+      const entry = historyEntrySchema.parse(JSON.parse(await fsp.readFile(path.join(this.dir, `${id}.json`), 'utf8')));
+      await fsp.access(this.imagePath(entry));
+      if (entry.id !== id || this.byId.has(id)) return this.byId.get(id);
+      this.entries.push(entry);
+      this.entries.sort(newestFirst);
+      this.byId.set(id, entry);
+      return entry;
+    } catch (err) {
+      this.logger.warn({ id, reason: (err as Error).message }, 'a history entry written by a worker could not be read');
+      return undefined;
+    }
+  }
+
   async save(fields: NewHistoryEntry, image: RawImage): Promise<HistoryEntry> {
     const now = new Date();
-    const entry = historyEntrySchema.parse({ ...fields, id: historyId(now), createdAt: now.toISOString() });
-    const png = await encodePng(image);
+    const entry = historyEntrySchema.parse({ ...fields, id: historyId(now), createdAt: now.toISOString(), infotext: infotextFor(fields) });
+    // A1111's `parameters` chunk: its PNG Info, Civitai and other tools read how the image was made.
+    const png = withTextChunk(await encodePng(image), 'parameters', entry.infotext ?? '');
     await writeAtomically(this.imagePath(entry), png);
     await writeAtomically(path.join(this.dir, `${entry.id}.json`), `${JSON.stringify(entry, null, 2)}\n`);
     this.entries.unshift(entry);
@@ -100,7 +130,9 @@ export class HistoryStore {
     for (const name of names) {
       if (name.endsWith(TMP_SUFFIX)) {
         // Left by a crash mid-write: never part of a finished result.
-        await fsp.rm(path.join(this.dir, name), { force: true });
+        const file = path.join(this.dir, name);
+        if (this.shared && Date.now() - (await fsp.stat(file).catch(() => ({ mtimeMs: 0 }))).mtimeMs < 3600_000) continue;
+        await fsp.rm(file, { force: true });
         continue;
       }
       if (!name.endsWith('.json')) continue;

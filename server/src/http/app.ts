@@ -6,6 +6,7 @@ import { harnessPage } from './harness-page';
 import { imageRoutes } from './images';
 import { infoRoutes } from './info-routes';
 import { jobRoutes } from './jobs-routes';
+import { modelDownloadRoutes } from './model-download-routes';
 
 export function createApp(ctx: AppContext): express.Express {
   const app = express();
@@ -20,6 +21,7 @@ export function createApp(ctx: AppContext): express.Express {
   app.use(ctx.security.middleware());
   app.use(imageRoutes(ctx.images, ctx.limits));
   app.use(jobRoutes(ctx));
+  app.use(modelDownloadRoutes(ctx));
   app.use(infoRoutes(ctx));
   app.use(harnessPage());
   app.use(notFound);

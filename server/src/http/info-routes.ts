@@ -26,6 +26,8 @@ export function infoRoutes(ctx: AppContext): Router {
   let openapi: object | null = null;
 
   router.get(apiPaths.health, (_req, res) => {
+    // Studio mode: Redis unreachable → 503 with the reason, so a panel shows why instead of a stale picture.
+    if (queue.workers) queue.checkAvailable();
     const demo = engine.model?.demo ?? false;
     const body: HealthResponse = {
       ok: true,
@@ -37,6 +39,7 @@ export function infoRoutes(ctx: AppContext): Router {
       queueLength: queue.queueLength,
       running: queue.running,
       limits,
+      ...(queue.workers ? { workers: queue.workers() } : {}),
     };
     res.json(body);
   });

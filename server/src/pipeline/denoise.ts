@@ -24,6 +24,11 @@ export interface DenoiseOptions {
   hooks?: SamplingHooks;
   /** Milliseconds per stage, accumulated (tiles add up). */
   timings: Record<string, number>;
+  /**
+   * Start from pure noise instead of the image (txt2img): the image gives only the size (no VAE encode).
+   * Plan the sampler with strength 1 so that every step runs.
+   */
+  fromNoise?: boolean;
 }
 
 function addTime(timings: Record<string, number>, key: string, since: number): number {
@@ -52,7 +57,8 @@ function classifierFreeGuidance(prediction: Float32Array, guidanceScale: number)
 /**
  * img2img on one model-sized image with any sampler: encode, noise to the first step's level, run the
  * sampler's model calls, decode. `image` is [1,3,H,W] in [-1,1] with H, W multiples of 8; `context` comes
- * from encodeConditioning, or per model call from encodeScheduledConditioning (prompt editing). A plan of no steps returns the input itself (stepsRun 0): no VAE round trip.
+ * from encodeConditioning, or per model call from encodeScheduledConditioning (prompt editing). A plan of
+ * no steps returns the input itself (stepsRun 0): no VAE round trip.
  *
  * Per model call i: x → [hooks.blendLatents] → UNet (CFG batch [uncond, cond]) → sampler.denoised →
  * [hooks.blendDenoised] → sampler.step, whose noise, if it needs any, is the job's draw i + 1.
@@ -71,11 +77,21 @@ export async function img2imgTensor(
   if (options.isCancelled()) throw new CancelledError();
 
   let t = performance.now();
-  const encoded = await runtime.encodeImage(image);
-  t = addTime(timings, 'vaeEncode', t);
-  const dims = encoded.dims;
-  const clean = scale(encoded.data, options.latentScale);
-  let latents = sampler.noiseLatents(clean, options.noise.draw(0, dims));
+  let dims: readonly number[];
+  let clean: Float32Array;
+  let latents: Float32Array;
+  if (options.fromNoise) {
+    // SD's VAE: 4 latent channels at 1/8 of the pixel size; the "clean" latents the hooks see are zero.
+    dims = [1, 4, image.dims[2] / 8, image.dims[3] / 8];
+    clean = new Float32Array(dims[1] * dims[2] * dims[3]);
+    latents = sampler.pureNoiseLatents(options.noise.draw(0, dims));
+  } else {
+    const encoded = await runtime.encodeImage(image);
+    t = addTime(timings, 'vaeEncode', t);
+    dims = encoded.dims;
+    clean = scale(encoded.data, options.latentScale);
+    latents = sampler.noiseLatents(clean, options.noise.draw(0, dims));
+  }
   const guided = usesCfgBatch(runtime, options.guidanceScale);
   const timestepCond = guidanceEmbeddingFor(runtime, options.guidanceScale);
   const batchDims = [guided ? 2 : 1, ...dims.slice(1)];

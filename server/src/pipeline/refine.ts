@@ -8,7 +8,7 @@ import { Tensor, tensor } from '../tensor';
 import type { ChunkTokenizer } from '../text/chunks';
 import { encodeScheduledConditioning } from './scheduled-conditioning';
 import { img2imgTensor } from './denoise';
-import { FitPlan, planFit } from './fit';
+import { FitPlan, planFit, roundUpTo, SIZE_MULTIPLE } from './fit';
 import { philoxNoise } from './noise';
 import { refineTiled } from './tiled-refine';
 import { cropPreview } from './preview';
@@ -25,6 +25,11 @@ export interface PipelineContext {
 export interface JobHooks {
   isCancelled(): boolean;
   onProgress(progress: Progress): void;
+  /**
+   * Whether to make a live preview now (the worker allows about one a second); absent = every step.
+   * Asked before the picture is made, so a skipped preview costs nothing.
+   */
+  previewDue?(): boolean;
 }
 
 /** The seed already resolved (never −1 here). */
@@ -54,6 +59,19 @@ function fromModelSize(out: Tensor, plan: Exclude<FitPlan, { kind: 'tiles' }>, w
 }
 
 /**
+ * Generating from noise, the picture is made at its own size, never enlarged: padded to what the UNet takes
+ * (multiples of 64, or the size a static export is fixed to) and cropped back.
+ */
+function planFromNoise(width: number, height: number, fixed: [number, number] | null): FitPlan {
+  if (!fixed) return { kind: 'native', paddedWidth: roundUpTo(width, SIZE_MULTIPLE), paddedHeight: roundUpTo(height, SIZE_MULTIPLE) };
+  const [fixedHeight, fixedWidth] = [fixed[0] * 8, fixed[1] * 8];
+  if (width > fixedWidth || height > fixedHeight) {
+    throw new RangeError(`this model is fixed to ${fixedWidth}×${fixedHeight} px; it cannot generate ${width}×${height} px from noise`);
+  }
+  return { kind: 'native', paddedWidth: fixedWidth, paddedHeight: fixedHeight };
+}
+
+/**
  * img2img of one crop (DESIGN §4): fit to the model, run DDIM, fit back to the exact input size. Alpha
  * and bit depth pass through; zero steps give the input back byte for byte.
  */
@@ -65,14 +83,18 @@ export async function refineCrop(
   timings: Record<string, number>,
 ): Promise<{ image: RawImage; stepsRun: number }> {
   const fixed = context.runtime.fixedLatentSize;
-  const plan = planFit(image.width, image.height, fixed ? Math.min(fixed[0], fixed[1]) * 8 : null);
+  const fromNoise = params.init === 'noise';
+  const plan = fromNoise ? planFromNoise(image.width, image.height, fixed) : planFit(image.width, image.height, fixed ? Math.min(fixed[0], fixed[1]) * 8 : null);
   if (plan.kind === 'tiles') {
     // Too large for one pass: tile by tile at native size, with the upscaler's defaults for overlap and
     // colour matching. A copy, because tiles are assembled in place.
     const tiles = { tileSize: plan.tileSize, tileOverlap: UPSCALE_DEFAULTS.tileOverlap, colorMatch: UPSCALE_DEFAULTS.colorMatch };
     return refineTiled(context, { ...image, data: image.data.slice() }, { ...params, ...tiles }, hooks, timings);
   }
-  const sampler = createSampler(params, context.schedulerConfig, { guidanceEmbedding: Boolean(context.runtime.timestepCondDim) });
+  // From noise every step runs: strength 1 plans the whole schedule for every sampler.
+  const sampler = createSampler(fromNoise ? { ...params, strength: 1 } : params, context.schedulerConfig, {
+    guidanceEmbedding: Boolean(context.runtime.timestepCondDim),
+  });
   const totalSteps = sampler.steps.length;
   if (totalSteps === 0) return { image: { ...image, data: image.data.slice() }, stepsRun: 0 };
 
@@ -86,10 +108,17 @@ export async function refineCrop(
     guidanceScale: params.guidanceScale,
     noise: philoxNoise(params.seed),
     latentScale: context.latentScale,
+    fromNoise,
     isCancelled: hooks.isCancelled,
     onStep: (step, total, latents) => {
       const [visibleWidth, visibleHeight] = plan.kind === 'enlarge' ? [plan.scaledWidth, plan.scaledHeight] : [image.width, image.height];
-      hooks.onProgress({ step, totalSteps: total, tile: 1, totalTiles: 1, preview: cropPreview(latents, visibleWidth, visibleHeight) });
+      let preview: RawImage | undefined;
+      if (hooks.previewDue ? hooks.previewDue() : true) {
+        const started = performance.now();
+        preview = cropPreview(latents, visibleWidth, visibleHeight);
+        addTime(timings, 'preview', started);
+      }
+      hooks.onProgress({ step, totalSteps: total, tile: 1, totalTiles: 1, preview });
     },
     timings,
   });
