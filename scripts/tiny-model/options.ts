@@ -40,6 +40,11 @@ export interface TinyModelOptions {
    */
   failAtRun?: boolean;
   /**
+   * An inpainting checkpoint: the UNet's sample has 9 channels (latents ‖ mask ‖ masked-image latents), as
+   * SD 1.5 inpainting exports have. The denoiser reads the first 4; conv_in reads all 9.
+   */
+  inpainting?: boolean;
+  /**
    * Width of a `timestep_cond` [B, D] input, as LCM-distilled UNets have (diffusers' `time_cond_proj_dim`,
    * 256 in Dreamshaper v7 LCM); 0 = an ordinary UNet without it.
    */
@@ -60,6 +65,7 @@ export const DEFAULT_OPTIONS: ResolvedOptions = {
   unetBlocks: 1,
   textHiddenSize: 32,
   failAtRun: false,
+  inpainting: false,
   timestepCondDim: 0,
 };
 

@@ -27,6 +27,22 @@ export const UPSCALE_DEFAULTS = {
   colorMatch: true,
 } as const;
 
+/**
+ * Inpaint inside a mask (docs/inpaint.md), A1111 1.10's options under our names. Used when a job has a
+ * mask; strength is the panel's default in Inpaint mode (A1111's denoising default).
+ */
+export const INPAINT_DEFAULTS = {
+  strength: 0.75,
+  maskBlur: 4,
+  inpaintArea: 'masked',
+  padding: 32,
+  fill: 'original',
+  invertMask: false,
+} as const;
+
+export const INPAINT_AREAS = ['whole', 'masked'] as const;
+export const INPAINT_FILLS = ['original', 'latent-noise', 'latent-nothing', 'fill'] as const;
+
 /** Bounds of the parameters, so the panel's sliders and the server's validation agree. */
 export const PARAM_BOUNDS = {
   strength: { min: 0, max: 1 },
@@ -37,6 +53,9 @@ export const PARAM_BOUNDS = {
   tileSize: { min: 64, max: 2048, multipleOf: 8 },
   tileOverlap: { min: 0 },
   promptLength: { max: 10_000 },
+  /** Gaussian σ in pixels, and the context around the mask's box ("Only masked"): A1111's slider ranges. */
+  maskBlur: { min: 0, max: 64 },
+  padding: { min: 0, max: 256 },
   /** Seeds are 64-bit in the generator, but JSON numbers are exact only up to 2^53 − 1. */
   seed: { min: -1, max: Number.MAX_SAFE_INTEGER },
 } as const;

@@ -4,7 +4,7 @@
  * `/v1/openapi.json` is generated from these. No node-only imports: the panel bundles this file.
  */
 import { z } from 'zod';
-import { IMG2IMG_DEFAULTS, PARAM_BOUNDS, UPSCALE_DEFAULTS } from './defaults';
+import { IMG2IMG_DEFAULTS, INPAINT_AREAS, INPAINT_FILLS, PARAM_BOUNDS, UPSCALE_DEFAULTS } from './defaults';
 import { errorBodySchema } from './errors';
 import { ACCEPTED_SAMPLER_NAMES, parseSamplerName, parseScheduleType, SamplerId, SCHEDULE_TYPES, unknownSamplerMessage } from './samplers';
 
@@ -58,6 +58,15 @@ export const img2imgParamsSchema = z.object({
    * every step runs. 'image' (default) is img2img.
    */
   init: z.enum(['image', 'noise']).default(IMG2IMG_DEFAULTS.init),
+  // Inpaint (docs/inpaint.md): with `mask`, only the mask's white is repainted; the rest need a mask and
+  // default to INPAINT_DEFAULTS. Optional without defaults, so a plain img2img's params stay as they were.
+  /** An uploaded image id, the input's size; white = repaint. */
+  mask: z.string().min(1).max(64).regex(/^[A-Za-z0-9_-]+$/, 'an id is letters, digits, _ and -').optional(),
+  maskBlur: z.number().int().min(B.maskBlur.min).max(B.maskBlur.max).optional(),
+  inpaintArea: z.enum(INPAINT_AREAS).optional(),
+  padding: z.number().int().min(B.padding.min).max(B.padding.max).optional(),
+  fill: z.enum(INPAINT_FILLS).optional(),
+  invertMask: z.boolean().optional(),
 })
   // A name that carries a schedule ("DPM++ 2M Karras") sets it, overriding `scheduler` as A1111 does;
   // every accepted name becomes its id here, so the output's `sampler` is always a SamplerId.
@@ -67,6 +76,26 @@ export const img2imgParamsSchema = z.object({
     return { ...params, sampler: choice.sampler, scheduler: choice.schedule ?? params.scheduler };
   });
 export type Img2ImgParamsInput = z.input<typeof img2imgParamsSchema>;
+
+const INPAINT_OPTIONS = ['maskBlur', 'inpaintArea', 'padding', 'fill', 'invertMask'] as const;
+
+/** Inpaint options that do not fit together, as the field to name and why; null when they fit. */
+export function inpaintCombinationIssue(p: z.output<typeof img2imgParamsSchema>): { field: string; message: string } | null {
+  if (p.mask === undefined) {
+    const stray = INPAINT_OPTIONS.find((key) => p[key] !== undefined);
+    return stray ? { field: stray, message: `${stray} applies only when inpainting: give a mask too` } : null;
+  }
+  if (p.init === 'noise') return { field: 'init', message: 'inpainting starts from the image: init must be "image" with a mask' };
+  if (p.padding !== undefined && p.inpaintArea === 'whole') {
+    return { field: 'padding', message: 'padding applies only with inpaintArea "masked"' };
+  }
+  return null;
+}
+
+function checkInpaint(p: z.output<typeof img2imgParamsSchema>, ctx: z.RefinementCtx): void {
+  const issue = inpaintCombinationIssue(p);
+  if (issue) ctx.addIssue({ code: z.ZodIssueCode.custom, message: issue.message, path: [issue.field] });
+}
 export type Img2ImgParams = z.output<typeof img2imgParamsSchema>;
 
 export const upscaleParamsSchema = img2imgParamsSchema
@@ -89,7 +118,8 @@ export const upscaleParamsSchema = img2imgParamsSchema
     message: 'tileOverlap must be less than half of tileSize',
     path: ['tileOverlap'],
   })
-  .refine((p) => p.init === 'image', { message: 'an upscale starts from its image: init must be "image"', path: ['init'] });
+  .refine((p) => p.init === 'image', { message: 'an upscale starts from its image: init must be "image"', path: ['init'] })
+  .refine((p) => p.mask === undefined, { message: 'upscale takes no mask (inpaint with an img2img job)', path: ['mask'] });
 export type UpscaleParamsInput = z.input<typeof upscaleParamsSchema>;
 export type UpscaleParams = z.output<typeof upscaleParamsSchema>;
 
@@ -142,7 +172,7 @@ export const jobCreateRequestSchema = z.discriminatedUnion('kind', [
   z.object({
     kind: z.literal('img2img'),
     image: idSchema,
-    params: img2imgParamsSchema.default(() => img2imgParamsSchema.parse({})),
+    params: img2imgParamsSchema.superRefine(checkInpaint).default(() => img2imgParamsSchema.parse({})),
     model: jobModelSchema,
   }),
   z.object({
@@ -306,6 +336,11 @@ export const healthResponseSchema = z.object({
   version: z.string(),
   /** The current model's name; null before the first load finishes. */
   model: z.string().nullable(),
+  /**
+   * The model being loaded (at start, or a switch), else null. Jobs submitted meanwhile wait for it.
+   * Optional so that a panel also talks to servers from before it existed.
+   */
+  loading: z.string().nullable().optional(),
   device: z.string(),
   /** True with the tiny demo model: results are meaningless. */
   demo: z.boolean(),

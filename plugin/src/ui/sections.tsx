@@ -38,7 +38,7 @@ export function StatusBar() {
       <div className="ir-status">
         <span className={`ir-dot ${health.demo ? 'ir-dot-demo' : 'ir-dot-online'}`} />
         <span>
-          Connected · {health.model ?? 'loading model…'} · {health.device.toUpperCase()}
+          {health.loading ? `Loading model ${health.loading}…` : `Connected · ${health.model ?? 'no model'}`} · {health.device.toUpperCase()}
           {health.queueLength > 0 ? ` · ${health.queueLength} queued` : ''}
         </span>
       </div>

@@ -32,6 +32,23 @@ export interface Img2ImgParams {
   emphasis: boolean;
   /** 'noise': generate from pure noise (txt2img), the image giving only the size. Default 'image'. */
   init?: 'image' | 'noise';
+  /** Inpaint inside a mask (pipeline/inpaint); absent = plain img2img of the whole crop. */
+  inpaint?: InpaintParams;
+}
+
+/** A1111 1.10's inpaint options, under our names (docs/inpaint.md maps them to A1111's). */
+export interface InpaintParams {
+  /** White = repaint; the input's exact size. */
+  mask: RawImage;
+  /** Gaussian σ in pixels ("Mask blur"). */
+  maskBlur: number;
+  /** 'masked' = "Only masked": only the mask's box grown by `padding` goes to the model. */
+  inpaintArea: 'whole' | 'masked';
+  padding: number;
+  /** "Masked content". */
+  fill: 'original' | 'latent-noise' | 'latent-nothing' | 'fill';
+  /** "Inpaint not masked". */
+  invertMask: boolean;
 }
 
 export interface UpscaleParams extends Img2ImgParams {

@@ -1,5 +1,4 @@
 /** Jobs: create, status, Server-Sent Events, preview, result, cancel. */
-import * as fs from 'fs';
 import express, { type Router } from 'express';
 import {
   ApiError,
@@ -7,15 +6,17 @@ import {
   apiPaths,
   jobCreateRequestSchema,
   type JobCreateResponse,
+  type JobSpec,
 } from '../../../shared/src';
+import { encodePng } from '../image/png';
 import type { RawImage } from '../engine/types';
-import { decodePng, encodePng } from '../image/png';
 import type { Job } from '../jobs/job';
 import { isTerminal } from '../jobs/queue';
 import { MIN_CROP_SIDE } from '../pipeline/fit';
 import { ProgressStreams } from './progress-streams';
 import type { AppContext } from './context';
-import { imageInfo, sendRaw, wantedFormat } from './pixels';
+import { imageInfo } from './pixels';
+import { sendStoredImage } from './stored-image';
 import { idParam, parseOrThrow } from './validate';
 
 /**
@@ -40,6 +41,18 @@ export function clientOf(req: express.Request): string {
 }
 
 export function jobRoutes(ctx: AppContext): Router {
+  /** An img2img job's mask (an uploaded image), which must have the input's size; null without one. */
+  const inpaintMask = (spec: JobSpec, image: RawImage): RawImage | null => {
+    if (spec.kind !== 'img2img' || spec.params.mask === undefined) return null;
+    const { image: mask } = ctx.images.get(spec.params.mask);
+    if (mask.width !== image.width || mask.height !== image.height) {
+      throw new ApiError(
+        'INVALID_REQUEST',
+        `invalid job: params.mask: the mask is ${mask.width}×${mask.height} px but the image is ${image.width}×${image.height} px; they must be the same size`,
+      );
+    }
+    return mask;
+  };
   const router = express.Router();
   const { queue, history, images, limits } = ctx;
   const json = express.json({ limit: limits.maxJsonBytes });
@@ -56,7 +69,8 @@ export function jobRoutes(ctx: AppContext): Router {
         `image "${spec.image}" is ${image.width}×${image.height} px; ${spec.kind} needs both sides at least ${MIN_CROP_SIDE} px`,
       );
     }
-    const job = await queue.submit(spec, image, imageInfo(image), { client: clientOf(req) });
+    const mask = inpaintMask(spec, image) ?? undefined;
+    const job = await queue.submit(spec, image, imageInfo(image), { client: clientOf(req), mask });
     const status = queue.status(job);
     const response: JobCreateResponse = {
       id: job.id,
@@ -109,13 +123,7 @@ export function jobRoutes(ctx: AppContext): Router {
     if (job.state !== 'done' || !entry) {
       throw new ApiError('NO_RESULT', `job "${job.id}" is ${job.state}: it has no result`);
     }
-    if (wantedFormat(req) === 'png') {
-      // The PNG written to history is the result: served as is, never encoded twice.
-      res.type('image/png').sendFile(history.imagePath(entry));
-      return;
-    }
-    const inMemory: RawImage | undefined = job.output?.image;
-    sendRaw(res, inMemory ?? (await decodePng(await fs.promises.readFile(history.imagePath(entry)))));
+    await sendStoredImage(req, res, history, entry, { inMemory: job.output?.image });
   });
 
   return router;

@@ -1,6 +1,7 @@
 import type { Sampler, SamplingHooks, StepContext } from '../schedulers/sampler';
 import { Tensor, tensor } from '../tensor';
 import { guidanceEmbeddingFor, usesCfgBatch } from './conditioning';
+import { fillLatents, keepUnmasked, LatentInpaint, repaintEverything, withInpaintChannels } from './inpaint/latents';
 import type { NoiseSource } from './noise';
 import type { DiffusionRuntime } from './runtime';
 import { ConditioningSchedule, constantConditioning } from './scheduled-conditioning';
@@ -24,6 +25,11 @@ export interface DenoiseOptions {
   hooks?: SamplingHooks;
   /** Milliseconds per stage, accumulated (tiles add up). */
   timings: Record<string, number>;
+  /**
+   * Inpainting (pipeline/inpaint): latent fill modes, the 9-channel UNet input, and the clean original
+   * put back outside the mask after the last step. The per-step blend goes through `hooks`.
+   */
+  inpaint?: LatentInpaint;
   /**
    * Start from pure noise instead of the image (txt2img): the image gives only the size (no VAE encode).
    * Plan the sampler with strength 1 so that every step runs.
@@ -80,6 +86,8 @@ export async function img2imgTensor(
   let dims: readonly number[];
   let clean: Float32Array;
   let latents: Float32Array;
+  // An inpainting checkpoint always needs its mask channels: without a mask, everything is repainted.
+  const inpaint = options.inpaint ?? (runtime.unetInputChannels === 9 ? await repaintEverything(runtime, image.dims, options.latentScale) : undefined);
   if (options.fromNoise) {
     // SD's VAE: 4 latent channels at 1/8 of the pixel size; the "clean" latents the hooks see are zero.
     dims = [1, 4, image.dims[2] / 8, image.dims[3] / 8];
@@ -89,13 +97,16 @@ export async function img2imgTensor(
     const encoded = await runtime.encodeImage(image);
     t = addTime(timings, 'vaeEncode', t);
     dims = encoded.dims;
-    clean = scale(encoded.data, options.latentScale);
-    latents = sampler.noiseLatents(clean, options.noise.draw(0, dims));
+    const initialNoise = options.noise.draw(0, dims);
+    const scaled = scale(encoded.data, options.latentScale);
+    clean = inpaint ? fillLatents(scaled, initialNoise, inpaint) : scaled;
+    latents = sampler.noiseLatents(clean, initialNoise);
   }
   const guided = usesCfgBatch(runtime, options.guidanceScale);
   const timestepCond = guidanceEmbeddingFor(runtime, options.guidanceScale);
-  const batchDims = [guided ? 2 : 1, ...dims.slice(1)];
-  const modelInput = new Float32Array(latents.length * (guided ? 2 : 1));
+  const rowLength = latents.length + (inpaint?.unetExtra?.length ?? 0);
+  const batchDims = [guided ? 2 : 1, rowLength / (dims[2] * dims[3]), dims[2], dims[3]];
+  const modelInput = new Float32Array(rowLength * (guided ? 2 : 1));
   t = addTime(timings, 'scheduler', t);
 
   for (let i = 0; i < steps.length; i++) {
@@ -103,7 +114,7 @@ export async function img2imgTensor(
     const { timestep, sigma } = steps[i];
     const stepContext: StepContext = { index: i, total: steps.length, sigma, timestep, initLatents: clean, dims };
     if (hooks?.blendLatents) latents = hooks.blendLatents(latents, stepContext);
-    const scaled = sampler.modelInput(latents, i);
+    const scaled = withInpaintChannels(sampler.modelInput(latents, i), inpaint);
     modelInput.set(scaled, 0);
     if (guided) modelInput.set(scaled, scaled.length);
     t = addTime(timings, 'scheduler', t);
@@ -120,6 +131,9 @@ export async function img2imgTensor(
     t = performance.now(); // preview callbacks are the caller's cost, not the scheduler's
   }
 
+  // The clean original outside the mask at the end (A1111's blend in StableDiffusionProcessingImg2Img.sample):
+  // DDIM's last step lands on ᾱ_0 < 1, not exactly on x̂₀.
+  if (inpaint) latents = keepUnmasked(latents, clean, inpaint);
   const decoded = await runtime.decodeLatents(tensor(scale(latents, 1 / options.latentScale), dims));
   addTime(timings, 'vaeDecode', t);
   return { image: decoded, stepsRun: steps.length };

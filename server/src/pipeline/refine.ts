@@ -42,7 +42,7 @@ function addTime(timings: Record<string, number>, key: string, since: number): n
 }
 
 /** The crop as the model sees it: enlarged and/or reflection-padded to multiples of 64. */
-function toModelSize(rgb: Tensor, plan: Exclude<FitPlan, { kind: 'tiles' }>): Tensor {
+export function toModelSize(rgb: Tensor, plan: Exclude<FitPlan, { kind: 'tiles' }>): Tensor {
   const [, , height, width] = rgb.dims;
   let t = rgb;
   if (plan.kind === 'enlarge') {
@@ -52,7 +52,7 @@ function toModelSize(rgb: Tensor, plan: Exclude<FitPlan, { kind: 'tiles' }>): Te
 }
 
 /** The model's output back at the crop's exact size: crop the padding, undo the enlargement. */
-function fromModelSize(out: Tensor, plan: Exclude<FitPlan, { kind: 'tiles' }>, width: number, height: number): Tensor {
+export function fromModelSize(out: Tensor, plan: Exclude<FitPlan, { kind: 'tiles' }>, width: number, height: number): Tensor {
   if (plan.kind === 'native') return cropTensor(out, width, height);
   const cropped = cropTensor(out, plan.scaledWidth, plan.scaledHeight);
   return tensor(resizeLanczos(cropped.data, 3, plan.scaledWidth, plan.scaledHeight, width, height), [1, 3, height, width]);

@@ -18,6 +18,11 @@ export interface DiffusionRuntime {
   decodeLatents(latents: Tensor): Promise<Tensor>;
   /** Latent [h, w] the export is fixed to, or null when any multiple of 8 pixels works. */
   readonly fixedLatentSize: [number, number] | null;
+  /**
+   * Channels of the UNet's sample: 4, or 9 for inpainting checkpoints (latents ‖ mask ‖ masked-image
+   * latents). Absent means 4.
+   */
+  readonly unetInputChannels?: number;
   /** D of the UNet's `timestep_cond` input (LCM-distilled models); absent or null when it has none. */
   readonly timestepCondDim?: number | null;
 }

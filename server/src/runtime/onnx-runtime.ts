@@ -161,6 +161,11 @@ export class OnnxDiffusionRuntime implements DiffusionRuntime {
     return this.io.unet.fixedLatent;
   }
 
+  /** From the UNet's metadata: a fixed 9 marks an inpainting checkpoint; anything unnamed is taken as 4. */
+  get unetInputChannels(): number {
+    return this.io.unet.sample.dims[1] ?? 4;
+  }
+
   get timestepCondDim(): number | null {
     return this.io.unet.timestepCond?.dims[1] ?? null;
   }

@@ -110,7 +110,10 @@ export function describeUnet(session: InferenceSession, file: string): UnetIO {
     throw new ModelFolderError(`${file}: 'timestep' is ${t.type}, expected int64, float32 or float16`);
   }
   const output = floatPort(outputs.find((m) => m.name === 'out_sample') ?? outputs[0], file, 4);
-  const [, , h, w] = sample.dims;
+  const [, channels, h, w] = sample.dims;
+  if (channels !== null && channels !== undefined && channels !== 4 && channels !== 9) {
+    throw new ModelFolderError(`${file}: 'sample' has ${channels} channels, expected 4 (SD 1.x) or 9 (SD 1.x inpainting)`);
+  }
   const cond = inputs.find((m) => m.name === 'timestep_cond');
   const timestepCond = cond ? floatPort(cond, file, 2) : null;
   if (timestepCond !== null && timestepCond.dims[1] === null) {
