@@ -8,7 +8,7 @@
 import * as path from 'path';
 import sharp, { type Metadata } from 'sharp';
 import { makeTinyModel } from '../../../../scripts/tiny-model/make-tiny-model';
-import { getJson, postJson, startTestServer, tempDir, type TestServer } from '../harness';
+import { getJson, postJson, request, startTestServer, tempDir, type TestServer } from '../harness';
 import { pngBase64, pngDataUrl } from './fixtures';
 
 /** webuiapi's `_to_api_result`: base64.b64decode each image, json.loads(info). */
@@ -160,5 +160,9 @@ describe('real A1111 clients', () => {
     expect(res.json()).toMatchObject({ info: '' });
     expect((await postJson(server.url, '/sdapi/v1/interrupt', {})).json()).toEqual({});
     expect((await postJson(server.url, '/sdapi/v1/skip', {})).status).toBe(200);
+    // webuiapi's interrupt()/skip(): session.post(url) with no body at all.
+    for (const route of ['interrupt', 'skip']) {
+      expect((await request(server.url, { method: 'POST', path: `/sdapi/v1/${route}`, headers: { 'content-length': '0' } })).status).toBe(200);
+    }
   });
 });
