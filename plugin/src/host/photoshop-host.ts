@@ -240,6 +240,11 @@ export class PhotoshopHost implements Host {
       throw new HostError('UNSUPPORTED_DOCUMENT', '32-bit documents are not supported: convert to 16 bits (Image > Mode > 16 Bits/Channel).');
     }
     const play = (list: ActionDescriptor[]) => this.batchPlay(list);
+    // Photoshop happily keeps two channels with one name: replace the old one instead.
+    const saveReplacing = async (channelName: string): Promise<void> => {
+      const existing = Array.from(doc.channels).filter((c) => c.name === channelName);
+      await play([...existing.map(() => descriptors.deleteChannel(channelName)), descriptors.saveSelectionToChannel(channelName)]);
+    };
 
     return {
       placeResultLayer: async ({ bounds, pixels, name, above }: PlaceLayerOptions): Promise<LayerRef> => {
@@ -296,18 +301,14 @@ export class PhotoshopHost implements Host {
           imageData.dispose();
         }
       },
-      saveSelectionToChannel: async (channelName) => {
-        // Photoshop happily keeps two channels with one name: replace the old one instead.
-        const existing = Array.from(doc.channels).filter((c) => c.name === channelName);
-        await play([...existing.map(() => descriptors.deleteChannel(channelName)), descriptors.saveSelectionToChannel(channelName)]);
-      },
+      saveSelectionToChannel: (channelName) => saveReplacing(channelName),
       deleteChannel: async (channelName) => {
         const existing = Array.from(doc.channels).filter((c) => c.name === channelName);
         if (existing.length > 0) await play(existing.map(() => descriptors.deleteChannel(channelName)));
       },
       keepSelection: async () => {
         if (!doc.selection.bounds) return null;
-        await play([descriptors.saveSelectionToChannel(KEPT_SELECTION_CHANNEL)]);
+        await saveReplacing(KEPT_SELECTION_CHANNEL);
         return { token: KEPT_SELECTION_CHANNEL };
       },
       restoreKeptSelection: async (kept) => {
