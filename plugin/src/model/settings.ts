@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import { DEFAULT_HOST, DEFAULT_PORT, PARAM_BOUNDS, UPSCALE_DEFAULTS } from '../../../shared/src';
+import { SAMPLER_IDS, SCHEDULE_TYPES } from '../../../shared/src/samplers';
 
 export const SETTINGS_KEY = 'insaneres.settings.v1';
 
@@ -41,7 +42,10 @@ export const settingsSchema = z.object({
   steps: z.number().int().min(B.steps.min).max(B.steps.max).catch(50),
   /** High CFG as in the original workflow (the server's own default is 7.5). */
   guidanceScale: z.number().min(B.guidanceScale.min).max(B.guidanceScale.max).catch(12),
-  sampler: z.literal('ddim').catch('ddim'),
+  /** DDIM as in the original workflow; the others are A1111's (shared/src/samplers.ts). */
+  sampler: z.enum(SAMPLER_IDS).catch('ddim'),
+  /** A1111's "Schedule type"; DDIM runs its own timesteps and ignores it. */
+  scheduler: z.enum(SCHEDULE_TYPES).catch('automatic'),
   seedMode: z.enum(['random', 'fixed', 'reuse']).catch('random'),
   seed: z.number().int().min(0).max(B.seed.max).catch(1234),
   /** Refine: how many seeds one click tries (1–4); each lands as its own layer, the first one shown. */
