@@ -10,6 +10,7 @@ const USAGE = `usage: insaneres <command> [flags]
   img2img          refine one PNG with DDIM img2img
   upscale          enlarge a PNG and re-detail it tile by tile
   make-tiny-model  write the tiny random-weight test model to a folder
+  worker           studio mode: a GPU worker taking jobs from the front's Redis queue
   pull             download a model from the Hugging Face Hub (REPO_ID[@REVISION] or an alias)
   models           list the installed models
   verify           re-hash an installed model's files (--repair fetches bad ones again)
@@ -29,6 +30,7 @@ const COMMANDS: Record<string, () => Command> = {
   upscale: () => (require('./cli/upscale-command') as typeof import('./cli/upscale-command')).upscaleCommand,
   'make-tiny-model': () =>
     (require('./cli/make-tiny-model-command') as typeof import('./cli/make-tiny-model-command')).makeTinyModelCommand,
+  worker: () => (require('./cli/worker-command') as typeof import('./cli/worker-command')).workerCommand,
   pull: () => hub().pullCommand,
   models: () => hub().modelsCommand,
   verify: () => hub().verifyCommand,

@@ -15,6 +15,9 @@ import { HistoryStore } from './history/store';
 import { createApp } from './http/app';
 import { ImageStore } from './http/images';
 import { SecurityPolicy, isLoopbackHost } from './http/security';
+import type { JobQueueApi } from './jobs/api';
+import { startStudioFront } from './jobs/bull/front';
+import { redactUrl } from './jobs/bull/keys';
 import { JobQueue } from './jobs/queue';
 import { createLogger, type Logger, type LogLevel } from './logger';
 import { ModelCatalog } from './models/catalog';
@@ -33,6 +36,8 @@ export interface ServerOptions {
   model?: string;
   modelsDir?: string;
   device?: string;
+  /** ONNX Runtime intra-op threads; absent = the physical cores. */
+  threads?: number;
   /** Defaults to ~/InsaneRes/outputs. */
   outputs?: string;
   token?: string;
@@ -47,11 +52,17 @@ export interface ServerOptions {
   hubEndpoint?: string;
   logger?: Logger;
   logLevel?: LogLevel;
+  /** Studio mode: `redis://HOST:6379[/DB]`. Jobs go to BullMQ on that Redis and GPU workers run them; no model here. */
+  queue?: string;
+  /** Studio mode: the folder every worker reaches too (inputs and results); defaults to `outputs`. */
+  sharedOutputs?: string;
 }
 
 export interface RunningServer {
   url: string;
   port: number;
+  /** What is running, for the start-up banner. */
+  describe(): { model: string | null; device: string; demo: boolean; outputs: string; token: boolean };
   /** Stops accepting work, cancels the queued and the running job (recorded as cancelled), closes the engine. */
   close(): Promise<void>;
 }
@@ -100,6 +111,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     );
   }
   const limits: Limits = { ...DEFAULT_LIMITS, ...options.limits };
+  if (options.queue !== undefined) return startStudioServer(options, host, logger, limits);
 
   // Downloads go to --models-dir, else to the user's InsaneRes/models folder (created here), which is
   // listed beside --model too, so a model pulled from the panel can be picked without a restart.
@@ -121,13 +133,65 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
       catalog = ModelCatalog.create({ model: demo.dir, modelsDir });
     }
   }
-  const hubEndpoint = options.hubEndpoint;
-  const pulls = new PullManager({ modelsDir, logger, ...(hubEndpoint ? { client: () => new HubClient({ endpoint: hubEndpoint }) } : {}) });
+  const pulls = pullManager(modelsDir, options.hubEndpoint, logger);
 
   const history = await HistoryStore.open(options.outputs ?? defaultOutputsDir(), logger);
-  const engine: Engine = await createEngine({ device: options.device ?? 'auto', logger });
+  const engine: Engine = await createEngine({ device: options.device ?? 'auto', threads: options.threads, logger });
   const queue = new JobQueue({ engine, history, logger, maxQueue: limits.maxQueue, maxResultPixels: limits.maxResultPixels });
   const security = new SecurityPolicy({ host, token: options.token, allowOrigins: options.allowOrigins, allowHosts: options.allowHosts });
+  const initial = catalog.initial;
+  const serving = await serveHttp({ host, options, logger, limits, engine, queue, history, catalog, security, pulls });
+  try {
+    await queue.selectModel(initial.name, initial.dir);
+  } catch (err) {
+    await serving.close();
+    throw new ConfigError(err instanceof Error ? err.message : String(err));
+  }
+  if (engine.model?.demo) logger.warn(DEMO_NOTICE);
+  logger.info({ url: serving.url, model: engine.model?.name, device: engine.device, outputs: history.dir, token: Boolean(options.token) }, 'listening');
+  return serving;
+}
+
+/** Studio mode's front: the API on a BullMQ queue; GPU workers (`insaneres worker`) run the jobs. */
+async function startStudioServer(options: ServerOptions, host: string, logger: Logger, limits: Limits): Promise<RunningServer> {
+  const sharedDir = options.sharedOutputs ?? options.outputs ?? defaultOutputsDir();
+  const history = await HistoryStore.open(sharedDir, logger, { shared: true });
+  const { queue, engine, catalog } = startStudioFront({
+    url: options.queue as string, sharedDir: history.dir, history, logger, maxQueue: limits.maxQueue,
+    maxResultPixels: limits.maxResultPixels, defaultModel: options.model,
+  });
+  // A few seconds for Redis, so a restarted front knows its jobs before the first request; then it starts anyway.
+  if (!(await queue.ready(5_000))) logger.warn({ queue: redactUrl(options.queue as string) }, 'Redis not reachable yet: answering 503 until it is');
+  const security = new SecurityPolicy({ host, token: options.token, allowOrigins: options.allowOrigins, allowHosts: options.allowHosts });
+  // Downloads from the front land in its models folder; a worker started on that folder serves them.
+  const modelsDir = path.resolve(options.modelsDir ?? defaultModelsDir());
+  const pulls = pullManager(modelsDir, options.hubEndpoint, logger);
+  const serving = await serveHttp({ host, options, logger, limits, engine, queue, history, catalog, security, pulls });
+  logger.info({ url: serving.url, queue: redactUrl(options.queue as string), shared: history.dir, token: Boolean(options.token) }, 'listening');
+  return serving;
+}
+
+/** Model downloads (one at a time) into `modelsDir`, from `hubEndpoint` or HF_ENDPOINT / the Hub. */
+function pullManager(modelsDir: string, hubEndpoint: string | undefined, logger: Logger): PullManager {
+  return new PullManager({ modelsDir, logger, ...(hubEndpoint ? { client: () => new HubClient({ endpoint: hubEndpoint }) } : {}) });
+}
+
+interface Parts {
+  host: string;
+  options: ServerOptions;
+  logger: Logger;
+  limits: Limits;
+  engine: Engine;
+  queue: JobQueueApi;
+  history: HistoryStore;
+  catalog: ModelCatalog;
+  security: SecurityPolicy;
+  pulls: PullManager;
+}
+
+/** The HTTP server on its port, and a close that stops the queue first (so SSE streams end cleanly). */
+async function serveHttp(parts: Parts): Promise<RunningServer> {
+  const { host, options, logger, limits, engine, queue, history, catalog, security, pulls } = parts;
   const images = new ImageStore(
     limits.maxStoredImages,
     options.maxStoredImageBytes ?? 1024 * 1024 * 1024,
@@ -143,6 +207,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
   try {
     port = await listen(server, host, options.port ?? DEFAULT_PORT);
   } catch (err) {
+    await queue.close();
     await engine.close();
     throw err;
   }
@@ -163,15 +228,8 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
       await engine.close();
       logger.info('stopped');
     })());
-
-  const initial = catalog.initial;
-  try {
-    await queue.selectModel(initial.name, initial.dir);
-  } catch (err) {
-    await close();
-    throw new ConfigError(err instanceof Error ? err.message : String(err));
-  }
-  if (engine.model?.demo) logger.warn(DEMO_NOTICE);
-  logger.info({ url, model: engine.model?.name, device: engine.device, outputs: history.dir, token: Boolean(options.token) }, 'listening');
-  return { url, port, close };
+  const describe = (): ReturnType<RunningServer['describe']> => ({
+    model: engine.model?.name ?? null, device: engine.device, demo: engine.model?.demo ?? false, outputs: history.dir, token: Boolean(options.token),
+  });
+  return { url, port, close, describe };
 }

@@ -1,6 +1,7 @@
 import * as path from 'path';
 import { Worker } from 'worker_threads';
 import { randomSeed } from '../rng/philox';
+import { resolveThreads } from '../runtime/threads';
 import type { FromWorker, JobKind, ToWorker, WorkerError } from './messages';
 import type { Engine, Img2ImgParams, JobOutput, ModelInfo, Progress, RawImage, RunOptions, UpscaleParams } from './types';
 
@@ -12,6 +13,8 @@ export interface EngineLogger {
 
 export interface EngineOptions {
   device: string;
+  /** ONNX Runtime intra-op threads; absent or 0 = the physical cores (runtime/threads.ts). */
+  threads?: number;
   logger?: EngineLogger;
 }
 
@@ -43,8 +46,14 @@ class WorkerEngine implements Engine {
   private readonly pending = new Map<number, Pending>();
   private current: ModelInfo | null = null;
   private closed = false;
+  /** The cancel flag of every run in flight, so that close() can stop them between steps. */
+  private readonly cancelFlags = new Map<object, Int32Array>();
 
-  constructor(readonly requestedDevice: string, private readonly logger: EngineLogger) {
+  constructor(
+    readonly requestedDevice: string,
+    private readonly logger: EngineLogger,
+    readonly threads: number,
+  ) {
     this.spawn();
   }
 
@@ -111,7 +120,7 @@ class WorkerEngine implements Engine {
   }
 
   async loadModel(dir: string): Promise<ModelInfo> {
-    const info = await this.request<ModelInfo>((requestId) => ({ type: 'load', requestId, dir, device: this.requestedDevice }));
+    const info = await this.request<ModelInfo>((requestId) => ({ type: 'load', requestId, dir, device: this.requestedDevice, threads: this.threads }));
     this.current = info;
     return info;
   }
@@ -125,10 +134,16 @@ class WorkerEngine implements Engine {
       Atomics.store(flag, 0, 1);
     };
     signal?.addEventListener('abort', onAbort, { once: true });
+    const key = {};
+    this.cancelFlags.set(key, flag);
     const resolved = { ...params, seed: resolveSeed(params.seed) };
-    // The pixels are copied, not transferred: the caller keeps its image (e.g. the server's upload store).
+    // Not transferred: the caller keeps its image (e.g. the server's upload store). Pixels in shared memory
+    // (the server's uploads) cross without a copy; plain buffers are cloned by postMessage.
     return this.request<JobOutput>((requestId) => ({ type: 'run', requestId, kind, image, params: resolved, cancelFlag }), options.onProgress).finally(
-      () => signal?.removeEventListener('abort', onAbort),
+      () => {
+        signal?.removeEventListener('abort', onAbort);
+        this.cancelFlags.delete(key);
+      },
     );
   }
 
@@ -140,16 +155,26 @@ class WorkerEngine implements Engine {
     return this.run('upscale', image, params, options);
   }
 
+  /**
+   * Cancels what runs (it stops between steps), then lets the worker finish its current message, release
+   * its sessions and exit by itself. Never `worker.terminate()` here: onnxruntime-node aborts the whole
+   * process (exit 134) when a worker is terminated inside `session.run`.
+   */
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    for (const flag of this.cancelFlags.values()) Atomics.store(flag, 0, 1);
     for (const [, p] of this.pending) p.reject(new EngineError('CANCELLED', 'the engine was closed'));
     this.pending.clear();
-    await this.worker.terminate();
+    const exited = new Promise<void>((resolve) => this.worker.once('exit', () => resolve()));
+    const slow = setTimeout(() => this.logger.warn({}, 'waiting for the running model step to finish before the worker stops'), 2000);
+    this.worker.postMessage({ type: 'close', requestId: this.nextId++ } satisfies ToWorker);
+    await exited;
+    clearTimeout(slow);
   }
 }
 
 /** Starts the inference worker. Load a model with `loadModel` before running jobs. */
 export async function createEngine(options: EngineOptions): Promise<Engine> {
-  return new WorkerEngine(options.device, options.logger ?? silentLogger);
+  return new WorkerEngine(options.device, options.logger ?? silentLogger, resolveThreads(options.threads));
 }

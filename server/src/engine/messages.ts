@@ -5,7 +5,7 @@ import type { Img2ImgParams, JobOutput, ModelInfo, Progress, RawImage, UpscalePa
 export type JobKind = 'img2img' | 'upscale';
 
 export type ToWorker =
-  | { type: 'load'; requestId: number; dir: string; device: string }
+  | { type: 'load'; requestId: number; dir: string; device: string; /** intra-op threads; 0 = ONNX Runtime's choice */ threads: number }
   | {
       type: 'run';
       requestId: number;
@@ -14,7 +14,9 @@ export type ToWorker =
       params: (Img2ImgParams | UpscaleParams) & { seed: number };
       /** Int32Array(1) over a SharedArrayBuffer: 1 = cancel. Read between steps without a message round trip. */
       cancelFlag: SharedArrayBuffer;
-    };
+    }
+  /** Handled after the running job: release the sessions and let the worker thread end on its own. */
+  | { type: 'close'; requestId: number };
 
 export interface WorkerError {
   code: string;

@@ -2,7 +2,7 @@
 import type { Limits } from '../../../shared/src';
 import type { Engine } from '../engine/types';
 import type { HistoryStore } from '../history/store';
-import type { JobQueue } from '../jobs/queue';
+import type { JobQueueApi } from '../jobs/api';
 import type { Logger } from '../logger';
 import type { ModelCatalog } from '../models/catalog';
 import type { PullManager } from '../models/pull-manager';
@@ -12,7 +12,7 @@ import type { SecurityPolicy } from './security';
 export interface AppContext {
   version: string;
   engine: Engine;
-  queue: JobQueue;
+  queue: JobQueueApi;
   history: HistoryStore;
   images: ImageStore;
   catalog: ModelCatalog;

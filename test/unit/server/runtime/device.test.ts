@@ -15,7 +15,7 @@ describe('execution provider choice', () => {
     expect(providers[providers.length - 1]).toBe('cpu');
     expect(providers).not.toContain('webgpu');
     expect(reason).toMatch(/^auto: this build offers .*cpu/);
-    // This Linux build lists CUDA as not installed (the .npmrc skips its download): auto must not try it.
+    // This Linux build lists CUDA as not installed (package.json allowScripts denies its download): auto must not try it.
     if (process.platform === 'linux' && /cuda \(not installed\)/.test(reason)) expect(providers).toEqual(['cpu']);
   });
 
@@ -29,5 +29,8 @@ describe('session options per provider', () => {
   it('turns memory patterns and parallel execution off for DirectML, which supports neither', () => {
     expect(sessionOptions('dml')).toMatchObject({ executionProviders: ['dml'], enableMemPattern: false, executionMode: 'sequential' });
     expect(sessionOptions('cpu')).toEqual({ executionProviders: ['cpu'], graphOptimizationLevel: 'all' });
+    // --threads N reaches ONNX Runtime as intra-op threads; 0 leaves its own choice.
+    expect(sessionOptions('cpu', 4)).toEqual({ executionProviders: ['cpu'], graphOptimizationLevel: 'all', intraOpNumThreads: 4 });
+    expect(sessionOptions('dml', 2)).toMatchObject({ intraOpNumThreads: 2, enableMemPattern: false });
   });
 });
