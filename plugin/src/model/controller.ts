@@ -8,6 +8,7 @@ import { ApiClient } from '../api/client';
 import { dataUrl } from '../api/raw';
 import { HostError, type Host, type HostWriter, type Rect, type RgbaPixels, type SelectionRead } from '../host/host';
 import { contextRingPx } from './crop';
+import { selectionMaskPixels, tryStrength, withInpaint } from './inpaint';
 import { sameRect } from '../host/pixels';
 import { isAbortError, makeAbortController, type Abortable } from './abort';
 import { describeError, MIN_SELECTION_SIDE, selectionTooLarge, selectionTooSmall, START_SERVER_HINT } from './errors';
@@ -145,11 +146,15 @@ export class PanelController {
     const signal = abort.signal;
     try {
       // Refine reads a context ring around the selection (DESIGN §8); upscale enlarges exactly what is selected.
-      const contextPx = settings.mode === 'refine' ? contextRingPx(settings.contextPx, settings.featherPx) : 0;
+      const contextPx = settings.mode !== 'upscale' ? contextRingPx(settings.contextPx, settings.featherPx) : 0;
       const read = await this.host.readSelection({ source: settings.source, wholeCanvasIfNone: options.wholeCanvas === true, contextPx });
       this.checkSize(read.selection?.bounds ?? read.bounds, read.bounds);
+      // Inpaint: the selection's shape on the same crop is the mask (white = repaint).
+      const maskPixels = settings.mode === 'inpaint' ? selectionMaskPixels(read) : null;
       const upload = await this.api.uploadRaw(read.pixels, { signal });
-      const created = await this.api.createJob(jobRequest(settings, upload.id, lastSeed), { signal });
+      const request = jobRequest(settings, upload.id, lastSeed);
+      const mask = maskPixels ? await this.api.uploadRaw(maskPixels, { signal }) : null;
+      const created = await this.api.createJob(mask ? withInpaint(request, settings, mask.id) : request, { signal });
       running.jobId = created.id;
       if (signal.aborted) {
         // Cancelled while the job was being created: cancel() could not name it yet.
@@ -182,7 +187,7 @@ export class PanelController {
       }
       const number = settings.nextTryNumber;
       this.updateSettings({ nextTryNumber: number + 1 });
-      const name = layerName(number, final.seed, settings.strength);
+      const name = layerName(number, final.seed, tryStrength(settings));
       const channel = read.selection ? channelName(number) : null;
       await this.place({
         plan: {
@@ -199,7 +204,7 @@ export class PanelController {
           number,
           name,
           seed: final.seed,
-          strength: settings.strength,
+          strength: tryStrength(settings),
           jobId: created.id,
           historyId: final.historyId,
           documentId: read.documentId,

@@ -52,7 +52,7 @@ function RunSection() {
   const { phase, progress, settings } = state;
   const busy = isBusy(phase);
   const blocker = runBlocker(state);
-  const label = settings.mode === 'upscale' ? 'Upscale' : 'Refine';
+  const label = settings.mode === 'upscale' ? 'Upscale' : settings.mode === 'inpaint' ? 'Inpaint' : 'Refine';
   const text = progressText(phase, progress);
   return (
     <div className="ir-col">
