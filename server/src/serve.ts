@@ -61,6 +61,8 @@ export interface ServerOptions {
 export interface RunningServer {
   url: string;
   port: number;
+  /** What is running, for the start-up banner. */
+  describe(): { model: string | null; device: string; demo: boolean; outputs: string; token: boolean };
   /** Stops accepting work, cancels the queued and the running job (recorded as cancelled), closes the engine. */
   close(): Promise<void>;
 }
@@ -115,16 +117,14 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
   // (when it exists), so a model pulled from the panel can be picked without a restart.
   const modelsDir = path.resolve(options.modelsDir ?? defaultModelsDir());
   let catalog: ModelCatalog;
-  if (options.modelsDir !== undefined) {
-    catalog = ModelCatalog.create({ model: options.model, modelsDir: options.modelsDir });
-  } else if (options.model !== undefined) {
-    catalog = ModelCatalog.create({ model: options.model, ...(fs.existsSync(modelsDir) ? { modelsDir } : {}) });
+  if (options.model !== undefined) {
+    catalog = ModelCatalog.create({ model: options.model, ...(options.modelsDir !== undefined || fs.existsSync(modelsDir) ? { modelsDir } : {}) });
   } else {
-    // The demo model stays the default on a fresh machine; a pulled model, once there, is started instead.
-    fs.mkdirSync(modelsDir, { recursive: true });
-    if (listModelFolders(modelsDir).length > 0) {
+    if (options.modelsDir === undefined) fs.mkdirSync(modelsDir, { recursive: true });
+    if (fs.existsSync(modelsDir) && listModelFolders(modelsDir).length > 0) {
       catalog = ModelCatalog.create({ modelsDir });
     } else {
+      // No model yet (a fresh machine, or an empty --models-dir): the demo model, until one is pulled.
       const demo = await ensureDemoModel(version, options.cacheDir);
       if (demo.created) logger.info({ dir: demo.dir }, 'generated the tiny demo model');
       catalog = ModelCatalog.create({ model: demo.dir, modelsDir });
@@ -157,6 +157,8 @@ async function startStudioServer(options: ServerOptions, host: string, logger: L
     url: options.queue as string, sharedDir: history.dir, history, logger, maxQueue: limits.maxQueue,
     maxResultPixels: limits.maxResultPixels, defaultModel: options.model,
   });
+  // A few seconds for Redis, so a restarted front knows its jobs before the first request; then it starts anyway.
+  if (!(await queue.ready(5_000))) logger.warn({ queue: redactUrl(options.queue as string) }, 'Redis not reachable yet: answering 503 until it is');
   const security = new SecurityPolicy({ host, token: options.token, allowOrigins: options.allowOrigins, allowHosts: options.allowHosts });
   // Downloads from the front land in its models folder; a worker started on that folder serves them.
   const modelsDir = path.resolve(options.modelsDir ?? defaultModelsDir());
@@ -223,5 +225,8 @@ async function serveHttp(parts: Parts): Promise<RunningServer> {
       await engine.close();
       logger.info('stopped');
     })());
-  return { url, port, close };
+  const describe = (): ReturnType<RunningServer['describe']> => ({
+    model: engine.model?.name ?? null, device: engine.device, demo: engine.model?.demo ?? false, outputs: history.dir, token: Boolean(options.token),
+  });
+  return { url, port, close, describe };
 }

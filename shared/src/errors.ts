@@ -51,6 +51,8 @@ export const ERROR_STATUS = {
   /** A job stopped by `DELETE /v1/jobs/:id` or by the server shutting down. */
   CANCELLED: 409,
   INTERNAL: 500,
+  /** A feature the request asks for that this server does not have (yet), e.g. A1111 inpainting before it lands. */
+  NOT_IMPLEMENTED: 501,
   /** No model is loaded (yet), or the server is shutting down. */
   UNAVAILABLE: 503,
 } as const;

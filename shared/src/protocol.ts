@@ -6,7 +6,7 @@
 import { z } from 'zod';
 import { IMG2IMG_DEFAULTS, INPAINT_AREAS, INPAINT_FILLS, PARAM_BOUNDS, UPSCALE_DEFAULTS } from './defaults';
 import { errorBodySchema } from './errors';
-import { parseSamplerName, parseScheduleType, SamplerId, SCHEDULE_TYPES, unknownSamplerMessage } from './samplers';
+import { ACCEPTED_SAMPLER_NAMES, parseSamplerName, parseScheduleType, SamplerId, SCHEDULE_TYPES, unknownSamplerMessage } from './samplers';
 
 const B = PARAM_BOUNDS;
 
@@ -19,6 +19,7 @@ const B = PARAM_BOUNDS;
  */
 const samplerNameSchema = z
   .string()
+  .describe(`A sampler id or A1111 name, case-insensitive: ${ACCEPTED_SAMPLER_NAMES.join(', ')}`)
   .refine((name) => parseSamplerName(name) !== null, { error: (issue) => unknownSamplerMessage(String(issue.input)) }) as unknown as z.ZodType<
   SamplerId,
   string
@@ -335,6 +336,11 @@ export const healthResponseSchema = z.object({
   version: z.string(),
   /** The current model's name; null before the first load finishes. */
   model: z.string().nullable(),
+  /**
+   * The model being loaded (at start, or a switch), else null. Jobs submitted meanwhile wait for it.
+   * Optional so that a panel also talks to servers from before it existed.
+   */
+  loading: z.string().nullable().optional(),
   device: z.string(),
   /** True with the tiny demo model: results are meaningless. */
   demo: z.boolean(),

@@ -13,6 +13,7 @@ import {
   type DocumentInfo,
   type Host,
   type HostWriter,
+  type LayerInfo,
   type LayerRef,
   type PlaceLayerOptions,
   type ReadOptions,
@@ -35,6 +36,10 @@ import type {
 export const SRGB_PROFILE = 'sRGB IEC61966-2.1';
 /** The profile Adobe's docs use for single-channel mask and selection data. */
 const GRAY_PROFILE = 'Gray Gamma 2.2';
+/** How long executeAsModal waits for another plugin's modal scope to end (ExecuteAsModalOptions.timeOut). */
+const MODAL_TIMEOUT_S = 2;
+/** Where the retoucher's own selection waits while a try is placed (inside the try's one history step). */
+const KEPT_SELECTION_CHANNEL = 'InsaneRes (your selection)';
 /** executeAsModal rejects with `number === 9` while another plugin or a dialog holds Photoshop. */
 const MODAL_BUSY_ERROR_NUMBER = 9;
 
@@ -64,10 +69,16 @@ function errorMessage(error: unknown): string {
   return typeof error === 'string' ? error : JSON.stringify(error);
 }
 
-function isModalBusy(error: unknown): boolean {
+/**
+ * Busy is detected by the error number: Photoshop 25.10+ words it "Plugin: X is running a modal command", older
+ * versions "host is in a modal state"; both carry number 9. Only an error without any number falls back to the
+ * wording.
+ */
+export function isModalBusy(error: unknown): boolean {
   if (typeof error !== 'object' || error === null) return false;
   const number = (error as { number?: unknown }).number;
-  return number === MODAL_BUSY_ERROR_NUMBER || /modal state/i.test(errorMessage(error));
+  if (typeof number === 'number') return number === MODAL_BUSY_ERROR_NUMBER;
+  return /modal (state|command)/i.test(errorMessage(error));
 }
 
 const delay = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
@@ -107,7 +118,29 @@ export class PhotoshopHost implements Host {
       height: doc.height,
       bitDepth: documentDepth(doc),
       selectionBounds: bounds ? canvasRect(bounds, doc) : null,
+      resolution: doc.resolution,
     };
+  }
+
+  async inspectLayer(layer: LayerRef): Promise<LayerInfo | null> {
+    if (!this.documentById(layer.documentId)) return null;
+    const [result] = await this.ps.action.batchPlay([descriptors.getLayer(layer.layerId, layer.documentId)], {});
+    // An error result here means "no such layer": the try's step was undone or the layer deleted.
+    if (!result || result._obj === 'error') return null;
+    const mode = (result.mode as { _value?: string } | undefined)?._value;
+    const masked = result.hasUserMask === true;
+    const feather = result.userMaskFeather;
+    return {
+      blendMode: mode === 'difference' || mode === 'normal' ? mode : 'other',
+      visible: result.visible !== false,
+      masked,
+      featherPx: masked ? (typeof feather === 'number' ? feather : ((feather as { _value?: number } | undefined)?._value ?? 0)) : null,
+    };
+  }
+
+  async channelNames(documentId: number): Promise<string[]> {
+    const doc = this.documentById(documentId);
+    return doc ? Array.from(doc.channels, (c) => c.name) : [];
   }
 
   async readSelection(options: ReadOptions): Promise<SelectionRead> {
@@ -172,14 +205,15 @@ export class PhotoshopHost implements Host {
     });
   }
 
-  async openAsDocument(pixels: RgbaPixels, title: string): Promise<void> {
+  async openAsDocument(pixels: RgbaPixels, title: string, resolution = 72): Promise<void> {
     const { app, imaging } = this.ps;
     await this.modal('InsaneRes: open result', async () => {
       const doc = await app.createDocument({
         name: title,
         width: pixels.width,
         height: pixels.height,
-        resolution: 72,
+        // The source document's resolution: a new document would otherwise open at 72 ppi (issue 10 §5).
+        resolution,
         mode: 'RGBColorMode',
         fill: 'transparent',
         depth: pixels.bitDepth,
@@ -238,6 +272,9 @@ export class PhotoshopHost implements Host {
       setBlendMode: async (layer, mode) => {
         await play([descriptors.setBlendMode(layer.layerId, mode)]);
       },
+      setVisible: async (layer, visible) => {
+        await play([descriptors.setLayerVisible(layer.layerId, visible)]);
+      },
       restoreSelection: async (mask) => {
         const samples = depth === 16 ? eightToPs16(mask.data) : mask.data;
         const imageData = await imaging.createImageDataFromBuffer(samples, {
@@ -260,7 +297,25 @@ export class PhotoshopHost implements Host {
         }
       },
       saveSelectionToChannel: async (channelName) => {
-        await play([descriptors.saveSelectionToChannel(channelName)]);
+        // Photoshop happily keeps two channels with one name: replace the old one instead.
+        const existing = Array.from(doc.channels).filter((c) => c.name === channelName);
+        await play([...existing.map(() => descriptors.deleteChannel(channelName)), descriptors.saveSelectionToChannel(channelName)]);
+      },
+      deleteChannel: async (channelName) => {
+        const existing = Array.from(doc.channels).filter((c) => c.name === channelName);
+        if (existing.length > 0) await play(existing.map(() => descriptors.deleteChannel(channelName)));
+      },
+      keepSelection: async () => {
+        if (!doc.selection.bounds) return null;
+        await play([descriptors.saveSelectionToChannel(KEPT_SELECTION_CHANNEL)]);
+        return { token: KEPT_SELECTION_CHANNEL };
+      },
+      restoreKeptSelection: async (kept) => {
+        if (!kept) {
+          await play([descriptors.deselect()]);
+          return;
+        }
+        await play([descriptors.loadSelectionFromChannel(KEPT_SELECTION_CHANNEL), descriptors.deleteChannel(KEPT_SELECTION_CHANNEL)]);
       },
       applyFeatheredMask: async (layer, channelName, featherPx) => {
         await play(descriptors.featheredMaskSequence(layer.layerId, channelName, featherPx));
@@ -311,7 +366,9 @@ export class PhotoshopHost implements Host {
   private async modal<T>(commandName: string, body: (context: PsExecutionContext) => Promise<T>): Promise<T> {
     for (let attempt = 0; ; attempt++) {
       try {
-        return await this.ps.core.executeAsModal(body, { commandName });
+        // timeOut (25.10+, seconds): Photoshop itself keeps retrying while another modal state ends; older
+        // versions ignore it and the one retry below stands in.
+        return await this.ps.core.executeAsModal(body, { commandName, timeOut: MODAL_TIMEOUT_S });
       } catch (error) {
         if (error instanceof HostError) throw error;
         if (isModalBusy(error)) {
@@ -331,6 +388,10 @@ export class PhotoshopHost implements Host {
   }
 
   // ------------------------------------------------------------------ DOM helpers
+
+  private documentById(id: number): PsDocument | null {
+    return Array.from(this.ps.app.documents).find((d) => d.id === id) ?? null;
+  }
 
   private activeDocument(): PsDocument | null {
     const { app } = this.ps;

@@ -4,6 +4,7 @@ import { guidanceEmbeddingFor, usesCfgBatch } from './conditioning';
 import { fillLatents, keepUnmasked, LatentInpaint, repaintEverything, withInpaintChannels } from './inpaint/latents';
 import type { NoiseSource } from './noise';
 import type { DiffusionRuntime } from './runtime';
+import { ConditioningSchedule, constantConditioning } from './scheduled-conditioning';
 
 export class CancelledError extends Error {
   readonly code = 'CANCELLED';
@@ -36,15 +37,6 @@ export interface DenoiseOptions {
   fromNoise?: boolean;
 }
 
-/**
- * The first latents of a run from pure noise (txt2img): DDIM, variance-preserving, starts from the noise
- * itself (diffusers' init_noise_sigma 1, as A1111's DDIM); the k-diffusion samplers, variance-exploding,
- * from noise × σ of their first step, as A1111's txt2img does (`x * sigmas[0]`).
- */
-function pureNoiseLatents(sampler: Sampler, noise: Float32Array): Float32Array {
-  return sampler.id === 'ddim' ? noise : scale(noise, sampler.steps[0].sigma);
-}
-
 function addTime(timings: Record<string, number>, key: string, since: number): number {
   const now = performance.now();
   timings[key] = (timings[key] ?? 0) + (now - since);
@@ -71,7 +63,8 @@ function classifierFreeGuidance(prediction: Float32Array, guidanceScale: number)
 /**
  * img2img on one model-sized image with any sampler: encode, noise to the first step's level, run the
  * sampler's model calls, decode. `image` is [1,3,H,W] in [-1,1] with H, W multiples of 8; `context` comes
- * from encodeConditioning. A plan of no steps returns the input itself (stepsRun 0): no VAE round trip.
+ * from encodeConditioning, or per model call from encodeScheduledConditioning (prompt editing). A plan of
+ * no steps returns the input itself (stepsRun 0): no VAE round trip.
  *
  * Per model call i: x → [hooks.blendLatents] → UNet (CFG batch [uncond, cond]) → sampler.denoised →
  * [hooks.blendDenoised] → sampler.step, whose noise, if it needs any, is the job's draw i + 1.
@@ -79,11 +72,12 @@ function classifierFreeGuidance(prediction: Float32Array, guidanceScale: number)
 export async function img2imgTensor(
   runtime: DiffusionRuntime,
   sampler: Sampler,
-  context: Tensor,
+  context: Tensor | ConditioningSchedule,
   image: Tensor,
   options: DenoiseOptions,
 ): Promise<{ image: Tensor; stepsRun: number }> {
   const { timings, hooks } = options;
+  const conditioning = 'at' in context ? context : constantConditioning(context);
   const steps = sampler.steps;
   if (steps.length === 0) return { image, stepsRun: 0 };
   if (options.isCancelled()) throw new CancelledError();
@@ -98,7 +92,7 @@ export async function img2imgTensor(
     // SD's VAE: 4 latent channels at 1/8 of the pixel size; the "clean" latents the hooks see are zero.
     dims = [1, 4, image.dims[2] / 8, image.dims[3] / 8];
     clean = new Float32Array(dims[1] * dims[2] * dims[3]);
-    latents = pureNoiseLatents(sampler, options.noise.draw(0, dims));
+    latents = sampler.pureNoiseLatents(options.noise.draw(0, dims));
   } else {
     const encoded = await runtime.encodeImage(image);
     t = addTime(timings, 'vaeEncode', t);
@@ -124,7 +118,7 @@ export async function img2imgTensor(
     modelInput.set(scaled, 0);
     if (guided) modelInput.set(scaled, scaled.length);
     t = addTime(timings, 'scheduler', t);
-    const prediction = await runtime.predictNoise(tensor(modelInput, batchDims), timestep, context, timestepCond);
+    const prediction = await runtime.predictNoise(tensor(modelInput, batchDims), timestep, conditioning.at(i), timestepCond);
     t = addTime(timings, 'unet', t);
     const modelOutput = guided ? classifierFreeGuidance(prediction.data, options.guidanceScale) : prediction.data;
     let denoised = sampler.denoised(modelOutput, latents, i);

@@ -6,7 +6,7 @@ import { createSampler } from '../schedulers';
 import type { SchedulerConfig } from '../schedulers/scheduler';
 import { Tensor, tensor } from '../tensor';
 import type { ChunkTokenizer } from '../text/chunks';
-import { encodeConditioning } from './conditioning';
+import { encodeScheduledConditioning } from './scheduled-conditioning';
 import { img2imgTensor } from './denoise';
 import { FitPlan, planFit, roundUpTo, SIZE_MULTIPLE } from './fit';
 import { philoxNoise } from './noise';
@@ -72,7 +72,7 @@ function planFromNoise(width: number, height: number, fixed: [number, number] | 
 }
 
 /**
- * img2img of one crop (DESIGN §4): fit to the model, run DDIM, fit back to the exact input size. Alpha
+ * img2img of one crop (DESIGN §4): fit to the model, run the job's sampler, fit back to the exact input size. Alpha
  * and bit depth pass through; zero steps give the input back byte for byte.
  */
 export async function refineCrop(
@@ -101,7 +101,7 @@ export async function refineCrop(
   let t = performance.now();
   const modelImage = toModelSize(rawToModelTensor(image), plan);
   t = addTime(timings, 'imageConversion', t);
-  const conditioning = await encodeConditioning(context.runtime, context.tokenizer, params, timings);
+  const conditioning = await encodeScheduledConditioning(context.runtime, context.tokenizer, params, params.steps, timings);
   hooks.onProgress({ step: 0, totalSteps, tile: 1, totalTiles: 1 });
 
   const result = await img2imgTensor(context.runtime, sampler, conditioning, modelImage, {

@@ -7,7 +7,7 @@
 import type { RawImage } from '../engine/types';
 import { cropTensor } from '../image/convert';
 import { createSampler } from '../schedulers';
-import { encodeConditioning } from './conditioning';
+import { encodeScheduledConditioning } from './scheduled-conditioning';
 import { img2imgTensor } from './denoise';
 import { roundUpTo, SIZE_MULTIPLE } from './fit';
 import { philoxNoise } from './noise';
@@ -95,7 +95,7 @@ export async function refineTiled(
   const plan = planTiledRefine(image.width, image.height, params, context.runtime.fixedLatentSize);
   const { layout } = plan;
   const totalTiles = layout.tiles.length;
-  const conditioning = await encodeConditioning(context.runtime, context.tokenizer, params, timings);
+  const conditioning = await encodeScheduledConditioning(context.runtime, context.tokenizer, params, params.steps, timings);
   const noise = new TiledNoise(philoxNoise(params.seed), plan.fieldDims);
   const assembler = new TileAssembler(layout, image, { blend: options.blend });
   hooks.onProgress({ step: 0, totalSteps, tile: 1, totalTiles });

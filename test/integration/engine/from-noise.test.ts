@@ -61,6 +61,19 @@ describe('generating from noise', () => {
     expect(Array.from(calls[0].sample.subarray(0, noise.length))).toEqual(Array.from(noise));
   });
 
+  it('starts a k-diffusion sampler (Euler a) at noise × σ of its first step, as A1111\'s txt2img does', async () => {
+    calls.length = 0;
+    const out = await refineCrop(context, blank(64, 64, 0), { ...params, sampler: 'euler_a' }, hooks, {});
+    expect(out.stepsRun).toBe(3);
+    const { sigma } = createSampler({ sampler: 'euler_a', steps: 3, strength: 1 }, context.schedulerConfig).steps[0];
+    // The UNet sees x · c_in, c_in = 1/√(σ² + 1).
+    const noise = philoxNoise(77).draw(0, [1, 4, 8, 8]);
+    const cIn = 1 / Math.sqrt(sigma * sigma + 1);
+    const seen = calls[0].sample.subarray(0, noise.length);
+    for (const i of [0, 1, 100, noise.length - 1]) expect(seen[i]).toBeCloseTo(noise[i] * sigma * cIn, 5);
+    expect(sigma).toBeGreaterThan(10);
+  });
+
   it('does not depend on the pixels it was given: only on the seed', async () => {
     const a = await refineCrop(context, blank(64, 64, 0), params, hooks, {});
     const b = await refineCrop(context, blank(64, 64, 200), params, hooks, {});

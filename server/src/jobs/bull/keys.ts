@@ -9,6 +9,8 @@ import type { ErrorBody, ImageInfo, JobSpec } from '../../../../shared/src';
 export const PREFIX = 'insaneres';
 
 export const KEYS = {
+  /** Set: every model queue ever used, so a restarted front finds jobs whose workers are all gone. */
+  queues: `${PREFIX}:queues`,
   /** Hash: worker name → WorkerHeartbeat JSON. */
   workers: `${PREFIX}:workers`,
   /** Pub/sub channel: a job id whose run should stop. */
@@ -41,11 +43,12 @@ export const FLAG_TTL_S = 24 * 3600;
 
 /**
  * Lock and stall check: a worker killed mid-job (kill -9, power loss) stops renewing its lock; another worker's
- * stall check finds the job after at most lockDuration + stalledInterval (≈ 7 s here, under the 10 s a person
- * waiting will accept; BullMQ's defaults, 30 s + 30 s, are too slow for that). The lock is renewed every
- * lockDuration / 2 by the worker's main thread, which stays free because inference runs in a worker thread.
+ * stall check finds the job once the lock has expired (≤ lockDuration) and two checks have seen it
+ * (≤ 2 × stalledInterval): at most 8 s here, under the 10 s a person waiting will accept (BullMQ's defaults,
+ * 30 s each, take up to 90 s). The lock is renewed every lockDuration / 2 by the worker's main thread, which
+ * stays free because inference runs in a worker thread, so 2.5 s of slack remain before a false stall.
  */
-export const LOCK = { lockDuration: 5_000, stalledInterval: 2_000, maxStalledCount: 1 };
+export const LOCK = { lockDuration: 5_000, stalledInterval: 1_500, maxStalledCount: 1 };
 /** One retry for a job that failed with an error that another attempt (maybe on another GPU) could fix. */
 export const ATTEMPTS = 2;
 /** Worker heartbeat period, and after how long without one a worker shows as gone. */

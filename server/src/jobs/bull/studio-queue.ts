@@ -59,6 +59,8 @@ export class StudioQueue implements JobQueueApi {
   private registry: WorkerHeartbeat[] = [];
   private defaultModel: string | null;
   private lastError = 'connecting';
+  /** The rebuild from Redis after the latest (re)connect; lookups of unknown ids wait for it. */
+  private hydration: Promise<void> | null = null;
   private readonly timer: NodeJS.Timeout;
   private closed = false;
 
@@ -72,9 +74,18 @@ export class StudioQueue implements JobQueueApi {
     });
     this.redis.on('ready', () => {
       options.logger.info({ redis: redactUrl(options.url) }, 'Redis connected');
-      void this.reconcile(true);
+      this.hydration = this.reconcile(true);
     });
     this.timer = setInterval(() => void this.reconcile(false), RECONCILE_MS);
+  }
+
+  /** Resolves once connected and rebuilt from Redis, or after `timeoutMs` (the front then starts and answers 503). */
+  async ready(timeoutMs: number): Promise<boolean> {
+    const deadline = Date.now() + timeoutMs;
+    while (!this.hydration && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    if (!this.hydration) return false;
+    await this.hydration;
+    return true;
   }
 
   get queueLength(): number {
@@ -116,6 +127,7 @@ export class StudioQueue implements JobQueueApi {
     const id = newId();
     const queueName = queueNameFor(model);
     const { queue } = this.ensureQueue(queueName);
+    await this.redis.sadd(KEYS.queues, queueName).catch(() => undefined);
     const inputRef = await writeInput(this.options.sharedDir, id, input);
     const job = newJob(id, spec, null as never, inputInfo);
     job.input = null;
@@ -142,6 +154,9 @@ export class StudioQueue implements JobQueueApi {
     const known = this.tracked.get(id);
     if (known) return known.job;
     this.checkAvailable();
+    await this.hydration;
+    const again = this.tracked.get(id);
+    if (again) return again.job;
     for (const [queueName, { queue }] of this.queues) {
       const bull = (await BullJob.fromId(queue, id)) as StudioBullJob | undefined;
       if (bull) return (await this.track(bull, queueName)).job;
@@ -300,23 +315,24 @@ export class StudioQueue implements JobQueueApi {
     return entry;
   }
 
-  private async track(bull: StudioBullJob, queueName: string): Promise<Tracked> {
+  /** `state`: known when listed by type (the rebuild), saving a round trip per job. */
+  private async track(bull: StudioBullJob, queueName: string, state?: BullState): Promise<Tracked> {
     let tracked = this.tracked.get(bull.id as string);
     if (!tracked) {
       tracked = trackedFrom(bull, queueName, modelOfQueue(queueName));
       this.tracked.set(bull.id as string, tracked);
       this.forgetOld();
     }
-    await this.apply(tracked, bull, await bull.getState());
+    await this.apply(tracked, bull, state ?? (await bull.getState()));
     return tracked;
   }
 
   private async apply(tracked: Tracked, bull: StudioBullJob, state: BullState | 'unknown'): Promise<void> {
     const wasQueued = tracked.job.state === 'queued';
+    // The result must be in the history before the record says done: clients read both right away.
+    if (state === 'completed' && bull.returnvalue?.historyId) await this.options.history.adopt(bull.returnvalue.historyId);
     const changed = applyBull(tracked, bull, state);
     const { job } = tracked;
-    // The result must be listed before anyone is told the job is done.
-    if (job.state === 'done' && job.historyId) await this.options.history.adopt(job.historyId);
     if (job.state === 'failed' || job.state === 'cancelled') await removeInput(this.options.sharedDir, bull.data.input).catch(() => undefined);
     if (changed) this.emit(job);
     if (wasQueued && job.state !== 'queued') this.emitQueued(tracked.queueName);
@@ -365,11 +381,12 @@ export class StudioQueue implements JobQueueApi {
       this.registry = Object.values(raw).map((v) => JSON.parse(v) as WorkerHeartbeat).sort((a, b) => a.name.localeCompare(b.name));
       this.defaultModel = (await this.redis.get(KEYS.defaultModel)) ?? this.defaultModel;
       for (const w of this.registry) this.ensureQueue(queueNameFor(w.model));
+      for (const name of await this.redis.smembers(KEYS.queues)) this.ensureQueue(name);
       if (full) {
         for (const [queueName, { queue }] of this.queues) {
           for (const type of STATE_TYPES) {
             for (const bull of (await queue.getJobs(type, 0, KEEP_TRACKED - 1)) as StudioBullJob[]) {
-              if (bull?.id) await this.track(bull, queueName);
+              if (bull?.id) await this.track(bull, queueName, type as BullState);
             }
           }
         }

@@ -71,6 +71,8 @@ export async function startStudioWorker(options: StudioWorkerOptions): Promise<R
   };
 
   let current: string | null = null;
+  /** The running job's last reported step, logged when a cancel arrives (so tests can check "within one step"). */
+  let lastProgress: Pick<Progress, 'step' | 'tile'> = { step: 0, tile: 0 };
   const heartbeat = async (): Promise<void> => {
     const beat: WorkerHeartbeat = { name, model: model.name, device: model.device, demo: model.demo, busy: current !== null, job: current, lastSeen: Date.now() };
     await redis.hset(KEYS.workers, name, JSON.stringify(beat));
@@ -80,6 +82,7 @@ export async function startStudioWorker(options: StudioWorkerOptions): Promise<R
   const processor = async (job: BullJob<StudioJobData, StudioResult>, _token?: string, signal?: AbortSignal): Promise<StudioResult> => {
     const id = job.id as string;
     current = id;
+    lastProgress = { step: 0, tile: 0 };
     beat();
     const abort = new AbortController();
     const onAbort = (): void => abort.abort(signal?.reason);
@@ -96,6 +99,7 @@ export async function startStudioWorker(options: StudioWorkerOptions): Promise<R
       let previewVersion = 0;
       const onProgress = (progress: Progress): void => {
         const { preview, ...counts } = progress;
+        lastProgress = { step: counts.step, tile: counts.tile };
         const version = preview ? ++previewVersion : previewVersion;
         const report: StudioProgress = { ...counts, previewVersion: version, worker: name, model: model.name };
         // In order, and never blocking the engine: the preview is stored before the progress that announces it.
@@ -156,12 +160,15 @@ export async function startStudioWorker(options: StudioWorkerOptions): Promise<R
     try {
       const { id, reason } = JSON.parse(message) as { id: string; reason: string };
       // BullMQ's own cancel: the processor's AbortSignal fires, the engine stops before its next step.
-      if (id === current) worker.cancelJob(id, reason);
+      if (id !== current) return;
+      logger.info({ job: id, step: lastProgress.step, tile: lastProgress.tile, reason }, 'cancel received');
+      worker.cancelJob(id, reason);
     } catch {
       // Not ours: ignore.
     }
   });
 
+  await redis.sadd(KEYS.queues, queueName);
   beat();
   const timer = setInterval(beat, HEARTBEAT_MS);
   logger.info({ worker: name, queue: queueName }, 'waiting for jobs');
