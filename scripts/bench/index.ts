@@ -13,6 +13,8 @@ import { defaultCacheRoot } from '../../server/src/models/demo-model';
 import { PROJECT_ROOT } from '../../server/src/project-root';
 import { BENCH_UNET, engineBench } from './engine-bench';
 import { overheadBench } from './overhead-bench';
+import { serverBench } from './server-bench';
+import { studioBench } from './studio-bench';
 import { upscaleBench } from './upscale-bench';
 
 /** The 512² test picture as PNG and as raw RGBA (what the panel uploads). */
@@ -58,6 +60,14 @@ async function main(): Promise<number> {
   if (!only || only === 'upscale') {
     const r = await upscaleBench();
     ok = ok && r.linear && r.memoryOk;
+  }
+  if (!only || only === 'server') {
+    const r = await serverBench();
+    ok = ok && r.ok;
+  }
+  if (!only || only === 'studio') {
+    const r = await studioBench();
+    ok = ok && r.ok;
   }
   return ok ? 0 : 1;
 }

@@ -2,6 +2,7 @@
  * `startServer`: the engine, the job queue, history and the HTTP API on one port. Loopback by default;
  * any other address needs a token. Resolves once the server listens and the first model is loaded.
  */
+import * as fs from 'fs';
 import * as http from 'http';
 import * as os from 'os';
 import * as path from 'path';
@@ -14,10 +15,17 @@ import { HistoryStore } from './history/store';
 import { createApp } from './http/app';
 import { ImageStore } from './http/images';
 import { SecurityPolicy, isLoopbackHost } from './http/security';
+import type { JobQueueApi } from './jobs/api';
+import { startStudioFront } from './jobs/bull/front';
+import { redactUrl } from './jobs/bull/keys';
 import { JobQueue } from './jobs/queue';
 import { createLogger, type Logger, type LogLevel } from './logger';
 import { ModelCatalog } from './models/catalog';
 import { DEMO_NOTICE, ensureDemoModel } from './models/demo-model';
+import { HubClient } from './models/hub/http';
+import { defaultModelsDir } from './models/models-dir';
+import { PullManager } from './models/pull-manager';
+import { listModelFolders } from './runtime/model-folder';
 import { version } from '../../package.json';
 
 export interface ServerOptions {
@@ -40,13 +48,21 @@ export interface ServerOptions {
   maxStoredImageBytes?: number;
   /** Where the demo model is generated (default: the OS's cache folder). */
   cacheDir?: string;
+  /** The Hub for model downloads (default: HF_ENDPOINT, else https://huggingface.co). */
+  hubEndpoint?: string;
   logger?: Logger;
   logLevel?: LogLevel;
+  /** Studio mode: `redis://HOST:6379[/DB]`. Jobs go to BullMQ on that Redis and GPU workers run them; no model here. */
+  queue?: string;
+  /** Studio mode: the folder every worker reaches too (inputs and results); defaults to `outputs`. */
+  sharedOutputs?: string;
 }
 
 export interface RunningServer {
   url: string;
   port: number;
+  /** What is running, for the start-up banner. */
+  describe(): { model: string | null; device: string; demo: boolean; outputs: string; token: boolean };
   /** Stops accepting work, cancels the queued and the running job (recorded as cancelled), closes the engine. */
   close(): Promise<void>;
 }
@@ -95,25 +111,89 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     );
   }
   const limits: Limits = { ...DEFAULT_LIMITS, ...options.limits };
+  if (options.queue !== undefined) return startStudioServer(options, host, logger, limits);
 
+  // Downloads go to --models-dir, else to the user's InsaneRes/models folder, which is then listed too
+  // (when it exists), so a model pulled from the panel can be picked without a restart.
+  const modelsDir = path.resolve(options.modelsDir ?? defaultModelsDir());
   let catalog: ModelCatalog;
-  if (options.model === undefined && options.modelsDir === undefined) {
-    const demo = await ensureDemoModel(version, options.cacheDir);
-    if (demo.created) logger.info({ dir: demo.dir }, 'generated the tiny demo model');
-    catalog = ModelCatalog.create({ model: demo.dir });
+  if (options.model !== undefined) {
+    catalog = ModelCatalog.create({ model: options.model, ...(options.modelsDir !== undefined || fs.existsSync(modelsDir) ? { modelsDir } : {}) });
   } else {
-    catalog = ModelCatalog.create({ model: options.model, modelsDir: options.modelsDir });
+    if (options.modelsDir === undefined) fs.mkdirSync(modelsDir, { recursive: true });
+    if (fs.existsSync(modelsDir) && listModelFolders(modelsDir).length > 0) {
+      catalog = ModelCatalog.create({ modelsDir });
+    } else {
+      // No model yet (a fresh machine, or an empty --models-dir): the demo model, until one is pulled.
+      const demo = await ensureDemoModel(version, options.cacheDir);
+      if (demo.created) logger.info({ dir: demo.dir }, 'generated the tiny demo model');
+      catalog = ModelCatalog.create({ model: demo.dir, modelsDir });
+    }
   }
+  const pulls = pullManager(modelsDir, options.hubEndpoint, logger);
 
   const history = await HistoryStore.open(options.outputs ?? defaultOutputsDir(), logger);
   const engine: Engine = await createEngine({ device: options.device ?? 'auto', threads: options.threads, logger });
   const queue = new JobQueue({ engine, history, logger, maxQueue: limits.maxQueue, maxResultPixels: limits.maxResultPixels });
   const security = new SecurityPolicy({ host, token: options.token, allowOrigins: options.allowOrigins, allowHosts: options.allowHosts });
+  const initial = catalog.initial;
+  const serving = await serveHttp({ host, options, logger, limits, engine, queue, history, catalog, security, pulls });
+  try {
+    await queue.selectModel(initial.name, initial.dir);
+  } catch (err) {
+    await serving.close();
+    throw new ConfigError(err instanceof Error ? err.message : String(err));
+  }
+  if (engine.model?.demo) logger.warn(DEMO_NOTICE);
+  logger.info({ url: serving.url, model: engine.model?.name, device: engine.device, outputs: history.dir, token: Boolean(options.token) }, 'listening');
+  return serving;
+}
+
+/** Studio mode's front: the API on a BullMQ queue; GPU workers (`insaneres worker`) run the jobs. */
+async function startStudioServer(options: ServerOptions, host: string, logger: Logger, limits: Limits): Promise<RunningServer> {
+  const sharedDir = options.sharedOutputs ?? options.outputs ?? defaultOutputsDir();
+  const history = await HistoryStore.open(sharedDir, logger, { shared: true });
+  const { queue, engine, catalog } = startStudioFront({
+    url: options.queue as string, sharedDir: history.dir, history, logger, maxQueue: limits.maxQueue,
+    maxResultPixels: limits.maxResultPixels, defaultModel: options.model,
+  });
+  // A few seconds for Redis, so a restarted front knows its jobs before the first request; then it starts anyway.
+  if (!(await queue.ready(5_000))) logger.warn({ queue: redactUrl(options.queue as string) }, 'Redis not reachable yet: answering 503 until it is');
+  const security = new SecurityPolicy({ host, token: options.token, allowOrigins: options.allowOrigins, allowHosts: options.allowHosts });
+  // Downloads from the front land in its models folder; a worker started on that folder serves them.
+  const modelsDir = path.resolve(options.modelsDir ?? defaultModelsDir());
+  const pulls = pullManager(modelsDir, options.hubEndpoint, logger);
+  const serving = await serveHttp({ host, options, logger, limits, engine, queue, history, catalog, security, pulls });
+  logger.info({ url: serving.url, queue: redactUrl(options.queue as string), shared: history.dir, token: Boolean(options.token) }, 'listening');
+  return serving;
+}
+
+/** Model downloads (one at a time) into `modelsDir`, from `hubEndpoint` or HF_ENDPOINT / the Hub. */
+function pullManager(modelsDir: string, hubEndpoint: string | undefined, logger: Logger): PullManager {
+  return new PullManager({ modelsDir, logger, ...(hubEndpoint ? { client: () => new HubClient({ endpoint: hubEndpoint }) } : {}) });
+}
+
+interface Parts {
+  host: string;
+  options: ServerOptions;
+  logger: Logger;
+  limits: Limits;
+  engine: Engine;
+  queue: JobQueueApi;
+  history: HistoryStore;
+  catalog: ModelCatalog;
+  security: SecurityPolicy;
+  pulls: PullManager;
+}
+
+/** The HTTP server on its port, and a close that stops the queue first (so SSE streams end cleanly). */
+async function serveHttp(parts: Parts): Promise<RunningServer> {
+  const { host, options, logger, limits, engine, queue, history, catalog, security, pulls } = parts;
   const images = new ImageStore(
     limits.maxStoredImages,
     options.maxStoredImageBytes ?? 1024 * 1024 * 1024,
   );
-  const app = createApp({ version, engine, queue, history, images, catalog, security, limits, logger, demoNotice: DEMO_NOTICE });
+  const app = createApp({ version, engine, queue, history, images, catalog, pulls, security, limits, logger, demoNotice: DEMO_NOTICE });
   // A missing Host is refused by our own guard, with the JSON error shape (Node's check answers with no body).
   const server = http.createServer({ requireHostHeader: false }, app);
   // Big raw uploads over a slow link must not be cut off; idle keep-alive sockets may be.
@@ -124,6 +204,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
   try {
     port = await listen(server, host, options.port ?? DEFAULT_PORT);
   } catch (err) {
+    await queue.close();
     await engine.close();
     throw err;
   }
@@ -136,6 +217,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
       logger.info('stopping: cancelling queued and running jobs');
       const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeIdleConnections();
+      await pulls.close();
       await queue.close();
       // SSE streams have ended with the cancelled state by now; whatever is left is cut.
       server.closeAllConnections();
@@ -143,15 +225,8 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
       await engine.close();
       logger.info('stopped');
     })());
-
-  const initial = catalog.initial;
-  try {
-    await queue.selectModel(initial.name, initial.dir);
-  } catch (err) {
-    await close();
-    throw new ConfigError(err instanceof Error ? err.message : String(err));
-  }
-  if (engine.model?.demo) logger.warn(DEMO_NOTICE);
-  logger.info({ url, model: engine.model?.name, device: engine.device, outputs: history.dir, token: Boolean(options.token) }, 'listening');
-  return { url, port, close };
+  const describe = (): ReturnType<RunningServer['describe']> => ({
+    model: engine.model?.name ?? null, device: engine.device, demo: engine.model?.demo ?? false, outputs: history.dir, token: Boolean(options.token),
+  });
+  return { url, port, close, describe };
 }

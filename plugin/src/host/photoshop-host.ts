@@ -13,6 +13,7 @@ import {
   type DocumentInfo,
   type Host,
   type HostWriter,
+  type LayerInfo,
   type LayerRef,
   type PlaceLayerOptions,
   type ReadOptions,
@@ -21,7 +22,7 @@ import {
   type SelectionMask,
   type SelectionRead,
 } from './host';
-import { canvasRect, eightToPs16, normalizeMask, normalizeRead, toDocumentSamples, type PixelArray } from './pixels';
+import { canvasRect, growRect, eightToPs16, normalizeMask, normalizeRead, toDocumentSamples, type PixelArray } from './pixels';
 import type {
   PhotoshopModule,
   PsBounds,
@@ -35,6 +36,10 @@ import type {
 export const SRGB_PROFILE = 'sRGB IEC61966-2.1';
 /** The profile Adobe's docs use for single-channel mask and selection data. */
 const GRAY_PROFILE = 'Gray Gamma 2.2';
+/** How long executeAsModal waits for another plugin's modal scope to end (ExecuteAsModalOptions.timeOut). */
+const MODAL_TIMEOUT_S = 2;
+/** Where the retoucher's own selection waits while a try is placed (inside the try's one history step). */
+const KEPT_SELECTION_CHANNEL = 'InsaneRes (your selection)';
 /** executeAsModal rejects with `number === 9` while another plugin or a dialog holds Photoshop. */
 const MODAL_BUSY_ERROR_NUMBER = 9;
 
@@ -64,10 +69,16 @@ function errorMessage(error: unknown): string {
   return typeof error === 'string' ? error : JSON.stringify(error);
 }
 
-function isModalBusy(error: unknown): boolean {
+/**
+ * Busy is detected by the error number: Photoshop 25.10+ words it "Plugin: X is running a modal command", older
+ * versions "host is in a modal state"; both carry number 9. Only an error without any number falls back to the
+ * wording.
+ */
+export function isModalBusy(error: unknown): boolean {
   if (typeof error !== 'object' || error === null) return false;
   const number = (error as { number?: unknown }).number;
-  return number === MODAL_BUSY_ERROR_NUMBER || /modal state/i.test(errorMessage(error));
+  if (typeof number === 'number') return number === MODAL_BUSY_ERROR_NUMBER;
+  return /modal (state|command)/i.test(errorMessage(error));
 }
 
 const delay = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
@@ -107,7 +118,29 @@ export class PhotoshopHost implements Host {
       height: doc.height,
       bitDepth: documentDepth(doc),
       selectionBounds: bounds ? canvasRect(bounds, doc) : null,
+      resolution: doc.resolution,
     };
+  }
+
+  async inspectLayer(layer: LayerRef): Promise<LayerInfo | null> {
+    if (!this.documentById(layer.documentId)) return null;
+    const [result] = await this.ps.action.batchPlay([descriptors.getLayer(layer.layerId, layer.documentId)], {});
+    // An error result here means "no such layer": the try's step was undone or the layer deleted.
+    if (!result || result._obj === 'error') return null;
+    const mode = (result.mode as { _value?: string } | undefined)?._value;
+    const masked = result.hasUserMask === true;
+    const feather = result.userMaskFeather;
+    return {
+      blendMode: mode === 'difference' || mode === 'normal' ? mode : 'other',
+      visible: result.visible !== false,
+      masked,
+      featherPx: masked ? (typeof feather === 'number' ? feather : ((feather as { _value?: number } | undefined)?._value ?? 0)) : null,
+    };
+  }
+
+  async channelNames(documentId: number): Promise<string[]> {
+    const doc = this.documentById(documentId);
+    return doc ? Array.from(doc.channels, (c) => c.name) : [];
   }
 
   async readSelection(options: ReadOptions): Promise<SelectionRead> {
@@ -116,7 +149,7 @@ export class PhotoshopHost implements Host {
     if (!selectionBounds && !options.wholeCanvasIfNone) {
       throw new HostError('NO_SELECTION', 'Nothing is selected.');
     }
-    const bounds = selectionBounds ?? { left: 0, top: 0, width: doc.width, height: doc.height };
+    const bounds = selectionBounds ? growRect(selectionBounds, options.contextPx ?? 0, doc) : { left: 0, top: 0, width: doc.width, height: doc.height };
     const layerId = options.source === 'activeLayer' ? this.activeLayerId(doc) : undefined;
     const { imaging } = this.ps;
 
@@ -140,11 +173,12 @@ export class PhotoshopHost implements Host {
 
       let selection: SelectionMask | null = null;
       if (selectionBounds) {
-        const shape = await imaging.getSelection({ documentID: doc.id, sourceBounds: toPsBounds(bounds) });
-        const shapeBounds = this.readBounds(shape, bounds);
-        selection = { bounds, data: normalizeMask(await takeSamples(shape.imageData), shapeBounds, bounds) };
+        // The shape over the selection's own bounds: outside them it is empty, and the ring only adds zeros.
+        const shape = await imaging.getSelection({ documentID: doc.id, sourceBounds: toPsBounds(selectionBounds) });
+        const shapeBounds = this.readBounds(shape, selectionBounds);
+        selection = { bounds: selectionBounds, data: normalizeMask(await takeSamples(shape.imageData), shapeBounds, selectionBounds) };
       }
-      return { documentId: doc.id, bounds, pixels, profile, selection, hasSelection: selectionBounds !== null };
+      return { documentId: doc.id, bounds, pixels, profile, selection, hasSelection: selectionBounds !== null, ...(layerId === undefined ? {} : { layerId }) };
     });
   }
 
@@ -171,14 +205,15 @@ export class PhotoshopHost implements Host {
     });
   }
 
-  async openAsDocument(pixels: RgbaPixels, title: string): Promise<void> {
+  async openAsDocument(pixels: RgbaPixels, title: string, resolution = 72): Promise<void> {
     const { app, imaging } = this.ps;
     await this.modal('InsaneRes: open result', async () => {
       const doc = await app.createDocument({
         name: title,
         width: pixels.width,
         height: pixels.height,
-        resolution: 72,
+        // The source document's resolution: a new document would otherwise open at 72 ppi (issue 10 §5).
+        resolution,
         mode: 'RGBColorMode',
         fill: 'transparent',
         depth: pixels.bitDepth,
@@ -207,15 +242,18 @@ export class PhotoshopHost implements Host {
     const play = (list: ActionDescriptor[]) => this.batchPlay(list);
 
     return {
-      placeResultLayer: async ({ bounds, pixels, name }: PlaceLayerOptions): Promise<LayerRef> => {
+      placeResultLayer: async ({ bounds, pixels, name, above }: PlaceLayerOptions): Promise<LayerRef> => {
         if (pixels.width !== bounds.width || pixels.height !== bounds.height) {
           throw new HostError(
             'PHOTOSHOP_ERROR',
             `The result is ${pixels.width}×${pixels.height} px but the selection is ${bounds.width}×${bounds.height} px.`,
           );
         }
+        // `make` puts the new layer above the target layer: target the layer that was read first.
+        if (above?.kind === 'layer') await play([descriptors.selectLayer(above.layerId)]);
         const [made] = await play([descriptors.makePixelLayer(name)]);
         const layerId = typeof made?.layerID === 'number' ? made.layerID : this.activeLayerId(doc);
+        if (above?.kind === 'topVisible') await this.moveAboveTopVisible(doc, layerId);
         const imageData = await this.rgbaImageData(pixels, depth);
         try {
           // putPixels at the exact bounds: placeEvent would rescale by the document's DPI.
@@ -233,6 +271,9 @@ export class PhotoshopHost implements Host {
       },
       setBlendMode: async (layer, mode) => {
         await play([descriptors.setBlendMode(layer.layerId, mode)]);
+      },
+      setVisible: async (layer, visible) => {
+        await play([descriptors.setLayerVisible(layer.layerId, visible)]);
       },
       restoreSelection: async (mask) => {
         const samples = depth === 16 ? eightToPs16(mask.data) : mask.data;
@@ -256,7 +297,25 @@ export class PhotoshopHost implements Host {
         }
       },
       saveSelectionToChannel: async (channelName) => {
-        await play([descriptors.saveSelectionToChannel(channelName)]);
+        // Photoshop happily keeps two channels with one name: replace the old one instead.
+        const existing = Array.from(doc.channels).filter((c) => c.name === channelName);
+        await play([...existing.map(() => descriptors.deleteChannel(channelName)), descriptors.saveSelectionToChannel(channelName)]);
+      },
+      deleteChannel: async (channelName) => {
+        const existing = Array.from(doc.channels).filter((c) => c.name === channelName);
+        if (existing.length > 0) await play(existing.map(() => descriptors.deleteChannel(channelName)));
+      },
+      keepSelection: async () => {
+        if (!doc.selection.bounds) return null;
+        await play([descriptors.saveSelectionToChannel(KEPT_SELECTION_CHANNEL)]);
+        return { token: KEPT_SELECTION_CHANNEL };
+      },
+      restoreKeptSelection: async (kept) => {
+        if (!kept) {
+          await play([descriptors.deselect()]);
+          return;
+        }
+        await play([descriptors.loadSelectionFromChannel(KEPT_SELECTION_CHANNEL), descriptors.deleteChannel(KEPT_SELECTION_CHANNEL)]);
       },
       applyFeatheredMask: async (layer, channelName, featherPx) => {
         await play(descriptors.featheredMaskSequence(layer.layerId, channelName, featherPx));
@@ -265,6 +324,23 @@ export class PhotoshopHost implements Host {
         await play([descriptors.setMaskFeather(layer.layerId, featherPx)]);
       },
     };
+  }
+
+  /**
+   * Moves the new layer above the topmost visible top-level layer (a group counts as one: a layer made inside
+   * it would be composited through the group's mode and opacity). Nothing to do when it is already there.
+   */
+  private async moveAboveTopVisible(doc: PsDocument, layerId: number): Promise<void> {
+    const layers = Array.from(doc.layers);
+    const index = layers.findIndex((l) => l.id === layerId);
+    const top = layers.find((l) => l.id !== layerId && l.visible);
+    if (!top) return;
+    const topIndex = layers.indexOf(top);
+    // Top-level layers are listed topmost first: directly above `top` means one index before it.
+    if (index >= 0 && index === topIndex - 1) return;
+    const made = index >= 0 ? layers[index] : Array.from(doc.activeLayers).find((l) => l.id === layerId);
+    if (!made) throw new HostError('PHOTOSHOP_ERROR', 'Photoshop did not report the new layer.');
+    await made.moveAbove(top);
   }
 
   private async rgbaImageData(pixels: RgbaPixels, depth: BitDepth): Promise<PsImageData> {
@@ -290,7 +366,9 @@ export class PhotoshopHost implements Host {
   private async modal<T>(commandName: string, body: (context: PsExecutionContext) => Promise<T>): Promise<T> {
     for (let attempt = 0; ; attempt++) {
       try {
-        return await this.ps.core.executeAsModal(body, { commandName });
+        // timeOut (25.10+, seconds): Photoshop itself keeps retrying while another modal state ends; older
+        // versions ignore it and the one retry below stands in.
+        return await this.ps.core.executeAsModal(body, { commandName, timeOut: MODAL_TIMEOUT_S });
       } catch (error) {
         if (error instanceof HostError) throw error;
         if (isModalBusy(error)) {
@@ -310,6 +388,10 @@ export class PhotoshopHost implements Host {
   }
 
   // ------------------------------------------------------------------ DOM helpers
+
+  private documentById(id: number): PsDocument | null {
+    return Array.from(this.ps.app.documents).find((d) => d.id === id) ?? null;
+  }
 
   private activeDocument(): PsDocument | null {
     const { app } = this.ps;

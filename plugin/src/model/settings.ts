@@ -44,7 +44,14 @@ export const settingsSchema = z.object({
   sampler: z.literal('ddim').catch('ddim'),
   seedMode: z.enum(['random', 'fixed', 'reuse']).catch('random'),
   seed: z.number().int().min(0).max(B.seed.max).catch(1234),
+  /** Refine: how many seeds one click tries (1–4); each lands as its own layer, the first one shown. */
+  variations: z.number().int().min(1).max(4).catch(1),
   featherPx: z.number().min(0).max(250).catch(12),
+  /**
+   * The context ring around the selection (DESIGN §8): the model sees the surroundings and the placed layer
+   * covers the whole feather. Widened to the feather's reach (3 × radius) when that is larger.
+   */
+  contextPx: z.number().int().min(0).max(256).catch(32),
   /** Mask the result as soon as it is placed (same undo step); off: press "Mask" yourself. */
   autoMask: z.boolean().catch(true),
   source: z.enum(['merged', 'activeLayer']).catch('merged'),

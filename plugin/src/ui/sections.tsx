@@ -1,6 +1,8 @@
 /** The panel's upper half: server status, mode, prompt with presets, and the job parameters. */
 import { useState } from 'react';
 import { PARAM_BOUNDS } from '../../../shared/src';
+import { contextRingPx, featherWarning } from '../model/crop';
+import { RECIPE_SHORT_SIDE, upscaleSizing } from '../model/upscale-plan';
 import { allPresets, type SeedMode } from '../model/settings';
 import { START_SERVER_HINT } from '../model/errors';
 import { useController, usePanelState } from './hooks';
@@ -37,7 +39,7 @@ export function StatusBar() {
       <div className="ir-status">
         <span className={`ir-dot ${health.demo ? 'ir-dot-demo' : 'ir-dot-online'}`} />
         <span>
-          Connected · {health.model ?? 'loading model…'} · {health.device.toUpperCase()}
+          {health.loading ? `Loading model ${health.loading}…` : `Connected · ${health.model ?? 'no model'}`} · {health.device.toUpperCase()}
           {health.queueLength > 0 ? ` · ${health.queueLength} queued` : ''}
         </span>
       </div>
@@ -138,7 +140,8 @@ export function ParamsSection() {
         <TextField
           testId="seed"
           label="Seed"
-          value={settings.seedMode === 'reuse' && lastSeed !== null ? String(lastSeed) : String(settings.seed)}
+          // After a try the field shows the seed actually used (random or reused); typing one fixes it.
+          value={settings.seedMode !== 'fixed' && lastSeed !== null ? String(lastSeed) : String(settings.seed)}
           onChange={(text) => {
             const seed = Number.parseInt(text, 10);
             if (Number.isInteger(seed) && seed >= 0 && seed <= PARAM_BOUNDS.seed.max) set({ seed, seedMode: 'fixed' });
@@ -150,6 +153,18 @@ export function ParamsSection() {
       </div>
       {!upscale && (
         <>
+          <Picker
+            testId="variations"
+            label="Variations"
+            value={String(settings.variations) as '1' | '2' | '3' | '4'}
+            options={[
+              { value: '1', label: '1' },
+              { value: '2', label: '2 seeds' },
+              { value: '3', label: '3 seeds' },
+              { value: '4', label: '4 seeds' },
+            ]}
+            onChange={(count) => set({ variations: Number(count) })}
+          />
           <Slider
             testId="feather"
             label="Feather"
@@ -160,6 +175,18 @@ export function ParamsSection() {
             format={(v) => `${v} px`}
             onInput={(featherPx) => void controller.setFeather(featherPx, false)}
             onChange={(featherPx) => void controller.setFeather(featherPx, true)}
+          />
+          <FeatherWarning />
+          <Slider
+            testId="context"
+            label="Context"
+            title="Pixels around the selection the model sees; the layer covers them so the feather blends smoothly"
+            min={0}
+            max={128}
+            step={4}
+            value={settings.contextPx}
+            format={(v) => `${contextRingPx(v, settings.featherPx)} px`}
+            onChange={(contextPx) => set({ contextPx })}
           />
           <Checkbox testId="auto-mask" label="Mask after compare (at once, same undo step)" checked={settings.autoMask} onChange={(autoMask) => set({ autoMask })} />
         </>
@@ -175,6 +202,34 @@ export function ParamsSection() {
         onChange={(source) => set({ source })}
       />
     </div>
+  );
+}
+
+/** The final size, before running: the scale picked is the scale of the result. */
+function UpscaleSize() {
+  const { settings, document } = usePanelState();
+  if (!document) return null;
+  // Nothing selected: upscale takes the whole image.
+  const source = document.selectionBounds ?? { width: document.width, height: document.height };
+  const { output, larger } = upscaleSizing(source, settings.upscale.scale, settings.upscale.recipe);
+  return (
+    <span className={larger ? 'ir-warning' : 'ir-muted'} data-testid="upscale-size">
+      {source.width}×{source.height} → {output.width}×{output.height} px
+      {larger ? ` (the recipe first enlarges the short side to ${RECIPE_SHORT_SIDE} px)` : ''}
+      {document.selectionBounds ? '' : ' · whole image'}
+    </span>
+  );
+}
+
+/** Said before the try: a feather this wide for the selection would hide most of the result. */
+function FeatherWarning() {
+  const { settings, document } = usePanelState();
+  const warning = featherWarning(document?.selectionBounds ?? null, settings.featherPx);
+  if (!warning) return null;
+  return (
+    <span className="ir-warning" data-testid="feather-warning" role="status">
+      {warning}
+    </span>
   );
 }
 
@@ -199,6 +254,7 @@ function UpscaleParams() {
       <Slider testId="upscale-overlap" label="Overlap" min={0} max={192} step={8} value={upscale.tileOverlap} format={(v) => `${v} px`} onChange={(tileOverlap) => set({ tileOverlap })} />
       <Slider testId="upscale-strength" label="Strength" min={0.05} max={1} step={0.01} value={upscale.strength} format={(v) => v.toFixed(2)} onChange={(strength) => set({ strength })} />
       <Checkbox testId="upscale-recipe" label="InsaneRes recipe (img2img, then 2× tiles)" checked={upscale.recipe} onChange={(recipe) => set({ recipe })} />
+      <UpscaleSize />
       <Picker
         testId="upscale-placement"
         label="Result"

@@ -1,4 +1,5 @@
 import { img2imgParamsSchema } from '../../../shared/src/protocol';
+import { parseSamplerName, parseScheduleType, SCHEDULE_TYPES, unknownSamplerMessage } from '../../../shared/src/samplers';
 import { EngineError } from '../engine/engine';
 import { DEVICES, isDevice } from '../runtime/device';
 import { inspectModelFolder, ModelFolderError } from '../runtime/model-folder';
@@ -16,6 +17,7 @@ export const GENERATION_FLAGS = {
   cfg: { type: 'string' },
   seed: { type: 'string' },
   sampler: { type: 'string' },
+  scheduler: { type: 'string' },
   eta: { type: 'string' },
   device: { type: 'string' },
   threads: { type: 'string' },
@@ -51,11 +53,15 @@ export function parseGenerationFlags(values: Record<string, unknown>, prompt: st
     guidanceScale: numberFlag(values, 'cfg'),
     seed: numberFlag(values, 'seed'),
     sampler: values.sampler,
+    scheduler: values.scheduler,
     eta: numberFlag(values, 'eta'),
     emphasis: values['no-emphasis'] === true ? false : undefined,
   };
-  if (typeof input.sampler === 'string' && input.sampler !== 'ddim') {
-    throw new UsageError(`--sampler: unknown sampler '${input.sampler}'; accepted: ddim`);
+  if (typeof input.sampler === 'string' && parseSamplerName(input.sampler) === null) {
+    throw new UsageError(`--sampler: ${unknownSamplerMessage(input.sampler)}`);
+  }
+  if (typeof input.scheduler === 'string' && parseScheduleType(input.scheduler) === null) {
+    throw new UsageError(`--scheduler: unknown schedule type '${input.scheduler}'; accepted: ${SCHEDULE_TYPES.join(', ')}`);
   }
   const parsed = img2imgParamsSchema.safeParse(input);
   if (!parsed.success) throw new UsageError(zodErrorLine(parsed.error, FLAG_OF, input));

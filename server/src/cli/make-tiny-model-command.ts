@@ -1,17 +1,20 @@
 import * as path from 'path';
 import { makeTinyModel } from '../../../scripts/tiny-model/make-tiny-model';
-import { UsageError } from './args';
+import { parseFlags, UsageError } from './args';
 
 /** `make-tiny-model DIR [--full-size]`: the tiny test model, or the real-size SD 1.5 graph for benchmarks. */
 export async function makeTinyModelCommand(args: string[]): Promise<number> {
-  const fullSize = args.includes('--full-size');
-  const rest = args.filter((a) => a !== '--full-size');
-  if (rest.length !== 1 || rest[0].startsWith('-')) {
-    throw new UsageError('usage: insaneres make-tiny-model DIR [--full-size]');
-  }
-  const dir = path.resolve(rest[0]);
+  const folders = args.filter((arg) => !arg.startsWith('-'));
+  // --inpainting: the 9-channel UNet of an inpainting checkpoint (latents ‖ mask ‖ masked-image latents).
+  // --full-size: the real-size SD 1.5 graph with random weights, for benchmarks.
+  const values = parseFlags('make-tiny-model', args.filter((arg) => arg.startsWith('-')), {
+    inpainting: { type: 'boolean' },
+    'full-size': { type: 'boolean' },
+  });
+  if (folders.length !== 1) throw new UsageError('usage: insaneres make-tiny-model DIR [--inpainting | --full-size]');
+  const dir = path.resolve(folders[0]);
   const started = performance.now();
-  if (fullSize) {
+  if (values['full-size'] === true) {
     // Loaded only here: the full-size generator is not needed by the server.
     const { makeFullSizeModel } = require('../../../scripts/tiny-model/full-size/make-full-size-model') as typeof import('../../../scripts/tiny-model/full-size/make-full-size-model');
     const { totalBytes } = await makeFullSizeModel(dir);
@@ -20,7 +23,7 @@ export async function makeTinyModelCommand(args: string[]): Promise<number> {
     );
     return 0;
   }
-  await makeTinyModel(dir);
+  await makeTinyModel(dir, { inpainting: values.inpainting === true });
   process.stdout.write(`wrote the tiny test model to ${dir} in ${Math.round(performance.now() - started)} ms (random weights: its images are meaningless)\n`);
   return 0;
 }

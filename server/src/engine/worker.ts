@@ -58,6 +58,13 @@ async function handle(message: ToWorker): Promise<void> {
       post({ type: 'loaded', requestId, info: await load(message.dir, message.device, message.threads) });
       return;
     }
+    if (message.type === 'close') {
+      await loaded?.runtime.release();
+      loaded = null;
+      // Nothing else keeps the thread alive: it ends by itself, never inside session.run.
+      port.close();
+      return;
+    }
     if (!loaded) throw Object.assign(new Error('no model is loaded'), { code: 'NOT_READY' });
     const flag = new Int32Array(message.cancelFlag);
     const throttle = new ProgressThrottle();
@@ -68,7 +75,10 @@ async function handle(message: ToWorker): Promise<void> {
         if (throttle.shouldPost(progress)) post({ type: 'progress', requestId, progress }, buffersOf(progress.preview));
       },
     };
-    const output = await runJob(loaded.context, loaded.runtime, message, hooks);
+    // Uploads arrive in shared memory (no copy on the main thread); the job works on its own copy, made here.
+    const { image } = message;
+    const own = image.data.buffer instanceof SharedArrayBuffer ? { ...image, data: image.data.slice() } : image;
+    const output = await runJob(loaded.context, loaded.runtime, { ...message, image: own }, hooks);
     post({ type: 'done', requestId, output }, buffersOf(output.image));
   } catch (err) {
     post({ type: 'failed', requestId, error: toWorkerError(err) });

@@ -2,22 +2,25 @@
 import type { Limits } from '../../../shared/src';
 import type { Engine } from '../engine/types';
 import type { HistoryStore } from '../history/store';
-import type { JobQueue } from '../jobs/queue';
+import type { JobQueueApi } from '../jobs/api';
 import type { Logger } from '../logger';
 import type { ModelCatalog } from '../models/catalog';
+import type { PullManager } from '../models/pull-manager';
 import type { ImageStore } from './images';
 import type { SecurityPolicy } from './security';
 
 export interface AppContext {
   version: string;
   engine: Engine;
-  queue: JobQueue;
+  queue: JobQueueApi;
   history: HistoryStore;
   images: ImageStore;
   catalog: ModelCatalog;
   security: SecurityPolicy;
   limits: Limits;
   logger: Logger;
+  /** Model downloads from the Hub (absent: the download routes answer UNAVAILABLE). */
+  pulls?: PullManager;
   /** Shown in /v1/health with the demo model. */
   demoNotice: string;
 }

@@ -48,7 +48,12 @@ export async function encodePng(image: RawImage): Promise<Buffer> {
   const { width, height, channels } = image;
   const raw = { width, height, channels: channels as 3 | 4 };
   const png = { compressionLevel: 6, adaptiveFiltering: true };
-  if (image.bitDepth === 16) return sharp(image.data as Uint16Array, { raw }).toColourspace('rgb16').png(png).toBuffer();
+  if (image.bitDepth === 16) {
+    // A view made in this realm: sharp checks `instanceof Uint16Array`, which fails for pixels that came
+    // from the inference worker under jest's sandbox (test/integration/server/flow.test.ts, 16-bit case).
+    const samples = new Uint16Array(image.data.buffer, image.data.byteOffset, image.data.length);
+    return sharp(samples, { raw }).toColourspace('rgb16').png(png).toBuffer();
+  }
   const data = Buffer.from(image.data.buffer, image.data.byteOffset, image.data.byteLength);
   return sharp(data, { raw }).png(png).toBuffer();
 }

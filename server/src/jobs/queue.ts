@@ -16,8 +16,10 @@ import {
 import type { Engine, JobOutput, ModelInfo, Progress, RawImage } from '../engine/types';
 import type { HistoryStore } from '../history/store';
 import type { Logger } from '../logger';
+import type { JobChangeListener, JobQueueApi, SubmitOptions } from './api';
 import { estimateEta, jobStatus, newJob, type Job } from './job';
 import { planUpscale } from '../pipeline/upscale';
+import { inpaintParamsFrom } from '../engine/inpaint-params';
 
 export interface JobQueueOptions {
   engine: Engine;
@@ -45,7 +47,7 @@ export function newId(): string {
 }
 
 /** Seeds −1 become a concrete one now, so the status reports the seed from the moment the job exists. */
-function withConcreteSeed(spec: JobSpec): JobSpec {
+export function withConcreteSeed(spec: JobSpec): JobSpec {
   if (spec.params.seed !== -1) return spec;
   // 32-bit like A1111's random seeds: short enough to type back in.
   const seed = randomInt(0, 2 ** 32);
@@ -54,7 +56,8 @@ function withConcreteSeed(spec: JobSpec): JobSpec {
     : { ...spec, params: { ...spec.params, seed } };
 }
 
-export class JobQueue {
+/** The default queue: jobs run in this process on one engine, first-in first-out. */
+export class JobQueue implements JobQueueApi {
   private readonly jobs = new Map<string, Job>();
   private readonly waiting: Job[] = [];
   private readonly switches: ModelSwitch[] = [];
@@ -79,8 +82,19 @@ export class JobQueue {
     return this.current !== null;
   }
 
-  submit(requested: JobSpec, input: RawImage, inputInfo: ImageInfo): Job {
+  /** Always available while running: nothing outside this process is needed. */
+  checkAvailable(): void {
     if (this.closing) throw new ApiError('UNAVAILABLE', 'the server is shutting down');
+  }
+
+  /** `options.client` is ignored: one person's machine, strictly first-in first-out. */
+  submit(requested: JobSpec, input: RawImage, inputInfo: ImageInfo, options?: SubmitOptions): Job {
+    if (this.closing) throw new ApiError('UNAVAILABLE', 'the server is shutting down');
+    const loaded = this.options.engine.model?.name;
+    if (requested.model !== undefined && requested.model !== loaded) {
+      // One engine, one model: a job for another one would silently run with the wrong weights.
+      throw new ApiError('UNKNOWN_MODEL', `model "${requested.model}" is not the loaded one ("${loaded ?? 'none'}"); select it first with POST /v1/models/select`);
+    }
     if (this.waiting.length >= this.options.maxQueue) {
       throw new ApiError('QUEUE_FULL', `the queue is full: at most ${this.options.maxQueue} jobs may wait; try again when one finishes`);
     }
@@ -95,7 +109,7 @@ export class JobQueue {
         );
       }
     }
-    const job = newJob(newId(), withConcreteSeed(requested), input, inputInfo);
+    const job = newJob(newId(), withConcreteSeed(requested), input, inputInfo, options?.mask ?? null);
     this.jobs.set(job.id, job);
     this.waiting.push(job);
     this.emit(job);
@@ -119,6 +133,13 @@ export class JobQueue {
     const handler = (changed: Job): void => {
       if (changed === job) listener(this.status(job));
     };
+    this.events.on('change', handler);
+    return () => this.events.off('change', handler);
+  }
+
+  /** Calls `listener` with every change of any job's status. */
+  onChange(listener: JobChangeListener): () => void {
+    const handler = (changed: Job): void => listener(this.status(changed), changed);
     this.events.on('change', handler);
     return () => this.events.off('change', handler);
   }
@@ -207,7 +228,7 @@ export class JobQueue {
       const options = { signal: abort.signal, onProgress: (progress: Progress) => this.onProgress(job, progress) };
       const output =
         spec.kind === 'img2img'
-          ? await engine.img2img(input, spec.params, options)
+          ? await engine.img2img(input, job.mask ? { ...spec.params, inpaint: inpaintParamsFrom(spec.params, job.mask) } : spec.params, options)
           : await engine.upscale(input, spec.params, options);
       // A cancel that lands after the last step still wins: the user asked for it.
       abort.signal.throwIfAborted();
@@ -272,6 +293,7 @@ export class JobQueue {
     job.finishedAt = new Date();
     job.etaSeconds = state === 'done' ? 0 : null;
     job.input = null;
+    job.mask = null;
     job.preview = null;
     job.abort = null;
     this.options.logger.info(

@@ -23,6 +23,8 @@ function entryFor(dir: string): CatalogEntry {
 
 export class ModelCatalog {
   private entries: CatalogEntry[];
+  /** Studio mode: the models the workers announce, asked for at every list. */
+  private lister: (() => CatalogEntry[]) | null = null;
 
   private constructor(
     private readonly fixed: CatalogEntry[],
@@ -55,8 +57,16 @@ export class ModelCatalog {
     return new ModelCatalog([entry], null, entry);
   }
 
+  /** Studio mode's front: the models are the ones its GPU workers serve (their `dir` is a `worker:` name). */
+  static remote(lister: () => CatalogEntry[]): ModelCatalog {
+    const catalog = new ModelCatalog([], null, { name: '', dir: '', demo: false });
+    catalog.lister = lister;
+    return catalog;
+  }
+
   /** Rescans the models folder, so a model copied in while the server runs shows up. */
   list(): CatalogEntry[] {
+    if (this.lister) return (this.entries = this.lister());
     if (this.modelsDir) {
       try {
         const listed = listModelFolders(this.modelsDir).map(entryFor);

@@ -161,6 +161,15 @@ export class OnnxDiffusionRuntime implements DiffusionRuntime {
     return this.io.unet.fixedLatent;
   }
 
+  /** From the UNet's metadata: a fixed 9 marks an inpainting checkpoint; anything unnamed is taken as 4. */
+  get unetInputChannels(): number {
+    return this.io.unet.sample.dims[1] ?? 4;
+  }
+
+  get timestepCondDim(): number | null {
+    return this.io.unet.timestepCond?.dims[1] ?? null;
+  }
+
   get hiddenSize(): number | null {
     return this.io.text.output.dims[2];
   }
@@ -195,16 +204,27 @@ export class OnnxDiffusionRuntime implements DiffusionRuntime {
     return new ort.Tensor('float32', new Float32Array(count).fill(timestep), dims);
   }
 
-  async predictNoise(sample: Tensor, timestep: number, context: Tensor): Promise<Tensor> {
+  async predictNoise(sample: Tensor, timestep: number, context: Tensor, timestepCond?: Tensor): Promise<Tensor> {
     const io = this.io.unet;
+    const condPort = io.timestepCond;
+    if (condPort !== null && timestepCond === undefined) {
+      throw new Error(`the UNet takes '${condPort.name}' (a guidance embedding) and none was given`);
+    }
     return inFixedBatches(sample.dims[0], io.fixedBatch, (start, size) => {
       const s = padRows(sample, start, size, io.fixedBatch);
       const c = padRows(context, start, size, io.fixedBatch);
-      const feeds = {
+      const feeds: Record<string, ort.Tensor> = {
         [io.sample.name]: toOrtFloat(s.data, s.dims, io.sample),
         [io.timestep.name]: this.timestepTensor(timestep, s.dims[0]),
         [io.context.name]: toOrtFloat(c.data, c.dims, io.context),
       };
+      if (condPort !== null && timestepCond !== undefined) {
+        const rows = s.dims[0];
+        const width = timestepCond.data.length;
+        const repeated = new Float32Array(rows * width);
+        for (let r = 0; r < rows; r++) repeated.set(timestepCond.data, r * width);
+        feeds[condPort.name] = toOrtFloat(repeated, [rows, width], condPort);
+      }
       return this.run('unet', this.sessions.unet, feeds, io.output.name);
     });
   }

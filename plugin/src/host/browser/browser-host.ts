@@ -9,13 +9,15 @@ import {
   type DocumentInfo,
   type Host,
   type HostWriter,
+  type KeptSelection,
+  type LayerInfo,
   type LayerRef,
   type ReadOptions,
   type RgbaPixels,
   type SelectionMask,
   type SelectionRead,
 } from '../host';
-import { full16ToEight } from '../pixels';
+import { full16ToEight, growRect } from '../pixels';
 import { cropRgba } from './compositing';
 import * as ops from './document';
 import type { Editor } from './editor';
@@ -47,7 +49,20 @@ export class BrowserHost implements Host {
       height: doc.height,
       bitDepth: 8,
       selectionBounds: selection ? { ...selection.bounds } : null,
+      resolution: 72,
     };
+  }
+
+  async inspectLayer(ref: LayerRef): Promise<LayerInfo | null> {
+    const doc = this.editor.document(ref.documentId);
+    const layer = doc ? ops.currentState(doc).layers.find((l) => l.id === ref.layerId) : undefined;
+    if (!layer) return null;
+    return { blendMode: layer.blendMode, visible: layer.visible, masked: layer.mask !== null, featherPx: layer.mask ? layer.mask.featherPx : null };
+  }
+
+  async channelNames(documentId: number): Promise<string[]> {
+    const doc = this.editor.document(documentId);
+    return doc ? Object.keys(ops.currentState(doc).channels) : [];
   }
 
   async readSelection(options: ReadOptions): Promise<SelectionRead> {
@@ -55,7 +70,7 @@ export class BrowserHost implements Host {
     if (!doc) throw new HostError('NO_DOCUMENT', 'Open a document first.');
     const state = ops.currentState(doc);
     if (!state.selection && !options.wholeCanvasIfNone) throw new HostError('NO_SELECTION', 'Nothing is selected.');
-    const bounds = state.selection ? { ...state.selection.bounds } : { left: 0, top: 0, width: doc.width, height: doc.height };
+    const bounds = state.selection ? growRect(state.selection.bounds, options.contextPx ?? 0, doc) : { left: 0, top: 0, width: doc.width, height: doc.height };
 
     let rgba: Uint8ClampedArray;
     if (options.source === 'activeLayer') {
@@ -75,6 +90,7 @@ export class BrowserHost implements Host {
       profile: BROWSER_PROFILE,
       selection: state.selection ? copyMask(state.selection) : null,
       hasSelection: state.selection !== null,
+      ...(options.source === 'activeLayer' && state.activeLayerId !== null ? { layerId: state.activeLayerId } : {}),
     };
   }
 
@@ -105,17 +121,32 @@ export class BrowserHost implements Host {
   private writer(documentId: number, canvas: { width: number; height: number }, apply: (change: (s: ops.DocState) => ops.DocState) => void): HostWriter {
     const ref = (layerId: number, name: string): LayerRef => ({ documentId, layerId, name });
     return {
-      placeResultLayer: async ({ bounds, pixels, name }) => {
+      placeResultLayer: async ({ bounds, pixels, name, above }) => {
         if (pixels.width !== bounds.width || pixels.height !== bounds.height) {
           throw new HostError('PHOTOSHOP_ERROR', `The result is ${pixels.width}×${pixels.height} px but the selection is ${bounds.width}×${bounds.height} px.`);
         }
         const layer = ops.pixelLayer(this.editor.newLayerId(), name, bounds, toCanvasSamples(pixels).slice());
-        apply((state) => ops.addLayerAbove(state, layer));
+        apply((state) => {
+          if (above?.kind === 'layer') ops.findLayer(state, above.layerId); // the layer that was read must still exist
+          const anchor = above?.kind === 'topVisible' ? ops.topVisibleLayerId(state) : above?.kind === 'layer' ? above.layerId : state.activeLayerId;
+          return ops.addLayerAbove(state, layer, anchor);
+        });
         return ref(layer.id, name);
       },
       setBlendMode: async (layer, mode) => apply((state) => ops.setBlendMode(state, layer.layerId, mode)),
+      setVisible: async (layer, visible) => apply((state) => ops.setVisible(state, layer.layerId, visible)),
       restoreSelection: async (mask) => apply((state) => ({ ...state, selection: copyMask(mask) })),
       saveSelectionToChannel: async (channelName) => apply((state) => ops.saveChannel(state, channelName)),
+      deleteChannel: async (channelName) => apply((state) => ops.deleteChannel(state, channelName)),
+      keepSelection: async () => {
+        let kept: KeptSelection = null;
+        apply((state) => {
+          kept = state.selection ? { token: copyMask(state.selection) } : null;
+          return state;
+        });
+        return kept;
+      },
+      restoreKeptSelection: async (kept) => apply((state) => ({ ...state, selection: kept ? copyMask(kept.token as SelectionMask) : null })),
       applyFeatheredMask: async (layer, channelName, featherPx) =>
         apply((state) => ops.addMaskFromChannel(state, canvas, layer.layerId, channelName, featherPx)),
       setMaskFeather: async (layer, featherPx) => apply((state) => ops.setMaskFeather(state, canvas, layer.layerId, featherPx)),

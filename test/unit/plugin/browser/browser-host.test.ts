@@ -38,7 +38,7 @@ describe('reading', () => {
     const { editor, docId } = editorWithDocument();
     const host = new BrowserHost(editor);
     select(editor, docId, selection);
-    expect(await host.documentInfo()).toEqual({ id: docId, title: 'test', width: WIDTH, height: HEIGHT, bitDepth: 8, selectionBounds: selection });
+    expect(await host.documentInfo()).toEqual({ id: docId, title: 'test', width: WIDTH, height: HEIGHT, bitDepth: 8, selectionBounds: selection, resolution: 72 });
     expect(await new BrowserHost(new Editor()).documentInfo()).toBeNull();
   });
 
@@ -63,7 +63,7 @@ describe('reading', () => {
 
 describe('one try, one undo step', () => {
   const result = { width: 4, height: 3, bitDepth: 8 as const, data: new Uint8Array(48).fill(255) };
-  const plan = { bounds: selection, pixels: result, name: 'InsaneRes #1', selection: rectPlane(selection), channelName: 'InsaneRes #1 selection', autoMask: true, featherPx: 2 };
+  const plan = { bounds: selection, above: { kind: 'active' } as const, pixels: result, name: 'InsaneRes #1', selection: rectPlane(selection), channelName: 'InsaneRes #1 selection', autoMask: true, featherPx: 2 };
 
   it('places the layer over the selection, in difference mode, with the feathered mask', async () => {
     const { editor, docId } = editorWithDocument();
@@ -75,8 +75,10 @@ describe('one try, one undo step', () => {
     expect(layer).toMatchObject({ name: 'InsaneRes #1', bounds: selection, blendMode: 'difference', visible: true });
     expect(layer.mask).toMatchObject({ featherPx: 2, source: { bounds: selection } });
     expect(state.activeLayerId).toBe(layer.id);
-    // The try's own selection is restored and kept in a channel.
-    expect(state.selection?.bounds).toEqual(selection);
+    // The try's own selection is kept in a channel and made the mask; the retoucher's own selection (made
+    // while the job ran) is theirs again afterwards (issue 10 §3).
+    expect(state.selection?.bounds).toEqual({ left: 0, top: 0, width: 1, height: 1 });
+    expect(state.channels['InsaneRes #1 selection'].bounds).toEqual(selection);
     expect(Object.keys(state.channels)).toEqual(['InsaneRes #1 selection']);
     expect(editor.active()!.history.map((h) => h.name)).toEqual(['Open', 'Rectangular Marquee', 'InsaneRes #1']);
 
@@ -125,14 +127,15 @@ it('runs the panel controller round trip on the canvas document', async () => {
     timers: { setTimeout: () => 0, clearTimeout: () => undefined, now: () => Date.now() },
   });
   controller.start();
-  controller.updateSettings({ featherPx: 0 });
+  controller.updateSettings({ featherPx: 0, contextPx: 2 });
   await controller.refreshDocument();
   await controller.run();
   expect(controller.store.getState()).toMatchObject({ phase: 'done', error: null });
 
   const doc = editor.active()!;
   const layer = currentState(doc).layers[1];
-  expect(layer).toMatchObject({ bounds: area, blendMode: 'difference', mask: { featherPx: 0 } });
+  // The layer covers the crop (the selection and a 2 px context ring); the mask is the selection.
+  expect(layer).toMatchObject({ bounds: { left: 2, top: 1, width: 14, height: 12 }, blendMode: 'difference', mask: { featherPx: 0, source: { bounds: area } } });
   // Inside: |(255 − v) − v| per channel; outside: the document unchanged.
   const at = (x: number, y: number) => {
     const flat = editor.flattenedPixels(editor.active()!);

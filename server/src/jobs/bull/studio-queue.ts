@@ -1,0 +1,424 @@
+/**
+ * Studio mode's queue on the front server: BullMQ on Redis, GPU worker processes (`insaneres worker`) run the
+ * jobs. Implements the same JobQueueApi as the in-process queue, so routes, SSE and history do not change.
+ *
+ * Redis holds the truth (jobs, states, progress, results' history ids); this front keeps a picture of the
+ * jobs it knows, refreshed from BullMQ's QueueEvents (progress within a step) and a 2 s reconciliation, and
+ * rebuilt from Redis at every (re)connect, so a restarted front finds queued, running and finished jobs.
+ */
+import { EventEmitter } from 'events';
+import { Job as BullJob, Queue, QueueEvents, type JobState as BullState, type JobType } from 'bullmq';
+import type IORedis from 'ioredis';
+import { ApiError, TERMINAL_STATES, type ImageInfo, type JobSpec, type JobStatus, type WorkerInfo } from '../../../../shared/src';
+import type { ModelInfo, RawImage } from '../../engine/types';
+import type { HistoryStore } from '../../history/store';
+import type { Logger } from '../../logger';
+import type { CatalogEntry } from '../../models/catalog';
+import { planUpscale } from '../../pipeline/upscale';
+import type { JobChangeListener, JobQueueApi, SubmitOptions } from '../api';
+import { jobStatus, newJob, type Job } from '../job';
+import { newId, withConcreteSeed } from '../queue';
+import { nextRound } from './fairness';
+import { applyBull, applyProgress, trackedFrom, type Tracked } from './job-view';
+import {
+  ATTEMPTS, FLAG_TTL_S, GONE_AFTER_MS, KEEP_FINISHED, KEYS, PREFIX, connect, modelOfQueue, queueNameFor, redactUrl,
+  type StudioJobData, type StudioProgress, type StudioResult, type WorkerHeartbeat,
+} from './keys';
+import { decodeRaw, removeInput, writeInput } from './storage';
+
+export interface StudioQueueOptions {
+  url: string;
+  /** The folder the front and every worker reach (inputs and results). */
+  sharedDir: string;
+  history: HistoryStore;
+  logger: Logger;
+  maxQueue: number;
+  maxResultPixels: number;
+  /** The model jobs get when they name none, until POST /v1/models/select changes it. */
+  defaultModel?: string;
+}
+
+type StudioBullJob = BullJob<StudioJobData, StudioResult>;
+interface ModelQueue { queue: Queue<StudioJobData, StudioResult>; events: QueueEvents; connection: IORedis }
+
+const RECONCILE_MS = 2_000;
+const STATE_TYPES: JobType[] = ['active', 'waiting', 'prioritized', 'delayed', 'completed', 'failed'];
+/** Finished jobs the front remembers; older ones are looked up in Redis again when asked for. */
+const KEEP_TRACKED = 1000;
+
+/** A cancelled queued job is removed from BullMQ; this record answers for it afterwards. */
+interface CancelledRecord { spec: JobSpec; inputInfo: ImageInfo; createdAt: string; finishedAt: string; model: string; reason: string }
+
+export class StudioQueue implements JobQueueApi {
+  readonly loading = null;
+  private readonly redis: IORedis;
+  private readonly queues = new Map<string, ModelQueue>();
+  private readonly tracked = new Map<string, Tracked>();
+  private readonly chains = new Map<string, Promise<void>>();
+  private readonly events = new EventEmitter();
+  private registry: WorkerHeartbeat[] = [];
+  private defaultModel: string | null;
+  private lastError = 'connecting';
+  /** The rebuild from Redis after the latest (re)connect; lookups of unknown ids wait for it. */
+  private hydration: Promise<void> | null = null;
+  private readonly timer: NodeJS.Timeout;
+  private closed = false;
+
+  constructor(private readonly options: StudioQueueOptions) {
+    this.events.setMaxListeners(0);
+    this.defaultModel = options.defaultModel ?? null;
+    this.redis = connect(options.url, 'commands', 'insaneres-front');
+    this.redis.on('error', (err: Error) => {
+      if (this.lastError !== err.message) options.logger.warn({ redis: redactUrl(options.url), err: err.message }, 'Redis unreachable');
+      this.lastError = err.message;
+    });
+    this.redis.on('ready', () => {
+      options.logger.info({ redis: redactUrl(options.url) }, 'Redis connected');
+      this.hydration = this.reconcile(true);
+    });
+    this.timer = setInterval(() => void this.reconcile(false), RECONCILE_MS);
+  }
+
+  /** Resolves once connected and rebuilt from Redis, or after `timeoutMs` (the front then starts and answers 503). */
+  async ready(timeoutMs: number): Promise<boolean> {
+    const deadline = Date.now() + timeoutMs;
+    while (!this.hydration && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    if (!this.hydration) return false;
+    await this.hydration;
+    return true;
+  }
+
+  get queueLength(): number {
+    return [...this.tracked.values()].filter((t) => t.job.state === 'queued').length;
+  }
+
+  get running(): boolean {
+    return [...this.tracked.values()].some((t) => t.job.state === 'running');
+  }
+
+  checkAvailable(): void {
+    if (this.closed) throw new ApiError('UNAVAILABLE', 'the server is shutting down');
+    if (this.redis.status !== 'ready') {
+      throw new ApiError(
+        'UNAVAILABLE',
+        `the job queue is unavailable: Redis at ${redactUrl(this.options.url)} cannot be reached (${this.lastError}); retrying every 2 s`,
+      );
+    }
+  }
+
+  async submit(requested: JobSpec, input: RawImage, inputInfo: ImageInfo, options: SubmitOptions = {}): Promise<Job> {
+    this.checkAvailable();
+    if (options.mask) {
+      // Studio workers read their input from the shared folder and would not see the mask: refuse, not ignore.
+      throw new ApiError('INVALID_REQUEST', 'invalid job: params.mask: inpainting is not available with a studio queue (--queue) yet');
+    }
+    if (requested.kind === 'upscale') {
+      const { output } = planUpscale(input.width, input.height, requested.params);
+      const pixels = output.width * output.height;
+      if (pixels > this.options.maxResultPixels) {
+        throw new ApiError('IMAGE_TOO_LARGE', `the upscaled image would have ${pixels} pixels; the limit is ${this.options.maxResultPixels} pixels`);
+      }
+    }
+    const model = this.modelFor(requested.model);
+    if (this.queueLength >= this.options.maxQueue) {
+      throw new ApiError('QUEUE_FULL', `the queue is full: at most ${this.options.maxQueue} jobs may wait; try again when one finishes`);
+    }
+    const spec = withConcreteSeed(requested);
+    const id = newId();
+    const queueName = queueNameFor(model);
+    const { queue } = this.ensureQueue(queueName);
+    await this.redis.sadd(KEYS.queues, queueName).catch(() => undefined);
+    const inputRef = await writeInput(this.options.sharedDir, id, input);
+    const job = newJob(id, spec, null as never, inputInfo);
+    job.input = null;
+    job.model = model;
+    try {
+      const priority = await nextRound(this.redis, queueName, options.client ?? 'anonymous');
+      // Known before BullMQ's first event about it can arrive.
+      this.tracked.set(id, { job, queueName, priority, order: job.createdAt.getTime() });
+      const data: StudioJobData = { spec, inputInfo, input: inputRef, client: options.client ?? 'anonymous', sharedDir: this.options.sharedDir };
+      await queue.add('job', data, {
+        jobId: id, priority, attempts: ATTEMPTS, removeOnComplete: KEEP_FINISHED, removeOnFail: KEEP_FINISHED,
+      });
+    } catch (err) {
+      this.tracked.delete(id);
+      await removeInput(this.options.sharedDir, inputRef).catch(() => undefined);
+      throw new ApiError('UNAVAILABLE', `the job could not be queued: ${(err as Error).message}`);
+    }
+    this.options.logger.info({ job: id, kind: spec.kind, model, client: options.client, priority: this.tracked.get(id)?.priority }, 'job queued');
+    this.emit(job);
+    return job;
+  }
+
+  async get(id: string): Promise<Job> {
+    const known = this.tracked.get(id);
+    if (known) return known.job;
+    this.checkAvailable();
+    await this.hydration;
+    const again = this.tracked.get(id);
+    if (again) return again.job;
+    for (const [queueName, { queue }] of this.queues) {
+      const bull = (await BullJob.fromId(queue, id)) as StudioBullJob | undefined;
+      if (bull) return (await this.track(bull, queueName)).job;
+    }
+    const record = await this.redis.get(KEYS.cancelled(id)).catch(() => null);
+    if (record) return this.fromCancelledRecord(id, JSON.parse(record) as CancelledRecord);
+    throw new ApiError('UNKNOWN_JOB', `no job with id "${id}" (finished jobs are forgotten after a while)`);
+  }
+
+  status(job: Job): JobStatus {
+    const tracked = this.tracked.get(job.id);
+    let position: number | null = null;
+    if (tracked && job.state === 'queued') {
+      position = 0;
+      for (const other of this.tracked.values()) {
+        if (other.job.state !== 'queued' || other.queueName !== tracked.queueName || other === tracked) continue;
+        if (other.priority < tracked.priority || (other.priority === tracked.priority && other.order < tracked.order)) position++;
+      }
+    }
+    return jobStatus(job, position);
+  }
+
+  subscribe(job: Job, listener: (status: JobStatus) => void): () => void {
+    const handler = (changed: Job): void => {
+      if (changed === job) listener(this.status(job));
+    };
+    this.events.on('change', handler);
+    return () => this.events.off('change', handler);
+  }
+
+  onChange(listener: JobChangeListener): () => void {
+    const handler = (changed: Job): void => listener(this.status(changed), changed);
+    this.events.on('change', handler);
+    return () => this.events.off('change', handler);
+  }
+
+  /** Queued: removed from BullMQ. Running: a flag plus a pub/sub message; the worker stops before its next step. */
+  async cancel(job: Job, reason = 'cancelled by request'): Promise<void> {
+    if (TERMINAL_STATES.includes(job.state)) return;
+    this.checkAvailable();
+    const tracked = this.tracked.get(job.id);
+    const modelQueue = tracked && this.queues.get(tracked.queueName);
+    if (!tracked || !modelQueue) return;
+    const bull = (await BullJob.fromId(modelQueue.queue, job.id)) as StudioBullJob | undefined;
+    if (!bull) return;
+    const state = await bull.getState();
+    if (state !== 'active' && state !== 'completed' && state !== 'failed') {
+      try {
+        await bull.remove();
+        const record: CancelledRecord = {
+          spec: job.spec, inputInfo: job.inputInfo, createdAt: job.createdAt.toISOString(), finishedAt: new Date().toISOString(),
+          model: job.model ?? modelOfQueue(tracked.queueName), reason,
+        };
+        await this.redis.set(KEYS.cancelled(job.id), JSON.stringify(record), 'EX', FLAG_TTL_S);
+        await removeInput(this.options.sharedDir, bull.data.input).catch(() => undefined);
+        job.state = 'cancelled';
+        job.error = { code: 'CANCELLED', message: reason };
+        job.finishedAt = new Date();
+        this.emit(job);
+        this.emitQueued(tracked.queueName);
+        return;
+      } catch {
+        // Locked: a worker took it a moment ago. Cancel it as a running job.
+      }
+    }
+    await this.redis.set(KEYS.cancelFlag(job.id), reason, 'EX', FLAG_TTL_S);
+    await this.redis.publish(KEYS.cancelChannel, JSON.stringify({ id: job.id, reason }));
+  }
+
+  async selectModel(name: string): Promise<ModelInfo> {
+    this.checkAvailable();
+    const worker = this.liveWorkers().find((w) => w.model === name);
+    if (!worker) throw new ApiError('UNKNOWN_MODEL', `no running worker serves model "${name}" (serving: ${this.servedList()})`);
+    await this.redis.set(KEYS.defaultModel, name);
+    this.defaultModel = name;
+    return { name, dir: `worker:${name}`, demo: worker.demo, device: worker.device };
+  }
+
+  workers(): WorkerInfo[] {
+    const now = Date.now();
+    return this.registry.map((w) => ({
+      name: w.name, model: w.model, device: w.device, job: w.job, lastSeen: new Date(w.lastSeen).toISOString(),
+      state: now - w.lastSeen > GONE_AFTER_MS ? 'gone' : w.busy ? 'busy' : 'idle',
+    }));
+  }
+
+  /** The models workers announce (a gone worker's too: it may be restarting), for /v1/models. */
+  catalogEntries(): CatalogEntry[] {
+    const seen = new Map<string, CatalogEntry>();
+    for (const w of this.registry) if (!seen.has(w.model)) seen.set(w.model, { name: w.model, dir: `worker:${w.model}`, demo: w.demo });
+    return [...seen.values()];
+  }
+
+  /** The default model as the front's "engine" shows it (health, /v1/models' current). */
+  currentModel(): ModelInfo | null {
+    const name = this.defaultModel ?? this.liveWorkers()[0]?.model ?? null;
+    if (!name) return null;
+    const worker = this.registry.find((w) => w.model === name);
+    return { name, dir: `worker:${name}`, demo: worker?.demo ?? false, device: worker?.device ?? 'none' };
+  }
+
+  devicesSummary(): string {
+    const live = this.liveWorkers();
+    if (live.length === 0) return 'no workers';
+    return `${live.length} worker${live.length > 1 ? 's' : ''}: ${[...new Set(live.map((w) => w.device))].join(', ')}`;
+  }
+
+  /** Only disconnects: queued and running jobs live on in Redis and on the workers. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    clearInterval(this.timer);
+    await Promise.all([...this.chains.values()].map((c) => c.catch(() => undefined)));
+    for (const { queue, events, connection } of this.queues.values()) {
+      await Promise.race([Promise.all([events.close(), queue.close()]), new Promise((r) => setTimeout(r, 2_000))]);
+      connection.disconnect();
+    }
+    this.redis.disconnect();
+  }
+
+  private liveWorkers(): WorkerHeartbeat[] {
+    const now = Date.now();
+    return this.registry.filter((w) => now - w.lastSeen <= GONE_AFTER_MS);
+  }
+
+  private servedList(): string {
+    const models = [...new Set(this.liveWorkers().map((w) => `"${w.model}"`))];
+    return models.length ? models.join(', ') : 'none: start one with `insaneres worker --queue …`';
+  }
+
+  private modelFor(named: string | undefined): string {
+    const model = named ?? this.currentModel()?.name;
+    if (!model) throw new ApiError('UNAVAILABLE', 'no GPU worker has announced itself yet: start one with `insaneres worker --queue …`');
+    // A gone worker's model is still accepted: its job waits until a worker with that model is back.
+    if (!this.registry.some((w) => w.model === model)) {
+      throw new ApiError('UNKNOWN_MODEL', `no worker serves model "${model}" (serving: ${this.servedList()})`);
+    }
+    return model;
+  }
+
+  private ensureQueue(queueName: string): ModelQueue {
+    let entry = this.queues.get(queueName);
+    if (entry) return entry;
+    const connection = connect(this.options.url, 'blocking', 'insaneres-front-events');
+    connection.on('error', () => undefined); // reported once by the main connection
+    const queue = new Queue<StudioJobData, StudioResult>(queueName, { connection: this.redis, prefix: PREFIX });
+    queue.on('error', () => undefined);
+    const events = new QueueEvents(queueName, { connection, prefix: PREFIX });
+    events.on('error', () => undefined);
+    events.on('progress', ({ jobId, data }) => this.onProgress(jobId, data as unknown as StudioProgress));
+    for (const name of ['waiting', 'active', 'completed', 'failed', 'stalled', 'removed', 'retries-exhausted'] as const) {
+      events.on(name, ({ jobId }: { jobId: string }) => this.refresh(jobId));
+    }
+    entry = { queue, events, connection };
+    this.queues.set(queueName, entry);
+    return entry;
+  }
+
+  /** `state`: known when listed by type (the rebuild), saving a round trip per job. */
+  private async track(bull: StudioBullJob, queueName: string, state?: BullState): Promise<Tracked> {
+    let tracked = this.tracked.get(bull.id as string);
+    if (!tracked) {
+      tracked = trackedFrom(bull, queueName, modelOfQueue(queueName));
+      this.tracked.set(bull.id as string, tracked);
+      this.forgetOld();
+    }
+    await this.apply(tracked, bull, state ?? (await bull.getState()));
+    return tracked;
+  }
+
+  private async apply(tracked: Tracked, bull: StudioBullJob, state: BullState | 'unknown'): Promise<void> {
+    const wasQueued = tracked.job.state === 'queued';
+    // The result must be in the history before the record says done: clients read both right away.
+    if (state === 'completed' && bull.returnvalue?.historyId) await this.options.history.adopt(bull.returnvalue.historyId);
+    const changed = applyBull(tracked, bull, state);
+    const { job } = tracked;
+    if (job.state === 'failed' || job.state === 'cancelled') await removeInput(this.options.sharedDir, bull.data.input).catch(() => undefined);
+    if (changed) this.emit(job);
+    if (wasQueued && job.state !== 'queued') this.emitQueued(tracked.queueName);
+  }
+
+  /** Re-reads one job from Redis; calls per job run one after another, so an older answer never wins. */
+  private refresh(id: string): void {
+    const tracked = this.tracked.get(id);
+    if (!tracked) return;
+    const previous = this.chains.get(id) ?? Promise.resolve();
+    const next = previous.then(async () => {
+      const modelQueue = this.queues.get(tracked.queueName);
+      if (!modelQueue || TERMINAL_STATES.includes(tracked.job.state)) return;
+      const bull = (await BullJob.fromId(modelQueue.queue, id)) as StudioBullJob | undefined;
+      if (bull) await this.apply(tracked, bull, await bull.getState());
+    }).catch((err: unknown) => this.options.logger.debug({ job: id, err: (err as Error).message }, 'job refresh failed'));
+    this.chains.set(id, next);
+    void next.then(() => {
+      if (this.chains.get(id) === next) this.chains.delete(id);
+    });
+  }
+
+  private onProgress(id: string, progress: StudioProgress): void {
+    const tracked = this.tracked.get(id);
+    if (!tracked || TERMINAL_STATES.includes(tracked.job.state)) return;
+    const { job } = tracked;
+    const wasQueued = job.state === 'queued';
+    const moved = applyProgress(job, progress, Date.now());
+    if (wasQueued) this.emitQueued(tracked.queueName);
+    if (progress.previewVersion > job.previewVersion) {
+      const version = progress.previewVersion;
+      void this.redis.getBuffer(KEYS.preview(id)).then((bytes) => {
+        if (!bytes || version <= job.previewVersion || TERMINAL_STATES.includes(job.state)) return;
+        job.preview = decodeRaw(bytes);
+        job.previewVersion = version;
+      }, () => undefined);
+    }
+    if (moved) this.emit(job);
+  }
+
+  /** At every (re)connect, then every 2 s: workers, the default model, and the jobs not finished yet. */
+  private async reconcile(full: boolean): Promise<void> {
+    if (this.closed || this.redis.status !== 'ready') return;
+    try {
+      const raw = await this.redis.hgetall(KEYS.workers);
+      this.registry = Object.values(raw).map((v) => JSON.parse(v) as WorkerHeartbeat).sort((a, b) => a.name.localeCompare(b.name));
+      this.defaultModel = (await this.redis.get(KEYS.defaultModel)) ?? this.defaultModel;
+      for (const w of this.registry) this.ensureQueue(queueNameFor(w.model));
+      for (const name of await this.redis.smembers(KEYS.queues)) this.ensureQueue(name);
+      if (full) {
+        for (const [queueName, { queue }] of this.queues) {
+          for (const type of STATE_TYPES) {
+            for (const bull of (await queue.getJobs(type, 0, KEEP_TRACKED - 1)) as StudioBullJob[]) {
+              if (bull?.id) await this.track(bull, queueName, type as BullState);
+            }
+          }
+        }
+      }
+      for (const [id, tracked] of this.tracked) if (!TERMINAL_STATES.includes(tracked.job.state)) this.refresh(id);
+    } catch (err) {
+      this.options.logger.debug({ err: (err as Error).message }, 'reconcile failed');
+    }
+  }
+
+  private fromCancelledRecord(id: string, record: CancelledRecord): Job {
+    const job = newJob(id, record.spec, null as never, record.inputInfo);
+    Object.assign(job, {
+      input: null, state: 'cancelled', model: record.model, createdAt: new Date(record.createdAt), finishedAt: new Date(record.finishedAt),
+      error: { code: 'CANCELLED', message: record.reason },
+    });
+    return job;
+  }
+
+  private forgetOld(): void {
+    if (this.tracked.size <= KEEP_TRACKED * 2) return;
+    for (const [id, tracked] of this.tracked) {
+      if (this.tracked.size <= KEEP_TRACKED) break;
+      if (TERMINAL_STATES.includes(tracked.job.state)) this.tracked.delete(id);
+    }
+  }
+
+  private emitQueued(queueName: string): void {
+    for (const tracked of this.tracked.values()) if (tracked.queueName === queueName && tracked.job.state === 'queued') this.emit(tracked.job);
+  }
+
+  private emit(job: Job): void {
+    this.events.emit('change', job);
+  }
+}
