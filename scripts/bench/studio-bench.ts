@@ -12,8 +12,9 @@ import * as os from 'os';
 import * as path from 'path';
 import { makeTinyModel } from '../tiny-model/make-tiny-model';
 import { redisMissing, removeRedisDir, startRedis } from '../../test/helpers/redis-server';
+import { PROJECT_ROOT } from '../../server/src/project-root';
 
-const BIN = path.resolve(__dirname, '../../bin/insaneres.js');
+const BIN = path.join(PROJECT_ROOT, 'bin', 'insaneres.js');
 /** 256² is enlarged to 512² (SD 1.5's size): 64×64 latents, 20 steps × strength 0.5 = 10 UNet steps. */
 const SIDE = 256;
 const PARAMS = { steps: 20, strength: 0.5, guidanceScale: 7.5 };
