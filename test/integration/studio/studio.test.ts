@@ -17,6 +17,8 @@ import type { ServeProcess } from '../server/spawn';
 import { eventually, spawnFront, spawnWorker, stopProcess, type WorkerProcess } from './processes';
 
 const missing = redisMissing();
+// Real processes on a shared CI machine: a job killed and re-run from scratch can take a minute or more.
+jest.setTimeout(300_000);
 
 async function submit(url: string, body: object, client = 'test'): Promise<string> {
   const res = await postJson(url, '/v1/jobs', body, { 'X-InsaneRes-Client-Id': client });
