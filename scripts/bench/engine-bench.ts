@@ -8,6 +8,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import sharp from 'sharp';
+import { PROJECT_ROOT } from '../../server/src/project-root';
 import { makeTinyModel } from '../tiny-model/make-tiny-model';
 import { createEngine } from '../../server/src/engine/engine';
 import { modelTensorToRaw, rawToModelTensor } from '../../server/src/image/convert';
@@ -18,7 +19,7 @@ import type { RawImage } from '../../server/src/engine/types';
 export const BENCH_UNET = { unetChannels: 192, unetBlocks: 6 };
 
 async function testImage(): Promise<Buffer> {
-  const photo = path.resolve(__dirname, '../../../shared/data/images/astronaut.png');
+  const photo = path.join(PROJECT_ROOT, '..', 'shared', 'data', 'images', 'astronaut.png');
   if (fs.existsSync(photo)) return sharp(photo).resize(512, 512).removeAlpha().png().toBuffer();
   // Without ../shared/data, a smooth synthetic picture of the same size.
   const data = Buffer.alloc(512 * 512 * 3);

@@ -1,5 +1,6 @@
 /** `npm run bench`: every benchmark, figures printed; exit 1 when a target is missed. */
 import { engineBench } from './engine-bench';
+import { serverBench } from './server-bench';
 import { studioBench } from './studio-bench';
 import { upscaleBench } from './upscale-bench';
 
@@ -13,6 +14,10 @@ async function main(): Promise<number> {
   if (!only || only === 'upscale') {
     const r = await upscaleBench();
     ok = ok && r.linear && r.memoryOk;
+  }
+  if (!only || only === 'server') {
+    const r = await serverBench();
+    ok = ok && r.ok;
   }
   if (!only || only === 'studio') {
     const r = await studioBench();

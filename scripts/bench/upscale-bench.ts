@@ -18,6 +18,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { makeTinyModel } from '../tiny-model/make-tiny-model';
 import { createEngine } from '../../server/src/engine/engine';
+import { PROJECT_ROOT } from '../../server/src/project-root';
 import type { RawImage, UpscaleParams } from '../../server/src/engine/types';
 import { resizeRawLanczos } from '../../server/src/image/resize-raw';
 import { decodePng } from '../../server/src/image/png';
@@ -38,7 +39,7 @@ const PARAMS: UpscaleParams = { ...UPSCALE_DEFAULTS, prompt: 'masterpiece, best 
 
 /** The astronaut photo when ../shared/data is there (RGBA, alpha from its brightness), else a synthetic picture. */
 async function inputPicture(side: number): Promise<RawImage> {
-  const photo = path.resolve(__dirname, '../../../shared/data/images/astronaut.png');
+  const photo = path.join(PROJECT_ROOT, '..', 'shared', 'data', 'images', 'astronaut.png');
   let rgb: RawImage;
   if (fs.existsSync(photo)) {
     rgb = await decodePng(fs.readFileSync(photo));
@@ -92,7 +93,7 @@ function runSeries(modelDir: string, tileSize: number): UpscaleRun[] {
   return SIZES.map((size) => {
     const child = spawnSync(
       process.execPath,
-      ['--expose-gc', '--require', require.resolve('tsx/cjs'), __filename, '--child', modelDir, String(size), String(tileSize)],
+      ['--expose-gc', ...(__filename.endsWith('.ts') ? ['--require', require.resolve('tsx/cjs')] : []), __filename, '--child', modelDir, String(size), String(tileSize)],
       { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] },
     );
     if (child.status !== 0) throw new Error(`the ${size}² run with ${tileSize} px tiles failed (exit ${child.status})`);

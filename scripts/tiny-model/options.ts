@@ -39,6 +39,16 @@ export interface TinyModelOptions {
    * export with a wrong fixed shape does: for testing that a failing run fails its job, not the server.
    */
   failAtRun?: boolean;
+  /**
+   * An inpainting checkpoint: the UNet's sample has 9 channels (latents ‖ mask ‖ masked-image latents), as
+   * SD 1.5 inpainting exports have. The denoiser reads the first 4; conv_in reads all 9.
+   */
+  inpainting?: boolean;
+  /**
+   * Width of a `timestep_cond` [B, D] input, as LCM-distilled UNets have (diffusers' `time_cond_proj_dim`,
+   * 256 in Dreamshaper v7 LCM); 0 = an ordinary UNet without it.
+   */
+  timestepCondDim?: number;
 }
 
 export type ResolvedOptions = Required<Omit<TinyModelOptions, 'staticShape'>> & { staticShape?: StaticShape };
@@ -55,6 +65,8 @@ export const DEFAULT_OPTIONS: ResolvedOptions = {
   unetBlocks: 1,
   textHiddenSize: 32,
   failAtRun: false,
+  inpainting: false,
+  timestepCondDim: 0,
 };
 
 /** Group count of every GroupNorm (SD uses 32 groups at 320+ channels; 8 keeps ≥ 4 channels per group here). */
@@ -69,6 +81,9 @@ export function resolveOptions(options: TinyModelOptions = {}): ResolvedOptions 
   if (!Number.isInteger(unetBlocks) || unetBlocks < 1) throw new Error(`unetBlocks must be ≥ 1, got ${unetBlocks}`);
   if (!Number.isInteger(textHiddenSize) || textHiddenSize < 2 || textHiddenSize % 2 !== 0) {
     throw new Error(`textHiddenSize must be an even integer ≥ 2, got ${textHiddenSize}`);
+  }
+  if (!Number.isInteger(resolved.timestepCondDim) || resolved.timestepCondDim < 0) {
+    throw new Error(`timestepCondDim must be an integer ≥ 0, got ${resolved.timestepCondDim}`);
   }
   if (staticShape && (!Number.isInteger(staticShape.latentSize) || staticShape.latentSize < 1)) {
     throw new Error(`staticShape.latentSize must be a positive integer, got ${staticShape.latentSize}`);

@@ -14,6 +14,8 @@ import { prngFor } from './prng';
 import { MAX_TOKENS } from './text-encoder';
 
 const LATENT_CHANNELS = 4;
+/** Inpainting UNets: latents (4) ‖ mask (1) ‖ masked-image latents (4). */
+const INPAINT_INPUT_CHANNELS = 9;
 const PRODUCER = 'insaneres-tiny-model';
 /** Weight of the random network on top of the denoiser: enough that prompt, timestep and CFG matter. */
 const NETWORK_WEIGHT = 0.1;
@@ -40,14 +42,21 @@ export function buildUnet(options: ResolvedOptions): ModelProto {
   const timeChannels = 4 * channels; // diffusers: time_embed_dim = 4 × block_out_channels[0]
   const dims = dimsFor(options.staticShape, 'unet');
   const latentShape = [dims.batch, LATENT_CHANNELS, dims.height, dims.width];
+  const inputChannels = options.inpainting ? INPAINT_INPUT_CHANNELS : LATENT_CHANNELS;
   const sequence = options.staticShape ? MAX_TOKENS : 'sequence';
 
-  const sample = floatInput(g, 'sample', latentShape, options.precision);
+  const input = floatInput(g, 'sample', [dims.batch, inputChannels, dims.height, dims.width], options.precision);
+  // The denoiser works on the latents: the first 4 channels (all of them for an ordinary UNet).
+  const sample = options.inpainting
+    ? g.op('Slice', [input, g.constInt64([0]), g.constInt64([LATENT_CHANNELS]), g.constInt64([1])])
+    : input;
   const timestep = timestepInput(g, options.timestep, options.staticShape ? dims.batch : 'steps');
   const context = floatInput(g, 'encoder_hidden_states', [dims.batch, sequence, options.textHiddenSize], options.precision);
 
-  const embedding = timestepEmbedding(nn, timestep, channels, timeChannels);
-  let hidden = nn.conv2d(sample, 'conv_in', LATENT_CHANNELS, channels);
+  const timestepCond =
+    options.timestepCondDim > 0 ? floatInput(g, 'timestep_cond', [dims.batch, options.timestepCondDim], options.precision) : null;
+  const embedding = timestepEmbedding(nn, timestep, channels, timeChannels, timestepCond, options.timestepCondDim);
+  let hidden = nn.conv2d(input, 'conv_in', inputChannels, channels);
   for (let block = 0; block < options.unetBlocks; block++) {
     hidden = resnetBlock(nn, hidden, embedding, `resnets.${block}`, channels, timeChannels);
   }
@@ -99,14 +108,16 @@ function timestepInput(g: GraphBuilder, variant: TimestepVariant, batch: Dim): s
 
 /**
  * diffusers' get_timestep_embedding (flip_sin_to_cos, shift 0): [cos(t·f), sin(t·f)] with f_i = 10000^(-i/half),
- * then TimestepEmbedding: Linear → SiLU → Linear.
+ * then TimestepEmbedding: Linear → SiLU → Linear. With a `timestep_cond` (LCM-distilled UNets), its
+ * projection `cond_proj` is added to the sinusoids first, as diffusers' TimestepEmbedding does.
  */
-function timestepEmbedding(nn: Layers, timestep: string, channels: number, timeChannels: number): string {
+function timestepEmbedding(nn: Layers, timestep: string, channels: number, timeChannels: number, condition: string | null, conditionDim: number): string {
   const g = nn.g;
   const half = channels / 2;
   const frequencies = Array.from({ length: half }, (_, i) => Math.exp((-Math.log(10000) * i) / half));
   const phases = g.op('Mul', [timestep, g.constFloat(frequencies, [1, half])]);
-  const sinusoids = g.op('Concat', [g.op('Cos', [phases]), g.op('Sin', [phases])], { axis: attr.int(1) });
+  let sinusoids = g.op('Concat', [g.op('Cos', [phases]), g.op('Sin', [phases])], { axis: attr.int(1) });
+  if (condition !== null) sinusoids = nn.add(sinusoids, nn.linear(condition, 'time_embedding.cond_proj', conditionDim, channels, { gain: 3 }));
   const projected = nn.linear(sinusoids, 'time_embedding.linear_1', channels, timeChannels);
   return nn.linear(nn.silu(projected), 'time_embedding.linear_2', timeChannels, timeChannels);
 }

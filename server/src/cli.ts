@@ -11,6 +11,10 @@ const USAGE = `usage: insaneres <command> [flags]
   upscale          enlarge a PNG and re-detail it tile by tile
   make-tiny-model  write the tiny random-weight test model to a folder
   worker           studio mode: a GPU worker taking jobs from the front's Redis queue
+  pull             download a model from the Hugging Face Hub (REPO_ID[@REVISION] or an alias)
+  models           list the installed models
+  verify           re-hash an installed model's files (--repair fetches bad ones again)
+  remove           delete an installed model
 See README.md for every flag.`;
 
 type Command = (args: string[]) => Promise<number>;
@@ -27,7 +31,15 @@ const COMMANDS: Record<string, () => Command> = {
   'make-tiny-model': () =>
     (require('./cli/make-tiny-model-command') as typeof import('./cli/make-tiny-model-command')).makeTinyModelCommand,
   worker: () => (require('./cli/worker-command') as typeof import('./cli/worker-command')).workerCommand,
+  pull: () => hub().pullCommand,
+  models: () => hub().modelsCommand,
+  verify: () => hub().verifyCommand,
+  remove: () => hub().removeCommand,
 };
+
+function hub(): typeof import('./cli/hub-commands') {
+  return require('./cli/hub-commands') as typeof import('./cli/hub-commands');
+}
 
 export async function main(argv: string[]): Promise<number> {
   const [name, ...args] = argv;

@@ -13,7 +13,7 @@ import { startServer, type ServerOptions } from './serve';
 const LOG_LEVELS: readonly LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
 
 export const SERVE_USAGE = `insaneres serve [--model DIR | --models-dir DIR] [--host ${DEFAULT_HOST}] [--port ${DEFAULT_PORT}]
-                [--device ${DEVICES.join('|')}] [--outputs DIR] [--token T]
+                [--device ${DEVICES.join('|')}] [--threads N] [--outputs DIR] [--token T]
                 [--allow-origin ORIGIN]... [--allow-host NAME]... [--max-queue ${DEFAULT_LIMITS.maxQueue}]
                 [--max-pixels ${DEFAULT_LIMITS.maxPixels}] [--log-level info]
                 [--queue redis://HOST:6379[/DB] [--shared-outputs DIR]]   (studio mode: GPU workers run the jobs)
@@ -42,6 +42,7 @@ export function parseServeArgs(args: string[], env: NodeJS.ProcessEnv = process.
         host: { type: 'string' },
         port: { type: 'string' },
         device: { type: 'string' },
+        threads: { type: 'string' },
         outputs: { type: 'string' },
         token: { type: 'string' },
         'allow-origin': { type: 'string', multiple: true },
@@ -86,6 +87,7 @@ export function parseServeArgs(args: string[], env: NodeJS.ProcessEnv = process.
     host: values.host,
     port: integer('port', values.port, 0, 65_535),
     device: values.device,
+    threads: integer('threads', values.threads, 1, 1024),
     outputs: values.outputs,
     token: token?.trim(),
     allowOrigins: values['allow-origin'],

@@ -2,6 +2,7 @@
  * `startServer`: the engine, the job queue, history and the HTTP API on one port. Loopback by default;
  * any other address needs a token. Resolves once the server listens and the first model is loaded.
  */
+import * as fs from 'fs';
 import * as http from 'http';
 import * as os from 'os';
 import * as path from 'path';
@@ -21,6 +22,10 @@ import { JobQueue } from './jobs/queue';
 import { createLogger, type Logger, type LogLevel } from './logger';
 import { ModelCatalog } from './models/catalog';
 import { DEMO_NOTICE, ensureDemoModel } from './models/demo-model';
+import { HubClient } from './models/hub/http';
+import { defaultModelsDir } from './models/models-dir';
+import { PullManager } from './models/pull-manager';
+import { listModelFolders } from './runtime/model-folder';
 import { version } from '../../package.json';
 
 export interface ServerOptions {
@@ -31,6 +36,8 @@ export interface ServerOptions {
   model?: string;
   modelsDir?: string;
   device?: string;
+  /** ONNX Runtime intra-op threads; absent = the physical cores. */
+  threads?: number;
   /** Defaults to ~/InsaneRes/outputs. */
   outputs?: string;
   token?: string;
@@ -41,6 +48,8 @@ export interface ServerOptions {
   maxStoredImageBytes?: number;
   /** Where the demo model is generated (default: the OS's cache folder). */
   cacheDir?: string;
+  /** The Hub for model downloads (default: HF_ENDPOINT, else https://huggingface.co). */
+  hubEndpoint?: string;
   logger?: Logger;
   logLevel?: LogLevel;
   /** Studio mode: `redis://HOST:6379[/DB]`. Jobs go to BullMQ on that Redis and GPU workers run them; no model here. */
@@ -102,21 +111,33 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
   const limits: Limits = { ...DEFAULT_LIMITS, ...options.limits };
   if (options.queue !== undefined) return startStudioServer(options, host, logger, limits);
 
+  // Downloads go to --models-dir, else to the user's InsaneRes/models folder, which is then listed too
+  // (when it exists), so a model pulled from the panel can be picked without a restart.
+  const modelsDir = path.resolve(options.modelsDir ?? defaultModelsDir());
   let catalog: ModelCatalog;
-  if (options.model === undefined && options.modelsDir === undefined) {
-    const demo = await ensureDemoModel(version, options.cacheDir);
-    if (demo.created) logger.info({ dir: demo.dir }, 'generated the tiny demo model');
-    catalog = ModelCatalog.create({ model: demo.dir });
-  } else {
+  if (options.modelsDir !== undefined) {
     catalog = ModelCatalog.create({ model: options.model, modelsDir: options.modelsDir });
+  } else if (options.model !== undefined) {
+    catalog = ModelCatalog.create({ model: options.model, ...(fs.existsSync(modelsDir) ? { modelsDir } : {}) });
+  } else {
+    // The demo model stays the default on a fresh machine; a pulled model, once there, is started instead.
+    fs.mkdirSync(modelsDir, { recursive: true });
+    if (listModelFolders(modelsDir).length > 0) {
+      catalog = ModelCatalog.create({ modelsDir });
+    } else {
+      const demo = await ensureDemoModel(version, options.cacheDir);
+      if (demo.created) logger.info({ dir: demo.dir }, 'generated the tiny demo model');
+      catalog = ModelCatalog.create({ model: demo.dir, modelsDir });
+    }
   }
+  const pulls = pullManager(modelsDir, options.hubEndpoint, logger);
 
   const history = await HistoryStore.open(options.outputs ?? defaultOutputsDir(), logger);
-  const engine: Engine = await createEngine({ device: options.device ?? 'auto', logger });
+  const engine: Engine = await createEngine({ device: options.device ?? 'auto', threads: options.threads, logger });
   const queue = new JobQueue({ engine, history, logger, maxQueue: limits.maxQueue, maxResultPixels: limits.maxResultPixels });
   const security = new SecurityPolicy({ host, token: options.token, allowOrigins: options.allowOrigins, allowHosts: options.allowHosts });
   const initial = catalog.initial;
-  const serving = await serveHttp({ host, options, logger, limits, engine, queue, history, catalog, security });
+  const serving = await serveHttp({ host, options, logger, limits, engine, queue, history, catalog, security, pulls });
   try {
     await queue.selectModel(initial.name, initial.dir);
   } catch (err) {
@@ -139,9 +160,17 @@ async function startStudioServer(options: ServerOptions, host: string, logger: L
   // A few seconds for Redis, so a restarted front knows its jobs before the first request; then it starts anyway.
   if (!(await queue.ready(5_000))) logger.warn({ queue: redactUrl(options.queue as string) }, 'Redis not reachable yet: answering 503 until it is');
   const security = new SecurityPolicy({ host, token: options.token, allowOrigins: options.allowOrigins, allowHosts: options.allowHosts });
-  const serving = await serveHttp({ host, options, logger, limits, engine, queue, history, catalog, security });
+  // Downloads from the front land in its models folder; a worker started on that folder serves them.
+  const modelsDir = path.resolve(options.modelsDir ?? defaultModelsDir());
+  const pulls = pullManager(modelsDir, options.hubEndpoint, logger);
+  const serving = await serveHttp({ host, options, logger, limits, engine, queue, history, catalog, security, pulls });
   logger.info({ url: serving.url, queue: redactUrl(options.queue as string), shared: history.dir, token: Boolean(options.token) }, 'listening');
   return serving;
+}
+
+/** Model downloads (one at a time) into `modelsDir`, from `hubEndpoint` or HF_ENDPOINT / the Hub. */
+function pullManager(modelsDir: string, hubEndpoint: string | undefined, logger: Logger): PullManager {
+  return new PullManager({ modelsDir, logger, ...(hubEndpoint ? { client: () => new HubClient({ endpoint: hubEndpoint }) } : {}) });
 }
 
 interface Parts {
@@ -154,16 +183,17 @@ interface Parts {
   history: HistoryStore;
   catalog: ModelCatalog;
   security: SecurityPolicy;
+  pulls: PullManager;
 }
 
 /** The HTTP server on its port, and a close that stops the queue first (so SSE streams end cleanly). */
 async function serveHttp(parts: Parts): Promise<RunningServer> {
-  const { host, options, logger, limits, engine, queue, history, catalog, security } = parts;
+  const { host, options, logger, limits, engine, queue, history, catalog, security, pulls } = parts;
   const images = new ImageStore(
     limits.maxStoredImages,
     options.maxStoredImageBytes ?? 1024 * 1024 * 1024,
   );
-  const app = createApp({ version, engine, queue, history, images, catalog, security, limits, logger, demoNotice: DEMO_NOTICE });
+  const app = createApp({ version, engine, queue, history, images, catalog, pulls, security, limits, logger, demoNotice: DEMO_NOTICE });
   // A missing Host is refused by our own guard, with the JSON error shape (Node's check answers with no body).
   const server = http.createServer({ requireHostHeader: false }, app);
   // Big raw uploads over a slow link must not be cut off; idle keep-alive sockets may be.
@@ -187,6 +217,7 @@ async function serveHttp(parts: Parts): Promise<RunningServer> {
       logger.info('stopping: cancelling queued and running jobs');
       const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeIdleConnections();
+      await pulls.close();
       await queue.close();
       // SSE streams have ended with the cancelled state by now; whatever is left is cut.
       server.closeAllConnections();

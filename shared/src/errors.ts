@@ -40,11 +40,19 @@ export const ERROR_STATUS = {
   BAD_HOST: 421,
   /** The job queue is full (the message names the limit). */
   QUEUE_FULL: 429,
+  /** Too many open event streams, on one job or in total (the message names the limit). */
+  TOO_MANY_STREAMS: 429,
+  /** A model download is already under way (one at a time). */
+  PULL_BUSY: 409,
+  /** A model download failed: a file could not be fetched or did not verify (the message names it). */
+  DOWNLOAD_FAILED: 502,
   /** A job's own reason for failing when the model run threw. */
   MODEL_FAILED: 500,
   /** A job stopped by `DELETE /v1/jobs/:id` or by the server shutting down. */
   CANCELLED: 409,
   INTERNAL: 500,
+  /** A feature the request asks for that this server does not have (yet), e.g. A1111 inpainting before it lands. */
+  NOT_IMPLEMENTED: 501,
   /** No model is loaded (yet), or the server is shutting down. */
   UNAVAILABLE: 503,
 } as const;

@@ -10,9 +10,11 @@ export interface CliResult {
 }
 
 /** Runs `insaneres …` as a user would (a real process), collecting its output. */
-export function runCli(args: string[], options: { timeoutMs?: number } = {}): Promise<CliResult> {
+/** `env` adds to the environment (jest's `process.env` edits do not reach child processes). */
+export function runCli(args: string[], options: { timeoutMs?: number; env?: NodeJS.ProcessEnv } = {}): Promise<CliResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const env = options.env ? { ...process.env, ...options.env } : undefined;
+    const child = spawn(process.execPath, [BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d) => (stdout += d));

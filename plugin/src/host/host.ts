@@ -50,18 +50,25 @@ export interface ReadOptions {
   source: PixelSource;
   /** With no active selection: read the whole canvas instead of failing with NO_SELECTION. */
   wholeCanvasIfNone?: boolean;
+  /**
+   * The context ring (DESIGN §8): read the selection's bounds grown by this many px (clipped to the canvas),
+   * so the model sees the surroundings and the result covers the whole feather. 0 or absent: the bounds.
+   */
+  contextPx?: number;
 }
 
 export interface SelectionRead {
   documentId: number;
-  /** What was read: the selection's bounding box (or the canvas), at 100 %. */
+  /** What was read (the crop): the selection's bounding box grown by the context ring, or the canvas; at 100 %. */
   bounds: Rect;
   /** Exactly bounds.width × bounds.height, sRGB, at the document's bit depth (8 or 16). */
   pixels: RgbaPixels;
   /** The colour profile the pixels are expressed in. */
   profile: string;
-  /** The selection's shape, or null when the whole canvas was read. */
+  /** The selection's shape over its own bounding box (inside `bounds`), or null when the whole canvas was read. */
   selection: SelectionMask | null;
+  /** The layer that was read (source "activeLayer"); absent for the merged image. */
+  layerId?: number;
   hasSelection: boolean;
 }
 
@@ -74,17 +81,26 @@ export interface LayerRef {
 
 export type BlendMode = 'difference' | 'normal';
 
+/**
+ * Where a result layer goes in the stack so that Difference shows exactly what the model changed (DESIGN §8):
+ * a result read from the merged image goes above the topmost visible layer (else the layers above it would be
+ * composited twice); a result read from one layer goes directly above that layer.
+ */
+export type LayerAnchor = { kind: 'topVisible' } | { kind: 'layer'; layerId: number } | { kind: 'active' };
+
 export interface PlaceLayerOptions {
   bounds: Rect;
   pixels: RgbaPixels;
   name: string;
+  /** Default: above the active layer. */
+  above?: LayerAnchor;
 }
 
 /**
  * Writes to the document. Only valid inside `Host.commitTry`: everything one writer does is one undo step.
  */
 export interface HostWriter {
-  /** A new pixel layer above the active one, holding `pixels` exactly at `bounds` (never rescaled). */
+  /** A new pixel layer at `above` (default: above the active one), holding `pixels` exactly at `bounds` (never rescaled). */
   placeResultLayer(options: PlaceLayerOptions): Promise<LayerRef>;
   setBlendMode(layer: LayerRef, mode: BlendMode): Promise<void>;
   /** Makes `mask` the active selection again (the try's own selection, whatever is selected now). */

@@ -21,7 +21,7 @@ import {
   type SelectionMask,
   type SelectionRead,
 } from './host';
-import { canvasRect, eightToPs16, normalizeMask, normalizeRead, toDocumentSamples, type PixelArray } from './pixels';
+import { canvasRect, growRect, eightToPs16, normalizeMask, normalizeRead, toDocumentSamples, type PixelArray } from './pixels';
 import type {
   PhotoshopModule,
   PsBounds,
@@ -116,7 +116,7 @@ export class PhotoshopHost implements Host {
     if (!selectionBounds && !options.wholeCanvasIfNone) {
       throw new HostError('NO_SELECTION', 'Nothing is selected.');
     }
-    const bounds = selectionBounds ?? { left: 0, top: 0, width: doc.width, height: doc.height };
+    const bounds = selectionBounds ? growRect(selectionBounds, options.contextPx ?? 0, doc) : { left: 0, top: 0, width: doc.width, height: doc.height };
     const layerId = options.source === 'activeLayer' ? this.activeLayerId(doc) : undefined;
     const { imaging } = this.ps;
 
@@ -140,11 +140,12 @@ export class PhotoshopHost implements Host {
 
       let selection: SelectionMask | null = null;
       if (selectionBounds) {
-        const shape = await imaging.getSelection({ documentID: doc.id, sourceBounds: toPsBounds(bounds) });
-        const shapeBounds = this.readBounds(shape, bounds);
-        selection = { bounds, data: normalizeMask(await takeSamples(shape.imageData), shapeBounds, bounds) };
+        // The shape over the selection's own bounds: outside them it is empty, and the ring only adds zeros.
+        const shape = await imaging.getSelection({ documentID: doc.id, sourceBounds: toPsBounds(selectionBounds) });
+        const shapeBounds = this.readBounds(shape, selectionBounds);
+        selection = { bounds: selectionBounds, data: normalizeMask(await takeSamples(shape.imageData), shapeBounds, selectionBounds) };
       }
-      return { documentId: doc.id, bounds, pixels, profile, selection, hasSelection: selectionBounds !== null };
+      return { documentId: doc.id, bounds, pixels, profile, selection, hasSelection: selectionBounds !== null, ...(layerId === undefined ? {} : { layerId }) };
     });
   }
 
@@ -207,15 +208,18 @@ export class PhotoshopHost implements Host {
     const play = (list: ActionDescriptor[]) => this.batchPlay(list);
 
     return {
-      placeResultLayer: async ({ bounds, pixels, name }: PlaceLayerOptions): Promise<LayerRef> => {
+      placeResultLayer: async ({ bounds, pixels, name, above }: PlaceLayerOptions): Promise<LayerRef> => {
         if (pixels.width !== bounds.width || pixels.height !== bounds.height) {
           throw new HostError(
             'PHOTOSHOP_ERROR',
             `The result is ${pixels.width}×${pixels.height} px but the selection is ${bounds.width}×${bounds.height} px.`,
           );
         }
+        // `make` puts the new layer above the target layer: target the layer that was read first.
+        if (above?.kind === 'layer') await play([descriptors.selectLayer(above.layerId)]);
         const [made] = await play([descriptors.makePixelLayer(name)]);
         const layerId = typeof made?.layerID === 'number' ? made.layerID : this.activeLayerId(doc);
+        if (above?.kind === 'topVisible') await this.moveAboveTopVisible(doc, layerId);
         const imageData = await this.rgbaImageData(pixels, depth);
         try {
           // putPixels at the exact bounds: placeEvent would rescale by the document's DPI.
@@ -265,6 +269,23 @@ export class PhotoshopHost implements Host {
         await play([descriptors.setMaskFeather(layer.layerId, featherPx)]);
       },
     };
+  }
+
+  /**
+   * Moves the new layer above the topmost visible top-level layer (a group counts as one: a layer made inside
+   * it would be composited through the group's mode and opacity). Nothing to do when it is already there.
+   */
+  private async moveAboveTopVisible(doc: PsDocument, layerId: number): Promise<void> {
+    const layers = Array.from(doc.layers);
+    const index = layers.findIndex((l) => l.id === layerId);
+    const top = layers.find((l) => l.id !== layerId && l.visible);
+    if (!top) return;
+    const topIndex = layers.indexOf(top);
+    // Top-level layers are listed topmost first: directly above `top` means one index before it.
+    if (index >= 0 && index === topIndex - 1) return;
+    const made = index >= 0 ? layers[index] : Array.from(doc.activeLayers).find((l) => l.id === layerId);
+    if (!made) throw new HostError('PHOTOSHOP_ERROR', 'Photoshop did not report the new layer.');
+    await made.moveAbove(top);
   }
 
   private async rgbaImageData(pixels: RgbaPixels, depth: BitDepth): Promise<PsImageData> {

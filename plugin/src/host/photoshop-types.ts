@@ -80,6 +80,15 @@ export interface PsImaging {
 export interface PsLayer {
   readonly id: number;
   readonly name: string;
+  readonly visible: boolean;
+  /** "pixel", "group", "text", … (DOM 23.0: Layer.kind). */
+  readonly kind: string;
+  /** Moves this layer directly above `relative` (DOM: Layer.moveAbove; modal scope only). */
+  moveAbove(relative: PsLayer): void | Promise<void>;
+}
+
+export interface PsChannel {
+  readonly name: string;
 }
 
 export interface PsSelection {
@@ -97,8 +106,13 @@ export interface PsDocument {
   readonly bitsPerChannel: string;
   /** "RGBColorMode", "CMYKColorMode", "grayscaleMode", … */
   readonly mode: string;
+  /** Pixels per inch. */
+  readonly resolution: number;
   readonly activeLayers: ArrayLike<PsLayer>;
+  /** The top-level layers, topmost first. */
   readonly layers: ArrayLike<PsLayer>;
+  /** Component channels first, then alpha channels (saved selections). */
+  readonly channels: ArrayLike<PsChannel>;
   readonly selection: PsSelection;
 }
 

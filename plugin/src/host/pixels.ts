@@ -77,6 +77,15 @@ export function intersect(a: Rect, b: Rect): Rect | null {
   return right > left && bottom > top ? { left, top, width: right - left, height: bottom - top } : null;
 }
 
+/** `rect` grown by `ring` px on every side and clipped to the canvas (the context ring of DESIGN §8). */
+export function growRect(rect: Rect, ring: number, canvas: { width: number; height: number }): Rect {
+  const left = Math.max(0, rect.left - ring);
+  const top = Math.max(0, rect.top - ring);
+  const right = Math.min(canvas.width, rect.left + rect.width + ring);
+  const bottom = Math.min(canvas.height, rect.top + rect.height + ring);
+  return { left, top, width: Math.max(0, right - left), height: Math.max(0, bottom - top) };
+}
+
 export function sameRect(a: Rect, b: Rect): boolean {
   return a.left === b.left && a.top === b.top && a.width === b.width && a.height === b.height;
 }

@@ -6,7 +6,8 @@
 import { ApiError } from '../../../shared/src';
 import { ApiClient } from '../api/client';
 import { dataUrl } from '../api/raw';
-import { HostError, type Host, type HostWriter, type RgbaPixels, type SelectionRead } from '../host/host';
+import { HostError, type Host, type HostWriter, type Rect, type RgbaPixels, type SelectionRead } from '../host/host';
+import { contextRingPx } from './crop';
 import { sameRect } from '../host/pixels';
 import { isAbortError, makeAbortController, type Abortable } from './abort';
 import { describeError, MIN_SELECTION_SIDE, selectionTooLarge, selectionTooSmall, START_SERVER_HINT } from './errors';
@@ -14,7 +15,7 @@ import { allPresets, applyPreset, loadSettings, presetFromPrompt, saveSettings, 
 import { defaultTimers, Follower, type Timers } from './follower';
 import { initialState, isBusy, type PanelError, type TryRecord } from './state';
 import { Store } from './store';
-import { channelName, jobRequest, layerName, placementFor, placeTry, upscaleLayerBounds, type PlacePlan } from './tries';
+import { anchorFor, channelName, jobRequest, layerName, placementFor, placeTry, upscaleLayerBounds, type PlacePlan } from './tries';
 
 export interface ControllerOptions {
   host: Host;
@@ -143,8 +144,10 @@ export class PanelController {
     const { settings, lastSeed } = state;
     const signal = abort.signal;
     try {
-      const read = await this.host.readSelection({ source: settings.source, wholeCanvasIfNone: options.wholeCanvas === true });
-      this.checkSize(read.bounds.width, read.bounds.height);
+      // Refine reads a context ring around the selection (DESIGN §8); upscale enlarges exactly what is selected.
+      const contextPx = settings.mode === 'refine' ? contextRingPx(settings.contextPx, settings.featherPx) : 0;
+      const read = await this.host.readSelection({ source: settings.source, wholeCanvasIfNone: options.wholeCanvas === true, contextPx });
+      this.checkSize(read.selection?.bounds ?? read.bounds, read.bounds);
       const upload = await this.api.uploadRaw(read.pixels, { signal });
       const created = await this.api.createJob(jobRequest(settings, upload.id, lastSeed), { signal });
       running.jobId = created.id;
@@ -175,14 +178,23 @@ export class PanelController {
         return;
       }
       if (result.width !== read.bounds.width || result.height !== read.bounds.height) {
-        throw new ApiError('INTERNAL', `The server returned ${result.width}×${result.height} px for a ${read.bounds.width}×${read.bounds.height} px selection.`);
+        throw new ApiError('INTERNAL', `The server returned ${result.width}×${result.height} px for a ${read.bounds.width}×${read.bounds.height} px crop.`);
       }
       const number = settings.nextTryNumber;
       this.updateSettings({ nextTryNumber: number + 1 });
       const name = layerName(number, final.seed, settings.strength);
       const channel = read.selection ? channelName(number) : null;
       await this.place({
-        plan: { bounds: read.bounds, pixels: result, name, selection: read.selection, channelName: channel, autoMask: settings.autoMask, featherPx: settings.featherPx },
+        plan: {
+          bounds: read.bounds,
+          above: anchorFor(settings.source, read.layerId),
+          pixels: result,
+          name,
+          selection: read.selection,
+          channelName: channel,
+          autoMask: settings.autoMask,
+          featherPx: settings.featherPx,
+        },
         record: {
           number,
           name,
@@ -289,7 +301,16 @@ export class PanelController {
       const name = layerName(number, seed, strength);
       const settings = this.store.getState().settings;
       await this.place({
-        plan: { bounds, pixels, name, selection, channelName: selection ? channelName(number) : null, autoMask: settings.autoMask, featherPx: settings.featherPx },
+        plan: {
+          bounds,
+          above: anchorFor(settings.source, undefined),
+          pixels,
+          name,
+          selection,
+          channelName: selection ? channelName(number) : null,
+          autoMask: settings.autoMask,
+          featherPx: settings.featherPx,
+        },
         record: {
           number,
           name,
@@ -376,11 +397,12 @@ export class PanelController {
     return number;
   }
 
-  private checkSize(width: number, height: number): void {
-    if (width < MIN_SELECTION_SIDE || height < MIN_SELECTION_SIDE) throw new PanelFailure(selectionTooSmall(width, height));
+  /** The selection must be big enough to refine; the crop (selection + ring) must fit the server's limit. */
+  private checkSize(selection: Rect, crop: Rect): void {
+    if (selection.width < MIN_SELECTION_SIDE || selection.height < MIN_SELECTION_SIDE) throw new PanelFailure(selectionTooSmall(selection.width, selection.height));
     const server = this.store.getState().server;
     const maxPixels = server.kind === 'online' ? server.health.limits.maxPixels : Infinity;
-    if (width * height > maxPixels) throw new PanelFailure(selectionTooLarge(width, height, maxPixels));
+    if (crop.width * crop.height > maxPixels) throw new PanelFailure(selectionTooLarge(crop.width, crop.height, maxPixels));
   }
 
   private maybeFetchPreview(jobId: string, state: string, step: number, tile: number): void {

@@ -65,7 +65,7 @@ export function selectionTooLarge(width: number, height: number, maxPixels: numb
   const megapixels = (maxPixels / 1e6).toFixed(1);
   return {
     code: 'IMAGE_TOO_LARGE',
-    message: `The selection is ${width}×${height} px; the server takes at most ${megapixels} megapixels.`,
-    hint: 'Select a smaller area, or use Upscale for whole images.',
+    message: `The crop (selection and context ring) is ${width}×${height} px; the server takes at most ${megapixels} megapixels.`,
+    hint: 'Select a smaller area (or lower Context), or use Upscale for whole images.',
   };
 }

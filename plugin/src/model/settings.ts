@@ -45,6 +45,11 @@ export const settingsSchema = z.object({
   seedMode: z.enum(['random', 'fixed', 'reuse']).catch('random'),
   seed: z.number().int().min(0).max(B.seed.max).catch(1234),
   featherPx: z.number().min(0).max(250).catch(12),
+  /**
+   * The context ring around the selection (DESIGN §8): the model sees the surroundings and the placed layer
+   * covers the whole feather. Widened to the feather's reach (3 × radius) when that is larger.
+   */
+  contextPx: z.number().int().min(0).max(256).catch(32),
   /** Mask the result as soon as it is placed (same undo step); off: press "Mask" yourself. */
   autoMask: z.boolean().catch(true),
   source: z.enum(['merged', 'activeLayer']).catch('merged'),

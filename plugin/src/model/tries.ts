@@ -3,7 +3,7 @@
  * Layers and Channels panels, where a result goes, and the writes of one placement.
  */
 import type { JobCreateRequest } from '../../../shared/src';
-import type { HostWriter, LayerRef, Rect, RgbaPixels, SelectionMask } from '../host/host';
+import type { HostWriter, LayerAnchor, LayerRef, PixelSource, Rect, RgbaPixels, SelectionMask } from '../host/host';
 import type { Settings } from './settings';
 
 /** `InsaneRes #12 · seed 1234 · strength 0.3` (PANEL.md: the Layers panel tells the story). */
@@ -53,6 +53,8 @@ export function jobRequest(settings: Settings, imageId: string, lastSeed: number
 
 export interface PlacePlan {
   bounds: Rect;
+  /** Where in the layer stack (see LayerAnchor): the comparison must be true. */
+  above: LayerAnchor;
   pixels: RgbaPixels;
   name: string;
   /** The try's selection and the channel to keep it in; null for a whole-canvas try. */
@@ -60,6 +62,12 @@ export interface PlacePlan {
   channelName: string | null;
   autoMask: boolean;
   featherPx: number;
+}
+
+/** Merged reads go above the topmost visible layer, a layer's read directly above that layer (DESIGN §8). */
+export function anchorFor(source: PixelSource, readLayerId: number | undefined): LayerAnchor {
+  if (source === 'activeLayer') return readLayerId === undefined ? { kind: 'active' } : { kind: 'layer', layerId: readLayerId };
+  return { kind: 'topVisible' };
 }
 
 export interface Placed {
@@ -73,7 +81,7 @@ export interface Placed {
  * auto-mask) the feathered mask at once, so a single undo removes all of it.
  */
 export async function placeTry(writer: HostWriter, plan: PlacePlan): Promise<Placed> {
-  const layer = await writer.placeResultLayer({ bounds: plan.bounds, pixels: plan.pixels, name: plan.name });
+  const layer = await writer.placeResultLayer({ bounds: plan.bounds, pixels: plan.pixels, name: plan.name, above: plan.above });
   await writer.setBlendMode(layer, 'difference');
   if (!plan.selection || !plan.channelName) return { layer, masked: false };
   // The retoucher may have selected something else while the job ran: the try's own shape counts.

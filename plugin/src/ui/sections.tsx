@@ -1,6 +1,7 @@
 /** The panel's upper half: server status, mode, prompt with presets, and the job parameters. */
 import { useState } from 'react';
 import { PARAM_BOUNDS } from '../../../shared/src';
+import { contextRingPx, featherWarning } from '../model/crop';
 import { allPresets, type SeedMode } from '../model/settings';
 import { START_SERVER_HINT } from '../model/errors';
 import { useController, usePanelState } from './hooks';
@@ -161,6 +162,18 @@ export function ParamsSection() {
             onInput={(featherPx) => void controller.setFeather(featherPx, false)}
             onChange={(featherPx) => void controller.setFeather(featherPx, true)}
           />
+          <FeatherWarning />
+          <Slider
+            testId="context"
+            label="Context"
+            title="Pixels around the selection the model sees; the layer covers them so the feather blends smoothly"
+            min={0}
+            max={128}
+            step={4}
+            value={settings.contextPx}
+            format={(v) => `${contextRingPx(v, settings.featherPx)} px`}
+            onChange={(contextPx) => set({ contextPx })}
+          />
           <Checkbox testId="auto-mask" label="Mask after compare (at once, same undo step)" checked={settings.autoMask} onChange={(autoMask) => set({ autoMask })} />
         </>
       )}
@@ -175,6 +188,18 @@ export function ParamsSection() {
         onChange={(source) => set({ source })}
       />
     </div>
+  );
+}
+
+/** Said before the try: a feather this wide for the selection would hide most of the result. */
+function FeatherWarning() {
+  const { settings, document } = usePanelState();
+  const warning = featherWarning(document?.selectionBounds ?? null, settings.featherPx);
+  if (!warning) return null;
+  return (
+    <span className="ir-warning" data-testid="feather-warning" role="status">
+      {warning}
+    </span>
   );
 }
 

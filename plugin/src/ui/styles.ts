@@ -35,6 +35,7 @@ export const PANEL_CSS = `
 .ir-thumb { width: 40px; height: 40px; object-fit: cover; border: 1px solid var(--uxp-host-border-color, #555); cursor: pointer; }
 .ir-thumb-empty { display: flex; align-items: center; justify-content: center; font-size: 10px; }
 .ir-error { color: #ff7b82; }
+.ir-warning { color: #f0c05a; }
 .ir-hint { font-family: monospace; }
 .ir-details { font-family: monospace; font-size: 10px; white-space: pre-wrap; word-break: break-all; }
 .ir-link { text-decoration: underline; cursor: pointer; color: var(--uxp-host-link-text-color, #6ea8ff); }

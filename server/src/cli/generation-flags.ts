@@ -1,4 +1,5 @@
 import { img2imgParamsSchema } from '../../../shared/src/protocol';
+import { parseSamplerName, parseScheduleType, SCHEDULE_TYPES, unknownSamplerMessage } from '../../../shared/src/samplers';
 import { EngineError } from '../engine/engine';
 import { DEVICES, isDevice } from '../runtime/device';
 import { inspectModelFolder, ModelFolderError } from '../runtime/model-folder';
@@ -16,8 +17,10 @@ export const GENERATION_FLAGS = {
   cfg: { type: 'string' },
   seed: { type: 'string' },
   sampler: { type: 'string' },
+  scheduler: { type: 'string' },
   eta: { type: 'string' },
   device: { type: 'string' },
+  threads: { type: 'string' },
   'no-emphasis': { type: 'boolean' },
 } as const;
 
@@ -30,6 +33,16 @@ export function parseDevice(value: unknown): string {
   return device;
 }
 
+/** `--threads N`: ONNX Runtime's intra-op threads (absent: the physical cores). */
+export function parseThreads(value: unknown): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (typeof value !== 'string' || !/^\d+$/.test(value) || n < 1 || n > 1024) {
+    throw new UsageError(`--threads must be a whole number from 1 to 1024, got '${String(value)}'`);
+  }
+  return n;
+}
+
 /** Parses and validates the generation flags with the protocol's schema (the HTTP API's rules). */
 export function parseGenerationFlags(values: Record<string, unknown>, prompt: string) {
   const input = {
@@ -40,11 +53,15 @@ export function parseGenerationFlags(values: Record<string, unknown>, prompt: st
     guidanceScale: numberFlag(values, 'cfg'),
     seed: numberFlag(values, 'seed'),
     sampler: values.sampler,
+    scheduler: values.scheduler,
     eta: numberFlag(values, 'eta'),
     emphasis: values['no-emphasis'] === true ? false : undefined,
   };
-  if (typeof input.sampler === 'string' && input.sampler !== 'ddim') {
-    throw new UsageError(`--sampler: unknown sampler '${input.sampler}'; accepted: ddim`);
+  if (typeof input.sampler === 'string' && parseSamplerName(input.sampler) === null) {
+    throw new UsageError(`--sampler: ${unknownSamplerMessage(input.sampler)}`);
+  }
+  if (typeof input.scheduler === 'string' && parseScheduleType(input.scheduler) === null) {
+    throw new UsageError(`--scheduler: unknown schedule type '${input.scheduler}'; accepted: ${SCHEDULE_TYPES.join(', ')}`);
   }
   const parsed = img2imgParamsSchema.safeParse(input);
   if (!parsed.success) throw new UsageError(zodErrorLine(parsed.error, FLAG_OF, input));

@@ -4,7 +4,7 @@ import { createEngine } from '../engine/engine';
 import type { Progress } from '../engine/types';
 import { planUpscale } from '../pipeline/upscale';
 import { numberFlag, parseFlags, requireFlag, UsageError, zodErrorLine } from './args';
-import { checkModelFolder, GENERATION_FLAGS, loadOrUsage, parseDevice, parseGenerationFlags, stderrLogger } from './generation-flags';
+import { checkModelFolder, GENERATION_FLAGS, loadOrUsage, parseDevice, parseThreads, parseGenerationFlags, stderrLogger } from './generation-flags';
 import { checkOutputPath, readPngFile, writePngFile } from './image-files';
 import { stderrProgress } from './progress';
 
@@ -45,6 +45,7 @@ export async function upscaleCommand(args: string[]): Promise<number> {
   const outputFile = requireFlag(values, 'output', 'where to write the result PNG');
   const params = parseUpscaleFlags(values);
   const device = parseDevice(values.device);
+  const threads = parseThreads(values.threads);
   checkOutputPath(outputFile);
   checkModelFolder(modelDir);
   const image = await readPngFile(inputFile);
@@ -55,7 +56,7 @@ export async function upscaleCommand(args: string[]): Promise<number> {
     );
   }
 
-  const engine = await createEngine({ device, logger: stderrLogger });
+  const engine = await createEngine({ device, threads, logger: stderrLogger });
   try {
     await loadOrUsage(engine, modelDir);
     const started = performance.now();

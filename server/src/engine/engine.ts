@@ -1,6 +1,7 @@
 import * as path from 'path';
 import { Worker } from 'worker_threads';
 import { randomSeed } from '../rng/philox';
+import { resolveThreads } from '../runtime/threads';
 import type { FromWorker, JobKind, ToWorker, WorkerError } from './messages';
 import type { Engine, Img2ImgParams, JobOutput, ModelInfo, Progress, RawImage, RunOptions, UpscaleParams } from './types';
 
@@ -12,6 +13,8 @@ export interface EngineLogger {
 
 export interface EngineOptions {
   device: string;
+  /** ONNX Runtime intra-op threads; absent or 0 = the physical cores (runtime/threads.ts). */
+  threads?: number;
   logger?: EngineLogger;
 }
 
@@ -44,7 +47,11 @@ class WorkerEngine implements Engine {
   private current: ModelInfo | null = null;
   private closed = false;
 
-  constructor(readonly requestedDevice: string, private readonly logger: EngineLogger) {
+  constructor(
+    readonly requestedDevice: string,
+    private readonly logger: EngineLogger,
+    readonly threads: number,
+  ) {
     this.spawn();
   }
 
@@ -111,7 +118,7 @@ class WorkerEngine implements Engine {
   }
 
   async loadModel(dir: string): Promise<ModelInfo> {
-    const info = await this.request<ModelInfo>((requestId) => ({ type: 'load', requestId, dir, device: this.requestedDevice }));
+    const info = await this.request<ModelInfo>((requestId) => ({ type: 'load', requestId, dir, device: this.requestedDevice, threads: this.threads }));
     this.current = info;
     return info;
   }
@@ -126,7 +133,8 @@ class WorkerEngine implements Engine {
     };
     signal?.addEventListener('abort', onAbort, { once: true });
     const resolved = { ...params, seed: resolveSeed(params.seed) };
-    // The pixels are copied, not transferred: the caller keeps its image (e.g. the server's upload store).
+    // Not transferred: the caller keeps its image (e.g. the server's upload store). Pixels in shared memory
+    // (the server's uploads) cross without a copy; plain buffers are cloned by postMessage.
     return this.request<JobOutput>((requestId) => ({ type: 'run', requestId, kind, image, params: resolved, cancelFlag }), options.onProgress).finally(
       () => signal?.removeEventListener('abort', onAbort),
     );
@@ -151,5 +159,5 @@ class WorkerEngine implements Engine {
 
 /** Starts the inference worker. Load a model with `loadModel` before running jobs. */
 export async function createEngine(options: EngineOptions): Promise<Engine> {
-  return new WorkerEngine(options.device, options.logger ?? silentLogger);
+  return new WorkerEngine(options.device, options.logger ?? silentLogger, resolveThreads(options.threads));
 }

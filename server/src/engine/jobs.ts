@@ -1,3 +1,4 @@
+import { inpaintImage, ResolvedInpaintParams } from '../pipeline/inpaint/inpaint';
 import { refineCrop, JobHooks, PipelineContext } from '../pipeline/refine';
 import { ResolvedUpscaleParams, upscaleImage } from '../pipeline/upscale';
 import type { OnnxDiffusionRuntime, RunStats } from '../runtime/onnx-runtime';
@@ -19,7 +20,9 @@ export async function runJob(
   const before = { ...runtime.stats };
   const start = performance.now();
   let result;
-  if (message.kind === 'img2img') {
+  if (message.kind === 'img2img' && message.params.inpaint) {
+    result = await inpaintImage(context, message.image, message.params as ResolvedInpaintParams, hooks, timings);
+  } else if (message.kind === 'img2img') {
     result = await refineCrop(context, message.image, message.params, hooks, timings);
   } else {
     // The message's kind says which parameters it carries (checked by the schema on the way in).

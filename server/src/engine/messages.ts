@@ -5,7 +5,7 @@ import type { Img2ImgParams, JobOutput, ModelInfo, Progress, RawImage, UpscalePa
 export type JobKind = 'img2img' | 'upscale';
 
 export type ToWorker =
-  | { type: 'load'; requestId: number; dir: string; device: string }
+  | { type: 'load'; requestId: number; dir: string; device: string; /** intra-op threads; 0 = ONNX Runtime's choice */ threads: number }
   | {
       type: 'run';
       requestId: number;

@@ -1,3 +1,5 @@
+import type { SamplerId, ScheduleType } from '../../../shared/src/samplers';
+
 /**
  * The engine as seen by its callers (CLI, HTTP server): one object that owns the inference worker.
  * Everything here crosses a thread boundary, so it is plain data.
@@ -20,10 +22,33 @@ export interface Img2ImgParams {
   guidanceScale: number;
   /** -1 = random; the seed actually used is reported in the result. */
   seed: number;
-  sampler: 'ddim';
-  eta: number;
+  /** shared/src/samplers.ts: ddim, euler, euler_a, dpmpp_2m, lcm. */
+  sampler: SamplerId;
+  /** A1111's "Schedule type"; absent = automatic (A1111 1.10's default for the sampler). */
+  scheduler?: ScheduleType;
+  /** Absent = the sampler's default (Euler a 1, DDIM 0). */
+  eta?: number;
   /** A1111 `(word:1.2)` emphasis syntax; on by default. */
   emphasis: boolean;
+  /** 'noise': generate from pure noise (txt2img), the image giving only the size. Default 'image'. */
+  init?: 'image' | 'noise';
+  /** Inpaint inside a mask (pipeline/inpaint); absent = plain img2img of the whole crop. */
+  inpaint?: InpaintParams;
+}
+
+/** A1111 1.10's inpaint options, under our names (docs/inpaint.md maps them to A1111's). */
+export interface InpaintParams {
+  /** White = repaint; the input's exact size. */
+  mask: RawImage;
+  /** Gaussian σ in pixels ("Mask blur"). */
+  maskBlur: number;
+  /** 'masked' = "Only masked": only the mask's box grown by `padding` goes to the model. */
+  inpaintArea: 'whole' | 'masked';
+  padding: number;
+  /** "Masked content". */
+  fill: 'original' | 'latent-noise' | 'latent-nothing' | 'fill';
+  /** "Inpaint not masked". */
+  invertMask: boolean;
 }
 
 export interface UpscaleParams extends Img2ImgParams {

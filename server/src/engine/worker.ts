@@ -10,6 +10,7 @@ import { schedulerConfigFromJson } from '../schedulers/scheduler';
 import { ClipTokenizer } from '../text/clip-tokenizer';
 import type { FromWorker, ToWorker, WorkerError } from './messages';
 import { runJob } from './jobs';
+import { ProgressThrottle } from './progress-throttle';
 import type { ModelInfo, RawImage } from './types';
 
 if (!parentPort) throw new Error('engine/worker.ts must run in a worker thread');
@@ -33,9 +34,9 @@ function toWorkerError(err: unknown): WorkerError {
   return { code, message };
 }
 
-async function load(dir: string, device: string): Promise<ModelInfo> {
+async function load(dir: string, device: string, threads: number): Promise<ModelInfo> {
   if (!isDevice(device)) throw Object.assign(new Error(`unknown device '${device}'`), { code: 'INVALID_REQUEST' });
-  const runtime = await OnnxDiffusionRuntime.load(dir, device, log);
+  const runtime = await OnnxDiffusionRuntime.load(dir, device, log, threads);
   const { folder } = runtime;
   const { config, notes } = schedulerConfigFromJson(folder.schedulerConfig, { isSd1: folder.isSd1 });
   for (const note of notes) log.info(`model ${folder.name}: ${note}`);
@@ -54,16 +55,23 @@ async function handle(message: ToWorker): Promise<void> {
   const { requestId } = message;
   try {
     if (message.type === 'load') {
-      post({ type: 'loaded', requestId, info: await load(message.dir, message.device) });
+      post({ type: 'loaded', requestId, info: await load(message.dir, message.device, message.threads) });
       return;
     }
     if (!loaded) throw Object.assign(new Error('no model is loaded'), { code: 'NOT_READY' });
     const flag = new Int32Array(message.cancelFlag);
+    const throttle = new ProgressThrottle();
     const hooks: JobHooks = {
       isCancelled: () => Atomics.load(flag, 0) === 1,
-      onProgress: (progress) => post({ type: 'progress', requestId, progress }, buffersOf(progress.preview)),
+      previewDue: () => throttle.previewDue(),
+      onProgress: (progress) => {
+        if (throttle.shouldPost(progress)) post({ type: 'progress', requestId, progress }, buffersOf(progress.preview));
+      },
     };
-    const output = await runJob(loaded.context, loaded.runtime, message, hooks);
+    // Uploads arrive in shared memory (no copy on the main thread); the job works on its own copy, made here.
+    const { image } = message;
+    const own = image.data.buffer instanceof SharedArrayBuffer ? { ...image, data: image.data.slice() } : image;
+    const output = await runJob(loaded.context, loaded.runtime, { ...message, image: own }, hooks);
     post({ type: 'done', requestId, output }, buffersOf(output.image));
   } catch (err) {
     post({ type: 'failed', requestId, error: toWorkerError(err) });

@@ -10,9 +10,11 @@ import * as path from 'path';
 import { historyEntrySchema, type HistoryEntry, type HistoryListResponse } from '../../../shared/src';
 import type { RawImage } from '../engine/types';
 import { encodePng } from '../image/png';
+import { withTextChunk } from '../image/png-text';
+import { infotextFor } from '../infotext/job-infotext';
 import type { Logger } from '../logger';
 
-export type NewHistoryEntry = Omit<HistoryEntry, 'id' | 'createdAt'>;
+export type NewHistoryEntry = Omit<HistoryEntry, 'id' | 'createdAt' | 'infotext'>;
 
 const TMP_SUFFIX = '.tmp';
 
@@ -110,8 +112,9 @@ export class HistoryStore {
 
   async save(fields: NewHistoryEntry, image: RawImage): Promise<HistoryEntry> {
     const now = new Date();
-    const entry = historyEntrySchema.parse({ ...fields, id: historyId(now), createdAt: now.toISOString() });
-    const png = await encodePng(image);
+    const entry = historyEntrySchema.parse({ ...fields, id: historyId(now), createdAt: now.toISOString(), infotext: infotextFor(fields) });
+    // A1111's `parameters` chunk: its PNG Info, Civitai and other tools read how the image was made.
+    const png = withTextChunk(await encodePng(image), 'parameters', entry.infotext ?? '');
     await writeAtomically(this.imagePath(entry), png);
     await writeAtomically(path.join(this.dir, `${entry.id}.json`), `${JSON.stringify(entry, null, 2)}\n`);
     this.entries.unshift(entry);

@@ -5,6 +5,7 @@ import type { HistoryStore } from '../history/store';
 import type { JobQueueApi } from '../jobs/api';
 import type { Logger } from '../logger';
 import type { ModelCatalog } from '../models/catalog';
+import type { PullManager } from '../models/pull-manager';
 import type { ImageStore } from './images';
 import type { SecurityPolicy } from './security';
 
@@ -18,6 +19,8 @@ export interface AppContext {
   security: SecurityPolicy;
   limits: Limits;
   logger: Logger;
+  /** Model downloads from the Hub (absent: the download routes answer UNAVAILABLE). */
+  pulls?: PullManager;
   /** Shown in /v1/health with the demo model. */
   demoNotice: string;
 }

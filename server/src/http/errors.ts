@@ -5,6 +5,7 @@
 import type { ErrorRequestHandler, RequestHandler } from 'express';
 import { ApiError, type ErrorCode } from '../../../shared/src';
 import type { Logger } from '../logger';
+import { STREAMS_RETRY_AFTER_S } from './progress-streams';
 
 /** The shape of errors thrown by body-parser (express.json / express.raw). */
 interface BodyParserError {
@@ -18,6 +19,13 @@ function isBodyParserError(err: unknown): err is BodyParserError {
   return typeof err === 'object' && err !== null && typeof (err as { type?: unknown }).type === 'string' &&
     typeof (err as { status?: unknown }).status === 'number';
 }
+
+/** `Retry-After` seconds for the answers that mean "not now" (RFC 9110 §10.2.3). */
+const RETRY_AFTER_S: Partial<Record<ErrorCode, number>> = {
+  // A job takes seconds to minutes; a client retrying every 10 s is neither a flood nor a long wait.
+  QUEUE_FULL: 10,
+  TOO_MANY_STREAMS: STREAMS_RETRY_AFTER_S,
+};
 
 export function formatBytes(bytes: number): string {
   if (bytes >= 1024 * 1024) return `${bytes} bytes (${(bytes / (1024 * 1024)).toFixed(1)} MiB)`;
@@ -71,6 +79,10 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
       res.end();
       return;
     }
+    const retryAfter = RETRY_AFTER_S[sent.code];
+    if (retryAfter !== undefined) res.setHeader('Retry-After', String(retryAfter));
+    // Refused before its body was read (e.g. from Content-Length): the rest of the body is not wanted.
+    if (!req.complete) res.setHeader('Connection', 'close');
     res.status(sent.status).json(sent.toJSON());
     void next;
   };

@@ -6,8 +6,9 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import express, { type Router } from 'express';
+import { PROJECT_ROOT } from '../project-root';
 
-export const HARNESS_DIST = path.resolve(__dirname, '..', '..', '..', 'plugin', 'dist-harness');
+export const HARNESS_DIST = path.join(PROJECT_ROOT, 'plugin', 'dist-harness');
 
 /**
  * No other site may frame the page (it could trick a click on Refine); scripts come only from here.

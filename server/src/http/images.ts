@@ -1,9 +1,9 @@
 /**
- * `POST /v1/images`: PNG, or raw RGBA with the size in the query. Uploaded images live in memory, bounded
- * by count and bytes (oldest dropped first); jobs keep their own reference, so dropping one never
- * breaks a queued job.
+ * `POST /v1/images`: PNG, or raw RGBA with the size in the query. Uploaded images live in memory (shared
+ * memory, which the inference worker reads without a copy), bounded by count and bytes (oldest dropped
+ * first); jobs keep their own reference, so dropping one never breaks a queued job.
  */
-import express, { type Request, type Router } from 'express';
+import express, { type Request, type Response, type Router } from 'express';
 import {
   ApiError,
   apiPaths,
@@ -14,7 +14,8 @@ import {
 import type { RawImage } from '../engine/types';
 import { decodePng, isPng } from '../image/png';
 import { newId } from '../jobs/queue';
-import { imageInfo, rawFromBytes } from './pixels';
+import { imageInfo } from './pixels';
+import { checkDeclaredLength, readRawUpload, toSharedImage } from './upload-body';
 import { parseOrThrow } from './validate';
 
 export interface StoredImage {
@@ -82,39 +83,47 @@ function uploadKind(req: Request): 'png' | 'raw' {
 
 export function imageRoutes(store: ImageStore, limits: Limits): Router {
   const router = express.Router();
-  const readBody = express.raw({ type: () => true, limit: limits.maxImageBytes });
+  const readPng = express.raw({ type: () => true, limit: limits.maxImageBytes });
 
   router.post(
     apiPaths.images,
     (req, _res, next) => {
       // Everything that can be refused from the headers is refused before the body is read.
+      checkDeclaredLength(req, limits.maxImageBytes);
       if (uploadKind(req) === 'raw') {
         const query = parseOrThrow(rawImageQuerySchema, req.query, 'raw image size (query ?width=&height=&bitDepth=)');
         checkPixels(query.width, query.height, limits);
       }
       next();
     },
-    readBody,
+    async (req, res, next) => {
+      if (uploadKind(req) !== 'raw') {
+        next();
+        return;
+      }
+      const image = await readRawUpload(req, rawImageQuerySchema.parse(req.query), limits);
+      answer(res, store.add(image));
+    },
+    readPng,
     async (req, res) => {
       const body: unknown = req.body;
       if (!(body instanceof Uint8Array) || body.byteLength === 0) throw new ApiError('BAD_IMAGE', 'the upload is empty');
+      const size = pngSize(body);
+      if (!size) throw new ApiError('BAD_IMAGE', 'not a PNG file (the PNG signature or header is missing)');
+      checkPixels(size.width, size.height, limits);
       let image: RawImage;
-      if (uploadKind(req) === 'raw') {
-        image = rawFromBytes(body, rawImageQuerySchema.parse(req.query));
-      } else {
-        const size = pngSize(body);
-        if (!size) throw new ApiError('BAD_IMAGE', 'not a PNG file (the PNG signature or header is missing)');
-        checkPixels(size.width, size.height, limits);
-        try {
-          image = await decodePng(body);
-        } catch (err) {
-          throw new ApiError('BAD_IMAGE', err instanceof Error ? err.message : 'corrupt PNG');
-        }
+      try {
+        image = await decodePng(body);
+      } catch (err) {
+        throw new ApiError('BAD_IMAGE', err instanceof Error ? err.message : 'corrupt PNG');
       }
-      const stored = store.add(image);
-      const response: ImageUploadResponse = { id: stored.id, ...imageInfo(image) };
-      res.status(201).json(response);
+      answer(res, store.add(await toSharedImage(image)));
     },
   );
   return router;
+}
+
+function answer(res: Response, stored: StoredImage): void {
+  const response: ImageUploadResponse = { id: stored.id, ...imageInfo(stored.image) };
+  res.status(201).json(response);
 }

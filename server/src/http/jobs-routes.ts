@@ -4,22 +4,26 @@ import express, { type Router } from 'express';
 import {
   ApiError,
   CLIENT_ID_HEADER,
-  JOB_EVENT_NAME,
   apiPaths,
   jobCreateRequestSchema,
   type JobCreateResponse,
-  type JobStatus,
+  type JobSpec,
 } from '../../../shared/src';
 import type { RawImage } from '../engine/types';
 import { decodePng, encodePng } from '../image/png';
 import type { Job } from '../jobs/job';
 import { isTerminal } from '../jobs/queue';
+import { MIN_CROP_SIDE } from '../pipeline/fit';
+import { ProgressStreams } from './progress-streams';
 import type { AppContext } from './context';
 import { imageInfo, sendRaw, wantedFormat } from './pixels';
 import { idParam, parseOrThrow } from './validate';
 
-/** SSE comment lines keep idle proxies and clients from timing the stream out. */
-const HEARTBEAT_MS = 15_000;
+/**
+ * A new preview is encoded at most this often per job, however many clients poll and however fast the
+ * steps go: the newest preview wins, older versions are never encoded.
+ */
+const PREVIEW_INTERVAL_MS = 1000;
 
 export function requireJson(req: express.Request): void {
   if (!req.is('application/json')) {
@@ -37,15 +41,36 @@ export function clientOf(req: express.Request): string {
 }
 
 export function jobRoutes(ctx: AppContext): Router {
+  /** An img2img job's mask (an uploaded image), which must have the input's size; null without one. */
+  const inpaintMask = (spec: JobSpec, image: RawImage): RawImage | null => {
+    if (spec.kind !== 'img2img' || spec.params.mask === undefined) return null;
+    const { image: mask } = ctx.images.get(spec.params.mask);
+    if (mask.width !== image.width || mask.height !== image.height) {
+      throw new ApiError(
+        'INVALID_REQUEST',
+        `invalid job: params.mask: the mask is ${mask.width}×${mask.height} px but the image is ${image.width}×${image.height} px; they must be the same size`,
+      );
+    }
+    return mask;
+  };
   const router = express.Router();
   const { queue, history, images, limits } = ctx;
   const json = express.json({ limit: limits.maxJsonBytes });
-  const previewCache = new WeakMap<Job, { version: number; png: Buffer }>();
+  const previewCache = new WeakMap<Job, { version: number; png: Promise<Buffer>; at: number }>();
+  const streams = new ProgressStreams(queue, { maxPerJob: limits.maxStreamsPerJob, maxTotal: limits.maxStreams });
 
   router.post(apiPaths.jobs, (req, _res, next) => { requireJson(req); next(); }, json, async (req, res) => {
     const spec = parseOrThrow(jobCreateRequestSchema, req.body, 'job');
     const { image } = images.get(spec.image);
-    const job = await queue.submit(spec, image, imageInfo(image), { client: clientOf(req) });
+    if (image.width < MIN_CROP_SIDE || image.height < MIN_CROP_SIDE) {
+      // Refused here, not found out by the model run later as a MODEL_FAILED.
+      throw new ApiError(
+        'INVALID_REQUEST',
+        `image "${spec.image}" is ${image.width}×${image.height} px; ${spec.kind} needs both sides at least ${MIN_CROP_SIDE} px`,
+      );
+    }
+    const mask = inpaintMask(spec, image) ?? undefined;
+    const job = await queue.submit(spec, image, imageInfo(image), { client: clientOf(req), mask });
     const status = queue.status(job);
     const response: JobCreateResponse = {
       id: job.id,
@@ -67,36 +92,7 @@ export function jobRoutes(ctx: AppContext): Router {
   });
 
   router.get(apiPaths.jobEvents(':id'), async (req, res) => {
-    const job = await queue.get(idParam(req.params));
-    res.writeHead(200, {
-      'Content-Type': 'text/event-stream; charset=utf-8',
-      'Cache-Control': 'no-cache, no-transform',
-      Connection: 'keep-alive',
-    });
-    const send = (status: JobStatus): void => {
-      res.write(`event: ${JOB_EVENT_NAME}\ndata: ${JSON.stringify(status)}\n\n`);
-    };
-    let stop = (): void => undefined;
-    const heartbeat = setInterval(() => res.write(': keep-alive\n\n'), HEARTBEAT_MS);
-    let ended = false;
-    const end = (): void => {
-      if (ended) return;
-      ended = true;
-      clearInterval(heartbeat);
-      stop();
-      res.end();
-    };
-    send(queue.status(job));
-    if (isTerminal(job)) {
-      end();
-      return;
-    }
-    stop = queue.subscribe(job, (status) => {
-      send(status);
-      if (isTerminal(job)) end();
-    });
-    // The response closing (client gone) is the signal; the request's own 'close' only means its body was read.
-    res.on('close', end);
+    streams.open(await queue.get(idParam(req.params)), res);
   });
 
   router.get(apiPaths.jobPreview(':id'), async (req, res) => {
@@ -107,13 +103,15 @@ export function jobRoutes(ctx: AppContext): Router {
       throw new ApiError('NO_PREVIEW', `no preview for job "${job.id}": ${why}`);
     }
     let cached = previewCache.get(job);
-    if (!cached || cached.version !== job.previewVersion) {
-      cached = { version: job.previewVersion, png: await encodePng(preview) };
+    if (!cached || (cached.version !== job.previewVersion && Date.now() - cached.at >= PREVIEW_INTERVAL_MS)) {
+      // The promise is cached, so concurrent requests share one encode.
+      cached = { version: job.previewVersion, at: Date.now(), png: encodePng(preview) };
       previewCache.set(job, cached);
     }
+    const png = await cached.png;
     res.setHeader('Content-Type', 'image/png');
     res.setHeader('Cache-Control', 'no-store');
-    res.end(cached.png);
+    res.end(png);
   });
 
   router.get(apiPaths.jobResult(':id'), async (req, res) => {

@@ -28,6 +28,9 @@ const COMPONENTS: Record<string, [z.ZodType, 'input' | 'output']> = {
   JobStatus: [P.jobStatusSchema, 'output'],
   HistoryEntry: [P.historyEntrySchema, 'output'],
   HistoryList: [P.historyListResponseSchema, 'output'],
+  ModelCatalog: [P.modelCatalogResponseSchema, 'output'],
+  PullRequest: [P.pullRequestSchema, 'input'],
+  PullState: [P.pullStateSchema, 'output'],
 };
 
 /** Query parameters from an object schema's fields. */
@@ -149,6 +152,27 @@ export function buildOpenApi(version: string): object {
           summary: 'A history entry\'s image: PNG, or raw RGBA with Accept: application/octet-stream; ?maxSide=N gives a PNG thumbnail',
           parameters: [idParam('history id'), ...queryParameters(P.historyImageQuerySchema)],
           responses: { 200: { description: 'image', content: imageContent }, ...common, ...errors(404, 406) },
+        },
+      },
+      [P.modelDownloadPaths.catalog]: {
+        get: { summary: 'Models that can be downloaded (aliases): size, licence, providers, whether installed', responses: { 200: jsonResponse('catalogue', 'ModelCatalog'), ...common, ...errors(503) } },
+      },
+      [P.modelDownloadPaths.pull]: {
+        post: {
+          summary: 'Download a model from the Hugging Face Hub (an alias or owner/name[@revision]); one at a time',
+          requestBody: jsonBody('PullRequest'),
+          responses: { 202: jsonResponse('started', 'PullState'), ...common, ...errors(409, 415, 503) },
+        },
+      },
+      [P.modelDownloadPaths.pullJob('{id}')]: {
+        get: { summary: 'A download\'s state: bytes, rate, ETA, file i/N', parameters: [idParam('download id')], responses: { 200: jsonResponse('state', 'PullState'), ...common, ...errors(404) } },
+        delete: { summary: 'Cancel a download (what arrived is kept for the next try)', parameters: [idParam('download id')], responses: { 200: jsonResponse('state', 'PullState'), ...common, ...errors(404) } },
+      },
+      [P.modelDownloadPaths.pullEvents('{id}')]: {
+        get: {
+          summary: `Server-Sent Events: "${P.PULL_EVENT_NAME}" events whose data is a PullState; ends at done/failed/cancelled`,
+          parameters: [idParam('download id')],
+          responses: { 200: { description: 'event stream', content: { 'text/event-stream': { schema: { type: 'string' } } } }, ...common, ...errors(404) },
         },
       },
       [P.apiPaths.openapi]: { get: { summary: 'This document', responses: { 200: { description: 'OpenAPI 3.1' } } } },

@@ -1,6 +1,4 @@
 import sharp, { type Metadata } from 'sharp';
-import { once } from 'events';
-import * as zlib from 'zlib';
 import type { RawImage } from '../engine/types';
 
 export class ImageFormatError extends Error {
@@ -39,54 +37,23 @@ export async function decodePng(bytes: Uint8Array): Promise<RawImage> {
   }
 }
 
-export async function encodePng(image: RawImage): Promise<Buffer> {
-  if (image.bitDepth === 16) return encodePng16(image);
-  const data = Buffer.from(image.data.buffer, image.data.byteOffset, image.data.byteLength);
-  return sharp(data, { raw: { width: image.width, height: image.height, channels: image.channels } })
-    .png({ compressionLevel: 6, adaptiveFiltering: false })
-    .toBuffer();
-}
-
-function chunk(type: string, body: Buffer): Buffer {
-  const head = Buffer.alloc(8);
-  head.writeUInt32BE(body.length, 0);
-  head.write(type, 4, 'latin1');
-  const crc = Buffer.alloc(4);
-  crc.writeUInt32BE(zlib.crc32(Buffer.concat([head.subarray(4), body])) >>> 0, 0);
-  return Buffer.concat([head, body, crc]);
-}
-
 /**
- * 16-bit PNG writer (sharp 0.35 truncates raw 16-bit input to 8 bits). It must not stall the server's event
- * loop on a 4096² result: rows go through a deflate stream (compressed on libuv's thread pool) in ~1 MB
- * pieces, each compressed piece becomes its own IDAT chunk (PNG allows many), so no step touches the
- * whole image at once. Rows use filter None; samples are swapped to big-endian natively (swap16).
+ * PNG of an 8- or 16-bit RGB(A) image, through sharp (libvips/libspng on libuv's thread pool, so a 4096²
+ * result never stalls the event loop). 16-bit goes in as a Uint16Array and out through the `rgb16`
+ * colourspace: IHDR depth 16 and every sample exact (test/unit/server/image/sharp-paths.test.ts; an
+ * earlier sharp truncated it to 8 bits, hence a hand-written writer here before). Adaptive row filtering:
+ * a 4096² 8-bit result is about a third of its unfiltered size, at a small encode-time cost.
  */
-async function encodePng16(image: RawImage): Promise<Buffer> {
+export async function encodePng(image: RawImage): Promise<Buffer> {
   const { width, height, channels } = image;
-  const src = image.data as Uint16Array;
-  const samples = Buffer.from(src.buffer, src.byteOffset, src.byteLength);
-  const stride = width * channels * 2;
-  const rowsPerPiece = Math.max(1, Math.floor((1 << 20) / (stride + 1)));
-  const ihdr = Buffer.alloc(13);
-  ihdr.writeUInt32BE(width, 0);
-  ihdr.writeUInt32BE(height, 4);
-  ihdr[8] = 16;
-  ihdr[9] = channels === 4 ? 6 : 2; // colour type RGBA or RGB
-  const chunks: Buffer[] = [PNG_SIGNATURE, chunk('IHDR', ihdr)];
-
-  const deflater = zlib.createDeflate({ level: 6 });
-  deflater.on('data', (piece: Buffer) => chunks.push(chunk('IDAT', piece)));
-  const finished = once(deflater, 'end');
-  for (let y0 = 0; y0 < height; y0 += rowsPerPiece) {
-    const rows = Math.min(rowsPerPiece, height - y0);
-    const piece = Buffer.alloc(rows * (stride + 1)); // filter byte 0 (None) before each row
-    for (let r = 0; r < rows; r++) samples.copy(piece, r * (stride + 1) + 1, (y0 + r) * stride, (y0 + r + 1) * stride);
-    for (let r = 0; r < rows; r++) piece.subarray(r * (stride + 1) + 1, (r + 1) * (stride + 1)).swap16();
-    if (!deflater.write(piece)) await once(deflater, 'drain');
+  const raw = { width, height, channels: channels as 3 | 4 };
+  const png = { compressionLevel: 6, adaptiveFiltering: true };
+  if (image.bitDepth === 16) {
+    // A view made in this realm: sharp checks `instanceof Uint16Array`, which fails for pixels that came
+    // from the inference worker under jest's sandbox (test/integration/server/flow.test.ts, 16-bit case).
+    const samples = new Uint16Array(image.data.buffer, image.data.byteOffset, image.data.length);
+    return sharp(samples, { raw }).toColourspace('rgb16').png(png).toBuffer();
   }
-  deflater.end();
-  await finished;
-  chunks.push(chunk('IEND', Buffer.alloc(0)));
-  return Buffer.concat(chunks);
+  const data = Buffer.from(image.data.buffer, image.data.byteOffset, image.data.byteLength);
+  return sharp(data, { raw }).png(png).toBuffer();
 }

@@ -20,6 +20,8 @@ export interface SubmitOptions {
   client?: string;
   /** The model to run with; the default model when absent. */
   model?: string;
+  /** An img2img job's inpaint mask (its `params.mask` image), checked against the input's size. */
+  mask?: RawImage;
 }
 
 /** Every status change of any job: the shape SSE fan-out and other observers subscribe to. */

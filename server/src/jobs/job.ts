@@ -7,6 +7,8 @@ export interface Job {
   readonly spec: JobSpec;
   /** The uploaded pixels; dropped once the job ends so memory stays bounded. */
   input: RawImage | null;
+  /** The inpaint mask's pixels (img2img with `mask`); dropped with the input. */
+  mask: RawImage | null;
   readonly inputInfo: ImageInfo;
   state: JobState;
   step: number;
@@ -29,11 +31,12 @@ export interface Job {
   abort: AbortController | null;
 }
 
-export function newJob(id: string, spec: JobSpec, input: RawImage, inputInfo: ImageInfo): Job {
+export function newJob(id: string, spec: JobSpec, input: RawImage, inputInfo: ImageInfo, mask: RawImage | null = null): Job {
   return {
     id,
     spec,
     input,
+    mask,
     inputInfo,
     state: 'queued',
     step: 0,

@@ -19,6 +19,7 @@ import type { Logger } from '../logger';
 import type { JobChangeListener, JobQueueApi, SubmitOptions } from './api';
 import { estimateEta, jobStatus, newJob, type Job } from './job';
 import { planUpscale } from '../pipeline/upscale';
+import { inpaintParamsFrom } from '../engine/inpaint-params';
 
 export interface JobQueueOptions {
   engine: Engine;
@@ -87,7 +88,7 @@ export class JobQueue implements JobQueueApi {
   }
 
   /** `options.client` is ignored: one person's machine, strictly first-in first-out. */
-  submit(requested: JobSpec, input: RawImage, inputInfo: ImageInfo, _options?: SubmitOptions): Job {
+  submit(requested: JobSpec, input: RawImage, inputInfo: ImageInfo, options?: SubmitOptions): Job {
     if (this.closing) throw new ApiError('UNAVAILABLE', 'the server is shutting down');
     const loaded = this.options.engine.model?.name;
     if (requested.model !== undefined && requested.model !== loaded) {
@@ -108,7 +109,7 @@ export class JobQueue implements JobQueueApi {
         );
       }
     }
-    const job = newJob(newId(), withConcreteSeed(requested), input, inputInfo);
+    const job = newJob(newId(), withConcreteSeed(requested), input, inputInfo, options?.mask ?? null);
     this.jobs.set(job.id, job);
     this.waiting.push(job);
     this.emit(job);
@@ -227,7 +228,7 @@ export class JobQueue implements JobQueueApi {
       const options = { signal: abort.signal, onProgress: (progress: Progress) => this.onProgress(job, progress) };
       const output =
         spec.kind === 'img2img'
-          ? await engine.img2img(input, spec.params, options)
+          ? await engine.img2img(input, job.mask ? { ...spec.params, inpaint: inpaintParamsFrom(spec.params, job.mask) } : spec.params, options)
           : await engine.upscale(input, spec.params, options);
       // A cancel that lands after the last step still wins: the user asked for it.
       abort.signal.throwIfAborted();
@@ -292,6 +293,7 @@ export class JobQueue implements JobQueueApi {
     job.finishedAt = new Date();
     job.etaSeconds = state === 'done' ? 0 : null;
     job.input = null;
+    job.mask = null;
     job.preview = null;
     job.abort = null;
     this.options.logger.info(

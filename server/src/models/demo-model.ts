@@ -6,11 +6,13 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { makeTinyModel } from '../../../scripts/tiny-model/make-tiny-model';
+import { pullHint } from './hub/aliases';
 
 export const DEMO_NOTICE =
   'DEMO MODEL: the tiny random-weight model is loaded, so its images are meaningless. ' +
-  'To refine for real, get a Stable Diffusion 1.5 ONNX export (diffusers/optimum layout, e.g. from ' +
-  '`optimum-cli export onnx --model stable-diffusion-v1-5/stable-diffusion-v1-5 DIR`) and start ' +
+  `To refine for real, ${pullHint()}. ` +
+  'Or use your own Stable Diffusion 1.5 ONNX export (diffusers/optimum layout, e.g. from ' +
+  '`optimum-cli export onnx --model stable-diffusion-v1-5/stable-diffusion-v1-5 DIR`): ' +
   '`npx insaneres serve --model DIR` (or --models-dir with one folder per model).';
 
 /** The OS's usual cache folder: %LOCALAPPDATA% on Windows, ~/Library/Caches on macOS, XDG elsewhere. */

@@ -1,3 +1,4 @@
+import { guidanceScaleEmbedding } from '../schedulers/lcm-distilled';
 import { Tensor, tensor } from '../tensor';
 import { buildChunks, ChunkTokenizer, emptyChunk, padToSameChunkCount, PromptChunk } from '../text/chunks';
 import { applyChunkWeights } from '../text/conditioning';
@@ -16,6 +17,22 @@ export function usesGuidance(guidanceScale: number): boolean {
 }
 
 /**
+ * Whether the UNet runs the CFG batch [uncond, cond]. A UNet with a guidance embedding (`timestep_cond`,
+ * LCM-distilled) never does: it gets w = cfg − 1 as an embedding and one conditional pass, as diffusers'
+ * pipelines run such a UNet (`do_classifier_free_guidance` is false when `time_cond_proj_dim` is set).
+ */
+export function usesCfgBatch(runtime: Pick<DiffusionRuntime, 'timestepCondDim'>, guidanceScale: number): boolean {
+  return !runtime.timestepCondDim && usesGuidance(guidanceScale);
+}
+
+/** The [1, D] `timestep_cond` for UNets that take one (w = cfg − 1, diffusers' LCM pipelines); else undefined. */
+export function guidanceEmbeddingFor(runtime: Pick<DiffusionRuntime, 'timestepCondDim'>, guidanceScale: number): Tensor | undefined {
+  const dim = runtime.timestepCondDim;
+  if (!dim) return undefined;
+  return tensor(guidanceScaleEmbedding(guidanceScale - 1, dim), [1, dim]);
+}
+
+/**
  * Encodes prompt and negative prompt to the UNet's encoder_hidden_states: [2, 77k, D] in the order
  * [uncond, cond] with guidance, else [1, 77k, D]. Each 77-token chunk is encoded separately, weighted
  * with A1111's mean restore, and the chunks are concatenated on the sequence axis.
@@ -29,7 +46,7 @@ export async function encodeConditioning(
   const t0 = performance.now();
   const options = { emphasis: request.emphasis };
   let cond = buildChunks(request.prompt, tokenizer, options);
-  const guided = usesGuidance(request.guidanceScale);
+  const guided = usesCfgBatch(runtime, request.guidanceScale);
   let uncond: PromptChunk[] = [];
   if (guided) {
     uncond = buildChunks(request.negativePrompt, tokenizer, options);

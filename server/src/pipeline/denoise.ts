@@ -1,8 +1,10 @@
-import type { Scheduler } from '../schedulers/scheduler';
+import type { Sampler, SamplingHooks, StepContext } from '../schedulers/sampler';
 import { Tensor, tensor } from '../tensor';
-import { usesGuidance } from './conditioning';
+import { guidanceEmbeddingFor, usesCfgBatch } from './conditioning';
+import { fillLatents, keepUnmasked, LatentInpaint, repaintEverything, withInpaintChannels } from './inpaint/latents';
 import type { NoiseSource } from './noise';
 import type { DiffusionRuntime } from './runtime';
+import { ConditioningSchedule, constantConditioning } from './scheduled-conditioning';
 
 export class CancelledError extends Error {
   readonly code = 'CANCELLED';
@@ -12,18 +14,41 @@ export class CancelledError extends Error {
 }
 
 export interface DenoiseOptions {
-  strength: number;
-  steps: number;
   guidanceScale: number;
-  eta: number;
   noise: NoiseSource;
   /** VAE latent scaling factor (0.18215 for SD 1.x). */
   latentScale: number;
   /** Checked before every step: a cancelled job stops within one step. */
   isCancelled(): boolean;
   onStep?(done: number, total: number, latents: Tensor): void;
+  /** Per-model-call hooks for every sampler (inpaint's mask blend); see schedulers/sampler.ts. */
+  hooks?: SamplingHooks;
   /** Milliseconds per stage, accumulated (tiles add up). */
   timings: Record<string, number>;
+  /**
+   * Inpainting (pipeline/inpaint): latent fill modes, the 9-channel UNet input, and the clean original
+   * put back outside the mask after the last step. The per-step blend goes through `hooks`.
+   */
+  inpaint?: LatentInpaint;
+  /**
+   * Start from pure noise instead of the image (txt2img): the image gives only the size (no VAE encode).
+   * Plan the sampler with strength 1 so that every step runs.
+   */
+  fromNoise?: boolean;
+}
+
+/**
+ * The first latents of a run from pure noise (txt2img). Variance-exploding samplers (the k-diffusion ones)
+ * put x at x₀ + σ·noise: from noise that is noise × σ of their first step, A1111's txt2img start
+ * (`x * sigmas[0]`). Variance-preserving ones (DDIM, diffusers' LCM) put x at √ᾱ·x₀ + √(1−ᾱ)·noise; their
+ * txt2img starts from the noise itself (diffusers' init_noise_sigma 1, as A1111's DDIM). Which kind a
+ * sampler is shows in how it noises a zero latent.
+ */
+function pureNoiseLatents(sampler: Sampler, noise: Float32Array): Float32Array {
+  const scaleOfZero = sampler.noiseLatents(new Float32Array(1), new Float32Array([1]))[0];
+  const { sigma } = sampler.steps[0];
+  const varianceExploding = Math.abs(scaleOfZero - sigma) <= 1e-4 * sigma;
+  return varianceExploding ? scale(noise, scaleOfZero) : noise;
 }
 
 function addTime(timings: Record<string, number>, key: string, since: number): number {
@@ -50,51 +75,79 @@ function classifierFreeGuidance(prediction: Float32Array, guidanceScale: number)
 }
 
 /**
- * DDIM img2img on one model-sized image: encode, noise to the first timestep run, denoise, decode.
- * `image` is [1,3,H,W] in [-1,1] with H, W multiples of 8; `context` comes from encodeConditioning.
- * Strength too small for one step returns the input itself (stepsRun 0): no VAE round trip.
+ * img2img on one model-sized image with any sampler: encode, noise to the first step's level, run the
+ * sampler's model calls, decode. `image` is [1,3,H,W] in [-1,1] with H, W multiples of 8; `context` comes
+ * from encodeConditioning, or per model call from encodeScheduledConditioning (prompt editing). A plan of no steps returns the input itself (stepsRun 0): no VAE round trip.
+ *
+ * Per model call i: x → [hooks.blendLatents] → UNet (CFG batch [uncond, cond]) → sampler.denoised →
+ * [hooks.blendDenoised] → sampler.step, whose noise, if it needs any, is the job's draw i + 1.
  */
 export async function img2imgTensor(
   runtime: DiffusionRuntime,
-  scheduler: Scheduler,
-  context: Tensor,
+  sampler: Sampler,
+  context: Tensor | ConditioningSchedule,
   image: Tensor,
   options: DenoiseOptions,
 ): Promise<{ image: Tensor; stepsRun: number }> {
-  const { timings } = options;
-  const { timesteps, startTimestep } = scheduler.img2imgTimesteps(options.steps, options.strength);
-  if (startTimestep === null || timesteps.length === 0) return { image, stepsRun: 0 };
+  const { timings, hooks } = options;
+  const conditioning = 'at' in context ? context : constantConditioning(context);
+  const steps = sampler.steps;
+  if (steps.length === 0) return { image, stepsRun: 0 };
   if (options.isCancelled()) throw new CancelledError();
 
   let t = performance.now();
-  const encoded = await runtime.encodeImage(image);
-  t = addTime(timings, 'vaeEncode', t);
-  const dims = encoded.dims;
-  const clean = scale(encoded.data, options.latentScale);
-  let latents = scheduler.addNoise(clean, options.noise.draw(0, dims), startTimestep);
-  const guided = usesGuidance(options.guidanceScale);
-  const batchDims = [guided ? 2 : 1, ...dims.slice(1)];
-  const modelInput = new Float32Array(latents.length * (guided ? 2 : 1));
+  let dims: readonly number[];
+  let clean: Float32Array;
+  let latents: Float32Array;
+  // An inpainting checkpoint always needs its mask channels: without a mask, everything is repainted.
+  const inpaint = options.inpaint ?? (runtime.unetInputChannels === 9 ? await repaintEverything(runtime, image.dims, options.latentScale) : undefined);
+  if (options.fromNoise) {
+    // SD's VAE: 4 latent channels at 1/8 of the pixel size; the "clean" latents the hooks see are zero.
+    dims = [1, 4, image.dims[2] / 8, image.dims[3] / 8];
+    clean = new Float32Array(dims[1] * dims[2] * dims[3]);
+    latents = pureNoiseLatents(sampler, options.noise.draw(0, dims));
+  } else {
+    const encoded = await runtime.encodeImage(image);
+    t = addTime(timings, 'vaeEncode', t);
+    dims = encoded.dims;
+    const initialNoise = options.noise.draw(0, dims);
+    const scaled = scale(encoded.data, options.latentScale);
+    clean = inpaint ? fillLatents(scaled, initialNoise, inpaint) : scaled;
+    latents = sampler.noiseLatents(clean, initialNoise);
+  }
+  const guided = usesCfgBatch(runtime, options.guidanceScale);
+  const timestepCond = guidanceEmbeddingFor(runtime, options.guidanceScale);
+  const rowLength = latents.length + (inpaint?.unetExtra?.length ?? 0);
+  const batchDims = [guided ? 2 : 1, rowLength / (dims[2] * dims[3]), dims[2], dims[3]];
+  const modelInput = new Float32Array(rowLength * (guided ? 2 : 1));
   t = addTime(timings, 'scheduler', t);
 
-  for (let i = 0; i < timesteps.length; i++) {
+  for (let i = 0; i < steps.length; i++) {
     if (options.isCancelled()) throw new CancelledError();
-    const timestep = timesteps[i];
-    const scaled = scheduler.scaleModelInput(latents, timestep);
+    const { timestep, sigma } = steps[i];
+    const stepContext: StepContext = { index: i, total: steps.length, sigma, timestep, initLatents: clean, dims };
+    if (hooks?.blendLatents) latents = hooks.blendLatents(latents, stepContext);
+    const scaled = withInpaintChannels(sampler.modelInput(latents, i), inpaint);
     modelInput.set(scaled, 0);
     if (guided) modelInput.set(scaled, scaled.length);
     t = addTime(timings, 'scheduler', t);
-    const prediction = await runtime.predictNoise(tensor(modelInput, batchDims), timestep, context);
+    const prediction = await runtime.predictNoise(tensor(modelInput, batchDims), timestep, conditioning.at(i), timestepCond);
     t = addTime(timings, 'unet', t);
-    const noisePred = guided ? classifierFreeGuidance(prediction.data, options.guidanceScale) : prediction.data;
-    const varianceNoise = options.eta > 0 ? options.noise.draw(i + 1, dims) : undefined;
-    latents = scheduler.step(noisePred, timestep, latents, { eta: options.eta, varianceNoise });
+    const modelOutput = guided ? classifierFreeGuidance(prediction.data, options.guidanceScale) : prediction.data;
+    let denoised = sampler.denoised(modelOutput, latents, i);
+    const blended = hooks?.blendDenoised ? hooks.blendDenoised(denoised, stepContext) : denoised;
+    const replaced = blended !== denoised;
+    denoised = blended;
+    latents = sampler.step(latents, denoised, i, () => options.noise.draw(i + 1, dims), replaced ? null : modelOutput);
     t = addTime(timings, 'scheduler', t);
-    options.onStep?.(i + 1, timesteps.length, tensor(latents, dims));
+    options.onStep?.(i + 1, steps.length, tensor(latents, dims));
     t = performance.now(); // preview callbacks are the caller's cost, not the scheduler's
   }
 
+  // The clean original outside the mask at the end (A1111's blend in StableDiffusionProcessingImg2Img.sample):
+  // DDIM's last step lands on ᾱ_0 < 1, not exactly on x̂₀.
+  if (inpaint) latents = keepUnmasked(latents, clean, inpaint);
   const decoded = await runtime.decodeLatents(tensor(scale(latents, 1 / options.latentScale), dims));
   addTime(timings, 'vaeDecode', t);
-  return { image: decoded, stepsRun: timesteps.length };
+  return { image: decoded, stepsRun: steps.length };
 }

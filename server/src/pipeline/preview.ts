@@ -12,53 +12,88 @@ const LATENT_RGB_FACTORS: readonly (readonly [number, number, number])[] = [
   [-0.212, -0.2616, -0.7177],
 ];
 
+/**
+ * RGB bytes of the top-left `cellsWide`×`cellsHigh` latent cells (the rest is reflection padding).
+ * Written as flat loops over typed arrays with no closures: this runs on the inference thread while a
+ * job waits (DESIGN §9, per-step path).
+ */
+function latentCellsRgb(latents: Tensor, cellsWide: number, cellsHigh: number): Uint8Array {
+  const w = latents.dims[3];
+  const plane = latents.dims[2] * w;
+  const src = latents.data;
+  const out = new Uint8Array(cellsWide * cellsHigh * 3);
+  for (let c = 0; c < 3; c++) {
+    const f0 = LATENT_RGB_FACTORS[0][c];
+    const f1 = LATENT_RGB_FACTORS[1][c];
+    const f2 = LATENT_RGB_FACTORS[2][c];
+    const f3 = LATENT_RGB_FACTORS[3][c];
+    for (let y = 0; y < cellsHigh; y++) {
+      for (let x = 0; x < cellsWide; x++) {
+        const i = y * w + x;
+        // Same summation order as the reference (k = 0..3), so the bytes match it exactly.
+        let v = 0;
+        v += src[i] * f0;
+        v += src[plane + i] * f1;
+        v += src[2 * plane + i] * f2;
+        v += src[3 * plane + i] * f3;
+        const u = (v + 1) / 2;
+        out[(y * cellsWide + x) * 3 + c] = Math.round((u < 0 ? 0 : u > 1 ? 1 : u) * 255);
+      }
+    }
+  }
+  return out;
+}
+
 /** Scaled latents [1,4,h,w] → an 8-bit RGB picture at latent resolution (the caller enlarges it). */
 export function latentPreview(latents: Tensor): RawImage {
   const [, , h, w] = latents.dims;
-  const plane = h * w;
-  const data = new Uint8Array(plane * 3);
-  for (let i = 0; i < plane; i++) {
-    for (let c = 0; c < 3; c++) {
-      let v = 0;
-      for (let k = 0; k < 4; k++) v += latents.data[k * plane + i] * LATENT_RGB_FACTORS[k][c];
-      const u = (v + 1) / 2;
-      data[i * 3 + c] = Math.round((u < 0 ? 0 : u > 1 ? 1 : u) * 255);
-    }
-  }
-  return { width: w, height: h, channels: 3, bitDepth: 8, data };
+  return { width: w, height: h, channels: 3, bitDepth: 8, data: latentCellsRgb(latents, w, h) };
 }
 
 /** Long side of the live preview: a panel thumbnail, not a picture to judge detail on. */
 export const PREVIEW_SIDE = 256;
+
+/** Bilinear source positions along one axis: pixel centres aligned, clamped to the visible cells. */
+function axisTaps(outSize: number, cells: number): { lo: Int32Array; hi: Int32Array; frac: Float64Array } {
+  const lo = new Int32Array(outSize);
+  const hi = new Int32Array(outSize);
+  const frac = new Float64Array(outSize);
+  for (let o = 0; o < outSize; o++) {
+    const s = Math.min(cells - 1, Math.max(0, ((o + 0.5) * cells) / outSize - 0.5));
+    lo[o] = Math.floor(s);
+    hi[o] = Math.min(cells - 1, lo[o] + 1);
+    frac[o] = s - lo[o];
+  }
+  return { lo, hi, frac };
+}
 
 /**
  * The preview of the part of the latents the user's crop covers (the model image minus its reflection
  * padding), upsampled bilinearly so its long side is PREVIEW_SIDE and its aspect is the crop's.
  */
 export function cropPreview(latents: Tensor, visibleWidth: number, visibleHeight: number): RawImage {
-  const full = latentPreview(latents);
-  const cellsWide = Math.min(full.width, Math.max(1, Math.round(visibleWidth / 8)));
-  const cellsHigh = Math.min(full.height, Math.max(1, Math.round(visibleHeight / 8)));
+  const cellsWide = Math.min(latents.dims[3], Math.max(1, Math.round(visibleWidth / 8)));
+  const cellsHigh = Math.min(latents.dims[2], Math.max(1, Math.round(visibleHeight / 8)));
+  const cells = latentCellsRgb(latents, cellsWide, cellsHigh);
   const scale = PREVIEW_SIDE / Math.max(visibleWidth, visibleHeight);
   const width = Math.max(1, Math.round(visibleWidth * scale));
   const height = Math.max(1, Math.round(visibleHeight * scale));
+  const xs = axisTaps(width, cellsWide);
+  const ys = axisTaps(height, cellsHigh);
   const data = new Uint8Array(width * height * 3);
   for (let y = 0; y < height; y++) {
-    // Sample position in latent cells (pixel centres aligned), clamped to the visible cells.
-    const sy = Math.min(cellsHigh - 1, Math.max(0, ((y + 0.5) * cellsHigh) / height - 0.5));
-    const y0 = Math.floor(sy);
-    const y1 = Math.min(cellsHigh - 1, y0 + 1);
-    const fy = sy - y0;
+    const row0 = ys.lo[y] * cellsWide * 3;
+    const row1 = ys.hi[y] * cellsWide * 3;
+    const fy = ys.frac[y];
+    let o = y * width * 3;
     for (let x = 0; x < width; x++) {
-      const sx = Math.min(cellsWide - 1, Math.max(0, ((x + 0.5) * cellsWide) / width - 0.5));
-      const x0 = Math.floor(sx);
-      const x1 = Math.min(cellsWide - 1, x0 + 1);
-      const fx = sx - x0;
-      for (let c = 0; c < 3; c++) {
-        const at = (yy: number, xx: number): number => full.data[(yy * full.width + xx) * 3 + c];
-        const top = at(y0, x0) * (1 - fx) + at(y0, x1) * fx;
-        const bottom = at(y1, x0) * (1 - fx) + at(y1, x1) * fx;
-        data[(y * width + x) * 3 + c] = Math.round(top * (1 - fy) + bottom * fy);
+      const a = xs.lo[x] * 3;
+      const b = xs.hi[x] * 3;
+      const fx = xs.frac[x];
+      for (let c = 0; c < 3; c++, o++) {
+        const top = cells[row0 + a + c] * (1 - fx) + cells[row0 + b + c] * fx;
+        const bottom = cells[row1 + a + c] * (1 - fx) + cells[row1 + b + c] * fx;
+        data[o] = Math.round(top * (1 - fy) + bottom * fy);
       }
     }
   }

@@ -2,13 +2,13 @@ import { UPSCALE_DEFAULTS } from '../../../shared/src/defaults';
 import type { Img2ImgParams, Progress, RawImage } from '../engine/types';
 import { cropTensor, modelTensorToRaw, rawToModelTensor, reflectPad } from '../image/convert';
 import { resizeLanczos } from '../image/resample';
-import { createScheduler } from '../schedulers';
+import { createSampler } from '../schedulers';
 import type { SchedulerConfig } from '../schedulers/scheduler';
 import { Tensor, tensor } from '../tensor';
 import type { ChunkTokenizer } from '../text/chunks';
-import { encodeConditioning } from './conditioning';
+import { encodeScheduledConditioning } from './scheduled-conditioning';
 import { img2imgTensor } from './denoise';
-import { FitPlan, planFit } from './fit';
+import { FitPlan, planFit, roundUpTo, SIZE_MULTIPLE } from './fit';
 import { philoxNoise } from './noise';
 import { refineTiled } from './tiled-refine';
 import { cropPreview } from './preview';
@@ -25,6 +25,11 @@ export interface PipelineContext {
 export interface JobHooks {
   isCancelled(): boolean;
   onProgress(progress: Progress): void;
+  /**
+   * Whether to make a live preview now (the worker allows about one a second); absent = every step.
+   * Asked before the picture is made, so a skipped preview costs nothing.
+   */
+  previewDue?(): boolean;
 }
 
 /** The seed already resolved (never −1 here). */
@@ -37,7 +42,7 @@ function addTime(timings: Record<string, number>, key: string, since: number): n
 }
 
 /** The crop as the model sees it: enlarged and/or reflection-padded to multiples of 64. */
-function toModelSize(rgb: Tensor, plan: Exclude<FitPlan, { kind: 'tiles' }>): Tensor {
+export function toModelSize(rgb: Tensor, plan: Exclude<FitPlan, { kind: 'tiles' }>): Tensor {
   const [, , height, width] = rgb.dims;
   let t = rgb;
   if (plan.kind === 'enlarge') {
@@ -47,10 +52,23 @@ function toModelSize(rgb: Tensor, plan: Exclude<FitPlan, { kind: 'tiles' }>): Te
 }
 
 /** The model's output back at the crop's exact size: crop the padding, undo the enlargement. */
-function fromModelSize(out: Tensor, plan: Exclude<FitPlan, { kind: 'tiles' }>, width: number, height: number): Tensor {
+export function fromModelSize(out: Tensor, plan: Exclude<FitPlan, { kind: 'tiles' }>, width: number, height: number): Tensor {
   if (plan.kind === 'native') return cropTensor(out, width, height);
   const cropped = cropTensor(out, plan.scaledWidth, plan.scaledHeight);
   return tensor(resizeLanczos(cropped.data, 3, plan.scaledWidth, plan.scaledHeight, width, height), [1, 3, height, width]);
+}
+
+/**
+ * Generating from noise, the picture is made at its own size, never enlarged: padded to what the UNet takes
+ * (multiples of 64, or the size a static export is fixed to) and cropped back.
+ */
+function planFromNoise(width: number, height: number, fixed: [number, number] | null): FitPlan {
+  if (!fixed) return { kind: 'native', paddedWidth: roundUpTo(width, SIZE_MULTIPLE), paddedHeight: roundUpTo(height, SIZE_MULTIPLE) };
+  const [fixedHeight, fixedWidth] = [fixed[0] * 8, fixed[1] * 8];
+  if (width > fixedWidth || height > fixedHeight) {
+    throw new RangeError(`this model is fixed to ${fixedWidth}×${fixedHeight} px; it cannot generate ${width}×${height} px from noise`);
+  }
+  return { kind: 'native', paddedWidth: fixedWidth, paddedHeight: fixedHeight };
 }
 
 /**
@@ -65,34 +83,42 @@ export async function refineCrop(
   timings: Record<string, number>,
 ): Promise<{ image: RawImage; stepsRun: number }> {
   const fixed = context.runtime.fixedLatentSize;
-  const plan = planFit(image.width, image.height, fixed ? Math.min(fixed[0], fixed[1]) * 8 : null);
+  const fromNoise = params.init === 'noise';
+  const plan = fromNoise ? planFromNoise(image.width, image.height, fixed) : planFit(image.width, image.height, fixed ? Math.min(fixed[0], fixed[1]) * 8 : null);
   if (plan.kind === 'tiles') {
     // Too large for one pass: tile by tile at native size, with the upscaler's defaults for overlap and
     // colour matching. A copy, because tiles are assembled in place.
     const tiles = { tileSize: plan.tileSize, tileOverlap: UPSCALE_DEFAULTS.tileOverlap, colorMatch: UPSCALE_DEFAULTS.colorMatch };
     return refineTiled(context, { ...image, data: image.data.slice() }, { ...params, ...tiles }, hooks, timings);
   }
-  const scheduler = createScheduler(params.sampler, context.schedulerConfig);
-  const totalSteps = scheduler.img2imgTimesteps(params.steps, params.strength).timesteps.length;
+  // From noise every step runs: strength 1 plans the whole schedule for every sampler.
+  const sampler = createSampler(fromNoise ? { ...params, strength: 1 } : params, context.schedulerConfig, {
+    guidanceEmbedding: Boolean(context.runtime.timestepCondDim),
+  });
+  const totalSteps = sampler.steps.length;
   if (totalSteps === 0) return { image: { ...image, data: image.data.slice() }, stepsRun: 0 };
 
   let t = performance.now();
   const modelImage = toModelSize(rawToModelTensor(image), plan);
   t = addTime(timings, 'imageConversion', t);
-  const conditioning = await encodeConditioning(context.runtime, context.tokenizer, params, timings);
+  const conditioning = await encodeScheduledConditioning(context.runtime, context.tokenizer, params, params.steps, timings);
   hooks.onProgress({ step: 0, totalSteps, tile: 1, totalTiles: 1 });
 
-  const result = await img2imgTensor(context.runtime, scheduler, conditioning, modelImage, {
-    strength: params.strength,
-    steps: params.steps,
+  const result = await img2imgTensor(context.runtime, sampler, conditioning, modelImage, {
     guidanceScale: params.guidanceScale,
-    eta: params.eta,
     noise: philoxNoise(params.seed),
     latentScale: context.latentScale,
+    fromNoise,
     isCancelled: hooks.isCancelled,
     onStep: (step, total, latents) => {
       const [visibleWidth, visibleHeight] = plan.kind === 'enlarge' ? [plan.scaledWidth, plan.scaledHeight] : [image.width, image.height];
-      hooks.onProgress({ step, totalSteps: total, tile: 1, totalTiles: 1, preview: cropPreview(latents, visibleWidth, visibleHeight) });
+      let preview: RawImage | undefined;
+      if (hooks.previewDue ? hooks.previewDue() : true) {
+        const started = performance.now();
+        preview = cropPreview(latents, visibleWidth, visibleHeight);
+        addTime(timings, 'preview', started);
+      }
+      hooks.onProgress({ step, totalSteps: total, tile: 1, totalTiles: 1, preview });
     },
     timings,
   });

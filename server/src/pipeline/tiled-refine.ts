@@ -6,8 +6,8 @@
  */
 import type { RawImage } from '../engine/types';
 import { cropTensor } from '../image/convert';
-import { createScheduler } from '../schedulers';
-import { encodeConditioning } from './conditioning';
+import { createSampler } from '../schedulers';
+import { encodeScheduledConditioning } from './scheduled-conditioning';
 import { img2imgTensor } from './denoise';
 import { roundUpTo, SIZE_MULTIPLE } from './fit';
 import { philoxNoise } from './noise';
@@ -81,14 +81,14 @@ export async function refineTiled(
   timings: Record<string, number>,
   options: TiledRefineOptions = {},
 ): Promise<{ image: RawImage; stepsRun: number }> {
-  const scheduler = createScheduler(params.sampler, context.schedulerConfig);
-  const totalSteps = scheduler.img2imgTimesteps(params.steps, params.strength).timesteps.length;
+  const sampler = createSampler(params, context.schedulerConfig, { guidanceEmbedding: Boolean(context.runtime.timestepCondDim) });
+  const totalSteps = sampler.steps.length;
   if (totalSteps === 0) return { image, stepsRun: 0 };
 
   const plan = planTiledRefine(image.width, image.height, params, context.runtime.fixedLatentSize);
   const { layout } = plan;
   const totalTiles = layout.tiles.length;
-  const conditioning = await encodeConditioning(context.runtime, context.tokenizer, params, timings);
+  const conditioning = await encodeScheduledConditioning(context.runtime, context.tokenizer, params, params.steps, timings);
   const noise = new TiledNoise(philoxNoise(params.seed), plan.fieldDims);
   const assembler = new TileAssembler(layout, image, { blend: options.blend });
   hooks.onProgress({ step: 0, totalSteps, tile: 1, totalTiles });
@@ -99,11 +99,8 @@ export async function refineTiled(
     const modelRect = plan.modelRect(tile);
     const source = cutSourceTile(image, modelRect);
     t = addTime(timings, 'tileAssembly', t);
-    const result = await img2imgTensor(context.runtime, scheduler, conditioning, source, {
-      strength: params.strength,
-      steps: params.steps,
+    const result = await img2imgTensor(context.runtime, sampler, conditioning, source, {
       guidanceScale: params.guidanceScale,
-      eta: params.eta,
       noise: noise.forTile(modelRect),
       latentScale: context.latentScale,
       isCancelled: hooks.isCancelled,

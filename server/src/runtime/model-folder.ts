@@ -1,5 +1,6 @@
 import * as fs from 'fs';
 import * as path from 'path';
+import { notServable } from '../models/hub/manifest';
 
 /** A model folder that does not fit the layout; the message names the file and what was expected. */
 export class ModelFolderError extends Error {
@@ -63,6 +64,8 @@ export function inspectModelFolder(dir: string): ModelFolder {
   if (!fs.existsSync(abs) || !fs.statSync(abs).isDirectory()) {
     throw new ModelFolderError(`model folder ${abs} does not exist (expected a diffusers/optimum ONNX export folder)`);
   }
+  const unfinished = notServable(abs);
+  if (unfinished) throw new ModelFolderError(`model folder ${abs} is not a complete model: ${unfinished}`);
   const files = {} as Record<keyof typeof REQUIRED, string>;
   for (const [key, [rel, what]] of Object.entries(REQUIRED) as [keyof typeof REQUIRED, readonly [string, string]][]) {
     const file = path.join(abs, rel);
@@ -104,13 +107,17 @@ export function inspectModelFolder(dir: string): ModelFolder {
   };
 }
 
-/** The model folders directly inside `modelsDir` (those with a unet/model.onnx). */
+/**
+ * The model folders directly inside `modelsDir` (those with a unet/model.onnx). Hidden folders (where
+ * `insaneres pull` stages its downloads) and folders whose pull manifest is not complete are skipped.
+ */
 export function listModelFolders(modelsDir: string): string[] {
   const abs = path.resolve(modelsDir);
   if (!fs.existsSync(abs)) throw new ModelFolderError(`models folder ${abs} does not exist`);
   return fs
     .readdirSync(abs, { withFileTypes: true })
-    .filter((d) => d.isDirectory() && fs.existsSync(path.join(abs, d.name, 'unet', 'model.onnx')))
+    .filter((d) => d.isDirectory() && !d.name.startsWith('.') && fs.existsSync(path.join(abs, d.name, 'unet', 'model.onnx')))
+    .filter((d) => notServable(path.join(abs, d.name)) === null)
     .map((d) => path.join(abs, d.name))
     .sort();
 }

@@ -91,8 +91,11 @@ function padRows(t: Tensor, start: number, size: number, fixed: number | null): 
  * Session options per provider. DirectML supports neither memory patterns nor parallel execution (ONNX
  * Runtime's DirectML EP documentation: session creation fails unless both are off).
  */
-export function sessionOptions(provider: string): ort.InferenceSession.SessionOptions {
+export function sessionOptions(provider: string, threads = 0): ort.InferenceSession.SessionOptions {
   const options: ort.InferenceSession.SessionOptions = { executionProviders: [provider], graphOptimizationLevel: 'all' };
+  // 0 leaves ONNX Runtime's own choice; otherwise the CPU kernels (and any node a GPU provider hands back
+  // to the CPU) use this many threads within one op.
+  if (threads > 0) options.intraOpNumThreads = threads;
   if (provider === 'dml') return { ...options, enableMemPattern: false, executionMode: 'sequential' };
   return options;
 }
@@ -108,15 +111,15 @@ export class OnnxDiffusionRuntime implements DiffusionRuntime {
   ) {}
 
   /** Loads the four sessions on the best provider that works for `device`, falling back to CPU. */
-  static async load(dir: string, device: Device, log: RuntimeLog): Promise<OnnxDiffusionRuntime> {
+  static async load(dir: string, device: Device, log: RuntimeLog, threads = 0): Promise<OnnxDiffusionRuntime> {
     const folder = inspectModelFolder(dir);
     for (const note of folder.notes) log.info(`model ${folder.name}: ${note}`);
     const { providers, reason } = candidateProviders(device);
     let lastError: Error | null = null;
     for (const provider of providers) {
       try {
-        const runtime = await OnnxDiffusionRuntime.loadWith(folder, provider);
-        log.info(`model ${folder.name} runs on ${provider} (${reason})`);
+        const runtime = await OnnxDiffusionRuntime.loadWith(folder, provider, threads);
+        log.info(`model ${folder.name} runs on ${provider} (${reason}), ${threads > 0 ? `${threads} intra-op threads` : "ONNX Runtime's default threads"}`);
         return runtime;
       } catch (err) {
         if (err instanceof ModelFolderError) throw err;
@@ -127,8 +130,8 @@ export class OnnxDiffusionRuntime implements DiffusionRuntime {
     throw new ModelFolderError(`could not load model ${folder.dir}: ${lastError?.message ?? 'no provider'}`);
   }
 
-  private static async loadWith(folder: ModelFolder, provider: string): Promise<OnnxDiffusionRuntime> {
-    const options = sessionOptions(provider);
+  private static async loadWith(folder: ModelFolder, provider: string, threads: number): Promise<OnnxDiffusionRuntime> {
+    const options = sessionOptions(provider, threads);
     const open = async (file: string): Promise<ort.InferenceSession> => {
       try {
         // From the path, not a buffer: ONNX Runtime then finds external weight files beside model.onnx.
@@ -156,6 +159,15 @@ export class OnnxDiffusionRuntime implements DiffusionRuntime {
 
   get fixedLatentSize(): [number, number] | null {
     return this.io.unet.fixedLatent;
+  }
+
+  /** From the UNet's metadata: a fixed 9 marks an inpainting checkpoint; anything unnamed is taken as 4. */
+  get unetInputChannels(): number {
+    return this.io.unet.sample.dims[1] ?? 4;
+  }
+
+  get timestepCondDim(): number | null {
+    return this.io.unet.timestepCond?.dims[1] ?? null;
   }
 
   get hiddenSize(): number | null {
@@ -192,16 +204,27 @@ export class OnnxDiffusionRuntime implements DiffusionRuntime {
     return new ort.Tensor('float32', new Float32Array(count).fill(timestep), dims);
   }
 
-  async predictNoise(sample: Tensor, timestep: number, context: Tensor): Promise<Tensor> {
+  async predictNoise(sample: Tensor, timestep: number, context: Tensor, timestepCond?: Tensor): Promise<Tensor> {
     const io = this.io.unet;
+    const condPort = io.timestepCond;
+    if (condPort !== null && timestepCond === undefined) {
+      throw new Error(`the UNet takes '${condPort.name}' (a guidance embedding) and none was given`);
+    }
     return inFixedBatches(sample.dims[0], io.fixedBatch, (start, size) => {
       const s = padRows(sample, start, size, io.fixedBatch);
       const c = padRows(context, start, size, io.fixedBatch);
-      const feeds = {
+      const feeds: Record<string, ort.Tensor> = {
         [io.sample.name]: toOrtFloat(s.data, s.dims, io.sample),
         [io.timestep.name]: this.timestepTensor(timestep, s.dims[0]),
         [io.context.name]: toOrtFloat(c.data, c.dims, io.context),
       };
+      if (condPort !== null && timestepCond !== undefined) {
+        const rows = s.dims[0];
+        const width = timestepCond.data.length;
+        const repeated = new Float32Array(rows * width);
+        for (let r = 0; r < rows; r++) repeated.set(timestepCond.data, r * width);
+        feeds[condPort.name] = toOrtFloat(repeated, [rows, width], condPort);
+      }
       return this.run('unet', this.sessions.unet, feeds, io.output.name);
     });
   }

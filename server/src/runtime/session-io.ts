@@ -25,6 +25,11 @@ export interface UnetIO {
   sample: FloatPort;
   timestep: { name: string; type: 'int64' | 'float32' | 'float16'; scalar: boolean };
   context: FloatPort;
+  /**
+   * `timestep_cond` [B, D] of LCM-distilled UNets (diffusers' `time_cond_proj_dim`): the guidance-scale
+   * embedding that replaces the CFG pass; null for ordinary UNets.
+   */
+  timestepCond: FloatPort | null;
   output: FloatPort;
   fixedBatch: number | null;
   /** [h, w] of the latent when the export fixes it (e.g. 64×64), else null. */
@@ -105,11 +110,20 @@ export function describeUnet(session: InferenceSession, file: string): UnetIO {
     throw new ModelFolderError(`${file}: 'timestep' is ${t.type}, expected int64, float32 or float16`);
   }
   const output = floatPort(outputs.find((m) => m.name === 'out_sample') ?? outputs[0], file, 4);
-  const [, , h, w] = sample.dims;
+  const [, channels, h, w] = sample.dims;
+  if (channels !== null && channels !== undefined && channels !== 4 && channels !== 9) {
+    throw new ModelFolderError(`${file}: 'sample' has ${channels} channels, expected 4 (SD 1.x) or 9 (SD 1.x inpainting)`);
+  }
+  const cond = inputs.find((m) => m.name === 'timestep_cond');
+  const timestepCond = cond ? floatPort(cond, file, 2) : null;
+  if (timestepCond !== null && timestepCond.dims[1] === null) {
+    throw new ModelFolderError(`${file}: 'timestep_cond' must have a fixed width (the guidance embedding size), got [${cond?.shape.join(',')}]`);
+  }
   return {
     sample,
     timestep: { name: t.name, type: t.type, scalar: t.shape.length === 0 },
     context,
+    timestepCond,
     output,
     fixedBatch: batchOf(sample, context),
     fixedLatent: h !== null && w !== null && h !== undefined && w !== undefined ? [h, w] : null,

@@ -107,16 +107,21 @@ describe('inference off the event loop', () => {
   it('reports progress each step with a preview, and stops within one step when cancelled', async () => {
     const controller = new AbortController();
     const seen: Progress[] = [];
+    let abortedAt = 0;
     const run = engine.img2img(image(512, 512), { ...PARAMS, steps: 30, strength: 1 }, {
       signal: controller.signal,
       onProgress: (p) => {
         seen.push(p);
-        if (p.step === 3) controller.abort();
+        // Reports closer than 100 ms are coalesced by the worker, so step 3 itself may not arrive.
+        if (p.step >= 3 && !abortedAt) {
+          abortedAt = p.step;
+          controller.abort();
+        }
       },
     });
     await expect(run).rejects.toMatchObject({ code: 'CANCELLED' });
     const last = seen[seen.length - 1];
-    expect(last.step).toBeLessThanOrEqual(4); // the step running when cancel arrived may finish, no more
+    expect(last.step).toBeLessThanOrEqual(abortedAt + 1); // the step running when cancel arrived may finish, no more
     expect(last.totalSteps).toBe(30);
     expect(seen.find((p) => p.step === 1)?.preview).toMatchObject({ width: 256, height: 256, channels: 3 }); // a 256-px thumbnail of the 512² crop
     // the engine is still usable afterwards

@@ -10,7 +10,7 @@ import { tinyModel } from '../../helpers/tiny-model';
 
 /** The real ONNX runtime, with every UNet call's batch size and timestep written down. */
 class RecordingRuntime implements DiffusionRuntime {
-  readonly unetCalls: { batch: number; timestep: number; context: number[] }[] = [];
+  readonly unetCalls: { batch: number; timestep: number; context: number[]; contextData: Float32Array }[] = [];
   constructor(private readonly inner: OnnxDiffusionRuntime) {}
   get fixedLatentSize() {
     return this.inner.fixedLatentSize;
@@ -19,7 +19,7 @@ class RecordingRuntime implements DiffusionRuntime {
     return this.inner.encodeText(rows);
   }
   predictNoise(sample: Tensor, timestep: number, context: Tensor) {
-    this.unetCalls.push({ batch: sample.dims[0], timestep, context: [...context.dims] });
+    this.unetCalls.push({ batch: sample.dims[0], timestep, context: [...context.dims], contextData: context.data });
     return this.inner.predictNoise(sample, timestep, context);
   }
   encodeImage(image: Tensor) {
@@ -53,6 +53,32 @@ describe('img2img pipeline on the real tiny model', () => {
     // leading spacing, offset 1: 20 steps are 951, 901, …, 1; strength 0.3 runs the last 6
     expect(runtime.unetCalls.map((c) => c.timestep)).toEqual([251, 201, 151, 101, 51, 1]);
     expect(runtime.unetCalls.every((c) => c.batch === 2 && c.context[0] === 2 && c.context[1] === 77)).toBe(true);
+  });
+
+  it('runs Euler a with A1111’s tail rule through the real model: 20 × 0.3 → 7 calls at fractional timesteps', async () => {
+    const runtime = new RecordingRuntime(onnx);
+    const out = await refineCrop(context(runtime), image, { ...base, sampler: 'euler_a', eta: undefined }, hooks, {});
+    expect(out.stepsRun).toBe(7);
+    const timesteps = runtime.unetCalls.map((c) => c.timestep);
+    // Uniform 20 steps: t = linspace(999, 0, 20) = 999 − 52.578…·i; the tail starts at i = 13 (t ≈ 315.47)
+    timesteps.forEach((t, i) => expect(t).toBeCloseTo(999 - ((13 + i) * 999) / 19, 6));
+    expect(runtime.unetCalls.every((c) => c.batch === 2)).toBe(true);
+  });
+
+  it('switches the conditioning mid-run for prompt editing, at A1111’s step ([a:b:0.5] over 6 steps: calls 0–3, then 4–5)', async () => {
+    const edited = new RecordingRuntime(onnx);
+    const job = { ...base, sampler: 'euler' as const, steps: 6, strength: 1, negativePrompt: 'blurry' };
+    await refineCrop(context(edited), image, { ...job, prompt: '[a photo of a cat:a photo of a dog:0.5]' }, hooks, {});
+    const cat = new RecordingRuntime(onnx);
+    await refineCrop(context(cat), image, { ...job, prompt: 'a photo of a cat' }, hooks, {});
+    const dog = new RecordingRuntime(onnx);
+    await refineCrop(context(dog), image, { ...job, prompt: 'a photo of a dog' }, hooks, {});
+    const same = (a: Float32Array, b: Float32Array) => Buffer.from(a.buffer, a.byteOffset, a.byteLength).equals(Buffer.from(b.buffer, b.byteOffset, b.byteLength));
+    expect(edited.unetCalls).toHaveLength(6);
+    edited.unetCalls.forEach((call, i) => {
+      expect(same(call.contextData, (i <= 3 ? cat : dog).unetCalls[0].contextData)).toBe(true);
+    });
+    expect(same(cat.unetCalls[0].contextData, dog.unetCalls[0].contextData)).toBe(false);
   });
 
   it('runs a single pass without the negative prompt when guidance ≤ 1', async () => {

@@ -1,4 +1,5 @@
 /** Every kind of bad request gets a 4xx with a code and a human message, never a stack trace. */
+import * as http from 'http';
 import * as zlib from 'zlib';
 import type { ErrorCode } from '../../../shared/src';
 import {
@@ -27,10 +28,14 @@ describe('bad input', () => {
   let server: TestServer;
   let image: string;
   let large: string;
+  let tiny: string;
+  let narrow: string;
   beforeAll(async () => {
     server = await startTestServer({ limits: { maxPixels: 256 * 256, maxImageBytes: 300_000, maxJsonBytes: 4096, maxResultPixels: 512 * 512 } });
     image = await uploadRaw(server.url, 16, 16, gradient(16, 16));
     large = await uploadRaw(server.url, 256, 256, gradient(256, 256));
+    tiny = await uploadRaw(server.url, 1, 1, gradient(1, 1));
+    narrow = await uploadRaw(server.url, 64, 7, gradient(64, 7));
   });
   afterAll(() => server?.close());
 
@@ -54,6 +59,8 @@ describe('bad input', () => {
     ['1e400 (Infinity) guidance', () => ({ ...job({}), body: `{"kind":"img2img","image":"${image}","params":{"guidanceScale":1e400}}` }), 'INVALID_REQUEST', /guidanceScale/],
     ['seed below -1', img2img({ seed: -5 }), 'INVALID_REQUEST', /params\.seed/],
     ['seed beyond 2^53', () => ({ ...job({}), body: `{"kind":"img2img","image":"${image}","params":{"seed":18446744073709551616}}` }), 'INVALID_REQUEST', /seed/],
+    ['img2img on a 1×1 image', () => job({ kind: 'img2img', image: tiny }), 'INVALID_REQUEST', /1×1 px; img2img needs both sides at least 8 px/],
+    ['upscale on a 64×7 image', () => job({ kind: 'upscale', image: narrow }), 'INVALID_REQUEST', /64×7 px; upscale needs both sides at least 8 px/],
     ['unknown image id', () => job({ kind: 'img2img', image: 'nope' }), 'UNKNOWN_IMAGE'],
     ['an upscale result over the pixel limit', () => job({ kind: 'upscale', image: large, params: { scale: 4 } }), 'IMAGE_TOO_LARGE', /262144 pixels/],
     // 256² at 2× is within the 512² limit, but the recipe first enlarges to 512², so the result is 1024².
@@ -88,6 +95,30 @@ describe('bad input', () => {
     const res = await request(server.url, build());
     expectApiError(res, code);
     if (message) expect(res.json<{ error: { message: string } }>().error.message).toMatch(message);
+  });
+
+  it('refuses an upload whose Content-Length is over the limit at once, before its body arrives', async () => {
+    for (const [path, type] of [['/v1/images', 'image/png'], ['/v1/images?width=256&height=256&bitDepth=16', 'application/octet-stream']]) {
+      const url = new URL(path, server.url);
+      // Only the headers and a few bytes are sent: an answer proves the server did not wait for the rest.
+      const res = await new Promise<{ status: number; body: string; connection?: string }>((resolve, reject) => {
+        const req = http.request(
+          { host: url.hostname, port: url.port, path: url.pathname + url.search, method: 'POST', agent: false,
+            headers: { 'content-type': type, 'content-length': String(50 * 2 ** 20) } },
+          (answer) => {
+            let body = '';
+            answer.setEncoding('utf8');
+            answer.on('data', (c: string) => (body += c));
+            answer.on('end', () => resolve({ status: answer.statusCode ?? 0, body, connection: answer.headers.connection }));
+          },
+        );
+        req.on('error', reject);
+        req.write(Buffer.alloc(1024));
+      });
+      expect(res.status).toBe(413);
+      expect(JSON.parse(res.body)).toMatchObject({ error: { code: 'BODY_TOO_LARGE', message: expect.stringMatching(/52428800 bytes.*the limit is 300000 bytes/) } });
+      expect(res.connection).toBe('close');
+    }
   });
 
   it('refuses a result format it cannot send', async () => {

@@ -48,7 +48,7 @@ describe('full flow', () => {
     const entry = history.items[0];
     expect(entry).toMatchObject({
       id: polled.historyId, jobId: job.id, kind: 'img2img', seed: 1234, model: 'tiny', device: 'cpu', width, height, stepsRun: 4,
-      params: { prompt: 'a (red:1.2) apple', steps: 8, strength: 0.5, guidanceScale: 12, seed: 1234, negativePrompt: '', sampler: 'ddim', eta: 0, emphasis: true },
+      params: { prompt: 'a (red:1.2) apple', steps: 8, strength: 0.5, guidanceScale: 12, seed: 1234, negativePrompt: '', sampler: 'ddim', emphasis: true },
     });
     expect(entry.timings.total).toBeGreaterThan(0);
     const sidecar = JSON.parse(fs.readFileSync(path.join(server.outputs, `${entry.id}.json`), 'utf8'));
@@ -75,6 +75,7 @@ describe('full flow', () => {
     const image = await uploadRaw(server.url, width, height, new Uint8Array(pixels.buffer), 16);
     const job = await createJob(server.url, { kind: 'img2img', image, params: { steps: 2, strength: 0.5 } });
     const status: JobStatus = await waitTerminal(server.url, job.id);
+    expect(status.error ?? null).toBeNull();
     expect(status.result).toEqual({ width, height, bitDepth: 16, channels: 4 });
     const raw = await request(server.url, { path: `/v1/jobs/${job.id}/result`, headers: { accept: 'application/octet-stream' } });
     expect(raw.headers['x-image-bit-depth']).toBe('16');

@@ -11,7 +11,12 @@ import { FakeServer, type FakeServerOptions } from './fakes/server';
 
 jest.mock('photoshop', () => jest.requireActual('./fakes/photoshop').fakePhotoshop.module, { virtual: true });
 
-const selection = { left: 10, top: 6, width: 20, height: 12 };
+const selection = { left: 40, top: 40, width: 20, height: 12 };
+/** The selection grown by the context ring: 36 px, the reach of the default 12 px feather (3 × 12 > 32). */
+const crop = { left: 4, top: 4, width: 92, height: 84 };
+const canvas = { width: 128, height: 96 };
+/** Upscale reads exactly the selection: a small canvas so that results can stick out of it. */
+const upscaleSelection = { left: 10, top: 6, width: 20, height: 12 };
 const idleTimers = { setTimeout: () => 0, clearTimeout: () => undefined, now: () => Date.now() };
 
 async function until(condition: () => boolean, what: string): Promise<void> {
@@ -22,8 +27,8 @@ async function until(condition: () => boolean, what: string): Promise<void> {
   throw new Error(`timed out waiting for ${what}`);
 }
 
-async function setup(serverOptions: FakeServerOptions = {}, documentSelection: typeof selection | null = selection) {
-  fakePhotoshop.reset({ selection: documentSelection });
+async function setup(serverOptions: FakeServerOptions = {}, documentSelection: typeof selection | null = selection, size = canvas) {
+  fakePhotoshop.reset({ selection: documentSelection, ...size });
   const server = new FakeServer(fakePhotoshop.log, serverOptions);
   const controller = new PanelController({
     host: createPhotoshopHost({ busyRetryDelayMs: 1 }),
@@ -60,7 +65,7 @@ describe('the round trip', () => {
 
     expect(fakePhotoshop.calls('imaging.getPixels')[0].args).toEqual({
       documentID: 7,
-      sourceBounds: { left: 10, top: 6, right: 30, bottom: 18 },
+      sourceBounds: { left: 4, top: 4, right: 96, bottom: 88 },
       colorSpace: 'RGB',
       colorProfile: 'sRGB IEC61966-2.1',
     });
@@ -93,17 +98,19 @@ describe('the round trip', () => {
     expect(fakePhotoshop.calls('hostControl.suspendHistory')).toEqual([{ api: 'hostControl.suspendHistory', args: { documentID: 7, name: 'InsaneRes #1' } }]);
     expect(fakePhotoshop.calls('hostControl.resumeHistory')[0].args).toEqual({ suspension: 1, commit: true });
 
-    // Pixel-exact: at the selection's own bounds, never rescaled, the server's pixels (the fake inverts RGB).
-    expect(fakePhotoshop.calls('imaging.putPixels')[0].args).toEqual({ documentID: 7, layerID: 100, imageData: '[imageData]', replace: true, targetBounds: { left: 10, top: 6 } });
+    // Pixel-exact: at the crop's own bounds (selection + context ring), never rescaled, the server's pixels
+    // (the fake inverts RGB).
+    expect(fakePhotoshop.calls('imaging.getSelection')[0].args).toEqual({ documentID: 7, sourceBounds: { left: 40, top: 40, right: 60, bottom: 52 } });
+    expect(fakePhotoshop.calls('imaging.putPixels')[0].args).toEqual({ documentID: 7, layerID: 100, imageData: '[imageData]', replace: true, targetBounds: { left: 4, top: 4 } });
     const put = fakePhotoshop.put[0] as FakeImageData;
-    expect([put.width, put.height]).toEqual([20, 12]);
+    expect([put.width, put.height]).toEqual([92, 84]);
     const samples = put.samples();
-    expect(Array.from(samples.slice(0, 4))).toEqual([255 - patternSample(10, 6, 0, 8), 255 - patternSample(10, 6, 1, 8), 255 - patternSample(10, 6, 2, 8), 255]);
-    expect(fakePhotoshop.calls('imaging.putSelection')[0].args).toMatchObject({ targetBounds: { left: 10, top: 6 } });
+    expect(Array.from(samples.slice(0, 4))).toEqual([255 - patternSample(4, 4, 0, 8), 255 - patternSample(4, 4, 1, 8), 255 - patternSample(4, 4, 2, 8), 255]);
+    expect(fakePhotoshop.calls('imaging.putSelection')[0].args).toMatchObject({ targetBounds: { left: 40, top: 40 } });
 
     // What the job was asked for, and what the panel remembers.
     expect(server.jobRequests[0]).toMatchObject({ kind: 'img2img', params: { strength: 0.3, steps: 50, guidanceScale: 12, seed: -1, sampler: 'ddim' } });
-    expect(state().current).toMatchObject({ number: 1, seed: 4242, masked: true, blendMode: 'difference', featherPx: 12, channelName: 'InsaneRes #1 selection', bounds: selection });
+    expect(state().current).toMatchObject({ number: 1, seed: 4242, masked: true, blendMode: 'difference', featherPx: 12, channelName: 'InsaneRes #1 selection', bounds: crop });
     expect(state().settings.nextTryNumber).toBe(2);
   });
 
@@ -113,7 +120,7 @@ describe('the round trip', () => {
     await until(() => fakePhotoshop.calls('server POST /v1/jobs').length > 0, 'the job');
     fakePhotoshop.select({ left: 0, top: 0, width: 5, height: 5 });
     await running;
-    expect(fakePhotoshop.calls('imaging.putSelection')[0].args).toMatchObject({ targetBounds: { left: 10, top: 6 } });
+    expect(fakePhotoshop.calls('imaging.putSelection')[0].args).toMatchObject({ targetBounds: { left: 40, top: 40 } });
   });
 
   it('Compare, Mask and the feather slider each act on the current layer in their own undo step', async () => {
@@ -222,7 +229,7 @@ describe('the round trip', () => {
     await controller.placeHistory(historyId);
     expect(state().error).toBeNull();
     expect(fakePhotoshop.calls('server GET /v1/history/' + historyId + '/image')).toHaveLength(1);
-    expect(fakePhotoshop.calls('imaging.putPixels')[0].args).toMatchObject({ targetBounds: { left: 10, top: 6 } });
+    expect(fakePhotoshop.calls('imaging.putPixels')[0].args).toMatchObject({ targetBounds: { left: 4, top: 4 } });
     expect(story(fakePhotoshop.log)).toContain('batchPlay make {"_enum":"userMaskEnabled","_value":"revealSelection"}');
     expect(state().tries).toHaveLength(2);
   });
@@ -240,7 +247,7 @@ describe('the round trip', () => {
 
 describe('upscale mode', () => {
   it('sends an upscale job and opens the result as a new document', async () => {
-    const { server, controller, state } = await setup();
+    const { server, controller, state } = await setup({}, upscaleSelection, { width: 64, height: 48 });
     controller.updateSettings({ mode: 'upscale' });
     await controller.run();
     expect(state().error).toBeNull();
@@ -253,7 +260,7 @@ describe('upscale mode', () => {
   });
 
   it('places the result as a new layer at the selection when asked and it fits the canvas: one undo step', async () => {
-    const { controller, state } = await setup();
+    const { controller, state } = await setup({}, upscaleSelection, { width: 64, height: 48 });
     controller.updateSettings({ mode: 'upscale', upscale: { ...state().settings.upscale, placement: 'layer' } });
     await controller.run();
     expect(state().error).toBeNull();
@@ -266,7 +273,7 @@ describe('upscale mode', () => {
   });
 
   it('moves a layer that would stick out back inside the canvas, and opens a new document when it is larger than the canvas', async () => {
-    const { controller, state } = await setup();
+    const { controller, state } = await setup({}, upscaleSelection, { width: 64, height: 48 });
     controller.updateSettings({ mode: 'upscale', upscale: { ...state().settings.upscale, placement: 'layer', scale: 3 } });
     await controller.run(); // 60×36 from (10, 6) would end at 70 > 64: moved left to 4
     expect(fakePhotoshop.calls('imaging.putPixels')[0].args).toMatchObject({ documentID: 7, targetBounds: { left: 4, top: 6 } });

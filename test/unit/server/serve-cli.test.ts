@@ -5,12 +5,12 @@ describe('parseServeArgs', () => {
   it('reads the flags of DESIGN §5 and the server ones', () => {
     const options = parseServeArgs(
       ['--models-dir', 'M', '--host', '0.0.0.0', '--port', '0', '--device', 'cpu', '--outputs', 'O', '--token', 'long-enough',
-        '--allow-origin', 'http://localhost:8080', '--allow-origin', 'http://localhost:9000', '--max-queue', '5'],
+        '--allow-origin', 'http://localhost:8080', '--allow-origin', 'http://localhost:9000', '--max-queue', '5', '--threads', '3'],
       {},
     );
     expect(options).toMatchObject({
       modelsDir: 'M', host: '0.0.0.0', port: 0, device: 'cpu', outputs: 'O', token: 'long-enough',
-      allowOrigins: ['http://localhost:8080', 'http://localhost:9000'], limits: { maxQueue: 5 },
+      allowOrigins: ['http://localhost:8080', 'http://localhost:9000'], limits: { maxQueue: 5 }, threads: 3,
     });
   });
 
@@ -27,6 +27,8 @@ describe('parseServeArgs', () => {
     [['--allow-origin', 'localhost:8080'], '--allow-origin'],
     [['--token', 'short'], '--token'],
     [['--max-queue', '0'], '--max-queue'],
+    [['--threads', '0'], '--threads'],
+    [['--threads', '2.5'], '--threads'],
     [['--log-level', 'loud'], '--log-level'],
   ])('refuses %j with one line naming %s', (args, named) => {
     const run = (): unknown => parseServeArgs(args, {});

@@ -15,7 +15,7 @@ import {
   type SelectionMask,
   type SelectionRead,
 } from '../host';
-import { full16ToEight } from '../pixels';
+import { full16ToEight, growRect } from '../pixels';
 import { cropRgba } from './compositing';
 import * as ops from './document';
 import type { Editor } from './editor';
@@ -55,7 +55,7 @@ export class BrowserHost implements Host {
     if (!doc) throw new HostError('NO_DOCUMENT', 'Open a document first.');
     const state = ops.currentState(doc);
     if (!state.selection && !options.wholeCanvasIfNone) throw new HostError('NO_SELECTION', 'Nothing is selected.');
-    const bounds = state.selection ? { ...state.selection.bounds } : { left: 0, top: 0, width: doc.width, height: doc.height };
+    const bounds = state.selection ? growRect(state.selection.bounds, options.contextPx ?? 0, doc) : { left: 0, top: 0, width: doc.width, height: doc.height };
 
     let rgba: Uint8ClampedArray;
     if (options.source === 'activeLayer') {
@@ -75,6 +75,7 @@ export class BrowserHost implements Host {
       profile: BROWSER_PROFILE,
       selection: state.selection ? copyMask(state.selection) : null,
       hasSelection: state.selection !== null,
+      ...(options.source === 'activeLayer' && state.activeLayerId !== null ? { layerId: state.activeLayerId } : {}),
     };
   }
 
@@ -105,12 +106,16 @@ export class BrowserHost implements Host {
   private writer(documentId: number, canvas: { width: number; height: number }, apply: (change: (s: ops.DocState) => ops.DocState) => void): HostWriter {
     const ref = (layerId: number, name: string): LayerRef => ({ documentId, layerId, name });
     return {
-      placeResultLayer: async ({ bounds, pixels, name }) => {
+      placeResultLayer: async ({ bounds, pixels, name, above }) => {
         if (pixels.width !== bounds.width || pixels.height !== bounds.height) {
           throw new HostError('PHOTOSHOP_ERROR', `The result is ${pixels.width}×${pixels.height} px but the selection is ${bounds.width}×${bounds.height} px.`);
         }
         const layer = ops.pixelLayer(this.editor.newLayerId(), name, bounds, toCanvasSamples(pixels).slice());
-        apply((state) => ops.addLayerAbove(state, layer));
+        apply((state) => {
+          if (above?.kind === 'layer') ops.findLayer(state, above.layerId); // the layer that was read must still exist
+          const anchor = above?.kind === 'topVisible' ? ops.topVisibleLayerId(state) : above?.kind === 'layer' ? above.layerId : state.activeLayerId;
+          return ops.addLayerAbove(state, layer, anchor);
+        });
         return ref(layer.id, name);
       },
       setBlendMode: async (layer, mode) => apply((state) => ops.setBlendMode(state, layer.layerId, mode)),

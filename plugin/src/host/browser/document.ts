@@ -51,15 +51,25 @@ function editorError(message: string): HostError {
 
 export function findLayer(state: DocState, layerId: number): Layer {
   const layer = state.layers.find((l) => l.id === layerId);
-  if (!layer) throw editorError(`The layer ${layerId} no longer exists.`);
+  // Never the internal id: the retoucher knows layers by name, and this one is gone.
+  if (!layer) throw editorError('That layer no longer exists (it was deleted, or its step was undone).');
   return layer;
 }
 
-/** `layer` inserted above the active layer (on top when none is active) and made active. */
-export function addLayerAbove(state: DocState, layer: Layer): DocState {
-  const activeIndex = state.layers.findIndex((l) => l.id === state.activeLayerId);
-  const at = activeIndex < 0 ? state.layers.length : activeIndex + 1;
+/**
+ * `layer` inserted above the layer `anchorId` (default: the active layer; on top when there is none) and made
+ * active.
+ */
+export function addLayerAbove(state: DocState, layer: Layer, anchorId: number | null = state.activeLayerId): DocState {
+  const anchorIndex = state.layers.findIndex((l) => l.id === anchorId);
+  const at = anchorIndex < 0 ? state.layers.length : anchorIndex + 1;
   return { ...state, layers: [...state.layers.slice(0, at), layer, ...state.layers.slice(at)], activeLayerId: layer.id };
+}
+
+/** The topmost visible layer's id (null when none is visible). */
+export function topVisibleLayerId(state: DocState): number | null {
+  for (let i = state.layers.length - 1; i >= 0; i--) if (state.layers[i].visible) return state.layers[i].id;
+  return null;
 }
 
 export function updateLayer(state: DocState, layerId: number, change: (layer: Layer) => Layer): DocState {

@@ -106,6 +106,10 @@ export class StudioQueue implements JobQueueApi {
 
   async submit(requested: JobSpec, input: RawImage, inputInfo: ImageInfo, options: SubmitOptions = {}): Promise<Job> {
     this.checkAvailable();
+    if (options.mask) {
+      // Studio workers read their input from the shared folder and would not see the mask: refuse, not ignore.
+      throw new ApiError('INVALID_REQUEST', 'invalid job: params.mask: inpainting is not available with a studio queue (--queue) yet');
+    }
     if (requested.kind === 'upscale') {
       const { output } = planUpscale(input.width, input.height, requested.params);
       const pixels = output.width * output.height;

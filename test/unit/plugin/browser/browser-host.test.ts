@@ -63,7 +63,7 @@ describe('reading', () => {
 
 describe('one try, one undo step', () => {
   const result = { width: 4, height: 3, bitDepth: 8 as const, data: new Uint8Array(48).fill(255) };
-  const plan = { bounds: selection, pixels: result, name: 'InsaneRes #1', selection: rectPlane(selection), channelName: 'InsaneRes #1 selection', autoMask: true, featherPx: 2 };
+  const plan = { bounds: selection, above: { kind: 'active' } as const, pixels: result, name: 'InsaneRes #1', selection: rectPlane(selection), channelName: 'InsaneRes #1 selection', autoMask: true, featherPx: 2 };
 
   it('places the layer over the selection, in difference mode, with the feathered mask', async () => {
     const { editor, docId } = editorWithDocument();
@@ -125,14 +125,15 @@ it('runs the panel controller round trip on the canvas document', async () => {
     timers: { setTimeout: () => 0, clearTimeout: () => undefined, now: () => Date.now() },
   });
   controller.start();
-  controller.updateSettings({ featherPx: 0 });
+  controller.updateSettings({ featherPx: 0, contextPx: 2 });
   await controller.refreshDocument();
   await controller.run();
   expect(controller.store.getState()).toMatchObject({ phase: 'done', error: null });
 
   const doc = editor.active()!;
   const layer = currentState(doc).layers[1];
-  expect(layer).toMatchObject({ bounds: area, blendMode: 'difference', mask: { featherPx: 0 } });
+  // The layer covers the crop (the selection and a 2 px context ring); the mask is the selection.
+  expect(layer).toMatchObject({ bounds: { left: 2, top: 1, width: 14, height: 12 }, blendMode: 'difference', mask: { featherPx: 0, source: { bounds: area } } });
   // Inside: |(255 − v) − v| per channel; outside: the document unchanged.
   const at = (x: number, y: number) => {
     const flat = editor.flattenedPixels(editor.active()!);

@@ -6,6 +6,8 @@
  */
 import type { ActionDescriptor, ActionResult } from '../../../../plugin/src/host/descriptors';
 import type { Rect } from '../../../../plugin/src/host/host';
+import { maskValue, type Plane } from '../../../../plugin/src/host/browser/compositing';
+import { SimDocument, type SimLayer, type SimState } from './photoshop-document';
 import type {
   PhotoshopModule,
   PsBounds,
@@ -14,6 +16,7 @@ import type {
   PsExecutionContext,
   PsGetPixelsOptions,
   PsImageData,
+  PsLayer,
   PsSampleArray,
   UxpModule,
   UxpPanelController,
@@ -49,6 +52,15 @@ export function ellipseMask(bounds: Rect, x: number, y: number): number {
   const dx = (x + 0.5 - cx) / (bounds.width / 2);
   const dy = (y + 0.5 - cy) / (bounds.height / 2);
   return dx * dx + dy * dy <= 1 ? 255 : 0;
+}
+
+/** The ellipse selection as a plane over its bounds. */
+export function ellipsePlane(bounds: Rect): Plane {
+  const data = new Uint8Array(bounds.width * bounds.height);
+  for (let y = 0; y < bounds.height; y++) {
+    for (let x = 0; x < bounds.width; x++) data[y * bounds.width + x] = ellipseMask(bounds, bounds.left + x, bounds.top + y);
+  }
+  return { bounds: { ...bounds }, data };
 }
 
 const DEFAULT_SETUP: Required<FakeDocumentSetup> = { id: 7, width: 64, height: 48, bitDepth: 8, selection: null, flat: true, mode: 'RGBColorMode' };
@@ -97,9 +109,8 @@ export class FakePhotoshop {
   failDescriptor: ((descriptor: ActionDescriptor) => ActionResult | null) | null = null;
   /** Every putPixels call's imageData, for pixel assertions. */
   put: FakeImageData[] = [];
-  private nextLayerId = 100;
-  private layers: { id: number; name: string }[] = [{ id: 1, name: 'Background' }];
-  private selectionBounds: PsBounds | null = null;
+  /** The document's layers, selection, channels and History (see photoshop-document.ts). */
+  sim: SimDocument = new SimDocument({ width: 1, height: 1 }, null);
   private setup: Required<FakeDocumentSetup> = { ...DEFAULT_SETUP };
 
   reset(setup: FakeDocumentSetup | null = {}): void {
@@ -109,8 +120,6 @@ export class FakePhotoshop {
     this.busyTimes = 0;
     this.busyCommand = '';
     this.failDescriptor = null;
-    this.nextLayerId = 100;
-    this.layers = [{ id: 1, name: 'Background' }];
     if (setup === null) {
       this.documents = [];
       this.active = null;
@@ -118,24 +127,43 @@ export class FakePhotoshop {
     }
     this.setup = { ...DEFAULT_SETUP, ...setup };
     const s = this.setup;
-    this.selectionBounds = s.selection ? { left: s.selection.left, top: s.selection.top, right: s.selection.left + s.selection.width, bottom: s.selection.top + s.selection.height } : null;
+    this.sim = new SimDocument({ width: s.width, height: s.height }, s.selection ? ellipsePlane(s.selection) : null);
     const fake = this;
+    const view = (layer: SimLayer): PsLayer => ({
+      id: layer.id,
+      name: layer.name,
+      visible: layer.visible,
+      kind: layer.kind,
+      moveAbove: async (relative) => {
+        fake.log.push({ api: 'layer.moveAbove', args: { layer: layer.id, relative: relative.id } });
+        fake.sim.moveAbove(layer.id, relative.id);
+      },
+    });
     const doc: PsDocument = {
       id: s.id,
       title: 'portrait.psd',
       width: s.width,
       height: s.height,
+      resolution: 300,
       bitsPerChannel: s.bitDepth === 16 ? 'bitDepth16' : 'bitDepth8',
       mode: s.mode,
       get activeLayers() {
-        return [fake.layers[fake.layers.length - 1]];
+        const active = fake.sim.layer(fake.sim.state.activeLayerId);
+        return active ? [view(active)] : [];
       },
+      /** Top first, as Photoshop's DOM lists them. */
       get layers() {
-        return fake.layers;
+        return [...fake.sim.state.layers].reverse().map(view);
+      },
+      get channels() {
+        return [{ name: 'Red' }, { name: 'Green' }, { name: 'Blue' }, ...fake.sim.state.channels.map((c) => ({ name: c.name }))];
       },
       selection: {
         get bounds() {
-          return fake.selectionBounds;
+          const plane = fake.sim.state.selection;
+          if (!plane) return null;
+          const b = plane.bounds;
+          return { left: b.left, top: b.top, right: b.left + b.width, bottom: b.top + b.height };
         },
       },
     };
@@ -143,9 +171,10 @@ export class FakePhotoshop {
     this.active = doc;
   }
 
-  /** Selects something else (the retoucher keeps working while the job runs). */
+  /** Selects a rectangle (or nothing): the retoucher keeps working while the job runs. */
   select(bounds: Rect | null): void {
-    this.selectionBounds = bounds ? { left: bounds.left, top: bounds.top, right: bounds.left + bounds.width, bottom: bounds.top + bounds.height } : null;
+    this.sim.state.selection = bounds ? { bounds: { ...bounds }, data: new Uint8Array(bounds.width * bounds.height).fill(255) } : null;
+    this.sim.step(bounds ? 'Rectangular Marquee' : 'Deselect');
   }
 
   calls(api: string): LogEntry[] {
@@ -162,7 +191,7 @@ export class FakePhotoshop {
       },
       createDocument: async (options) => {
         this.log.push({ api: 'app.createDocument', args: options });
-        return { ...(this.active as PsDocument), id: 99, width: options.width, height: options.height, layers: [{ id: 500, name: 'Layer 1' }] };
+        return { ...(this.active as PsDocument), id: 99, width: options.width, height: options.height, layers: [{ id: 500, name: 'Layer 1', visible: true, kind: 'pixel', moveAbove: async () => undefined }] };
       },
     },
     core: {
@@ -172,16 +201,21 @@ export class FakePhotoshop {
           this.busyTimes--;
           throw Object.assign(new Error('host is in a modal state'), { number: 9 });
         }
-        let suspensions = 0;
+        const suspensions: { name: string; before: SimState }[] = [];
         const context: PsExecutionContext = {
           isCancelled: false,
           hostControl: {
             suspendHistory: async (o) => {
               this.log.push({ api: 'hostControl.suspendHistory', args: o });
-              return ++suspensions;
+              suspensions.push({ name: o.name, before: this.sim.snapshot() });
+              return suspensions.length;
             },
             resumeHistory: async (suspension, commit) => {
               this.log.push({ api: 'hostControl.resumeHistory', args: { suspension, commit } });
+              const suspended = suspensions[(suspension as number) - 1];
+              // Committed: everything since the suspension is one History state; else it is rolled back.
+              if (commit) this.sim.step(suspended.name);
+              else this.sim.restore(suspended.before);
             },
           },
         };
@@ -200,14 +234,7 @@ export class FakePhotoshop {
             results.push(failure);
             continue;
           }
-          if (descriptor._obj === 'make' && Array.isArray(descriptor._target)) {
-            const id = this.nextLayerId++;
-            const name = String((descriptor.using as { name?: string } | undefined)?.name ?? 'Layer');
-            this.layers.push({ id, name });
-            results.push({ _obj: 'make', layerID: id });
-          } else {
-            results.push({ _obj: descriptor._obj });
-          }
+          results.push(this.sim.play(descriptor));
         }
         return results;
       },
@@ -231,19 +258,31 @@ export class FakePhotoshop {
       getSelection: async (options) => {
         this.log.push({ api: 'imaging.getSelection', args: options });
         const asked = rectOf(options.sourceBounds as PsBounds);
-        const selection = this.setup.selection ?? asked;
+        const plane = this.sim.state.selection;
         const data = new Uint8Array(asked.width * asked.height);
         for (let y = 0; y < asked.height; y++) {
-          for (let x = 0; x < asked.width; x++) data[y * asked.width + x] = ellipseMask(selection, asked.left + x, asked.top + y);
+          for (let x = 0; x < asked.width; x++) data[y * asked.width + x] = plane ? maskValue(plane, asked.left + x, asked.top + y) : 0;
         }
         return { imageData: new FakeImageData(asked.width, asked.height, 1, 8, 'Gray Gamma 2.2', data, this.log, 'Grayscale'), sourceBounds: options.sourceBounds };
       },
       putPixels: async (options) => {
         this.log.push({ api: 'imaging.putPixels', args: { ...options, imageData: '[imageData]' } });
-        this.put.push(options.imageData as FakeImageData);
+        const imageData = options.imageData as FakeImageData;
+        this.put.push(imageData);
+        const layer = this.sim.layer(options.layerID);
+        if (layer) {
+          const at = options.targetBounds ?? { left: 0, top: 0 };
+          layer.bounds = { left: at.left, top: at.top, width: imageData.width, height: imageData.height };
+          layer.pixels = imageData.samples() as Uint8Array | Uint16Array;
+        }
       },
       putSelection: async (options) => {
         this.log.push({ api: 'imaging.putSelection', args: { ...options, imageData: '[imageData]' } });
+        const imageData = options.imageData as FakeImageData;
+        const samples = imageData.samples();
+        const data = samples instanceof Uint8Array ? samples.slice() : Uint8Array.from(samples, (v) => Math.round((Math.min(v, 32768) * 255) / 32768));
+        const at = options.targetBounds ?? { left: 0, top: 0 };
+        this.sim.state.selection = { bounds: { left: at.left, top: at.top, width: imageData.width, height: imageData.height }, data };
       },
       createImageDataFromBuffer: async (data: PsSampleArray, options: PsCreateImageDataOptions) => {
         this.log.push({ api: 'imaging.createImageDataFromBuffer', args: { ...options, type: data.constructor.name, length: data.length } });

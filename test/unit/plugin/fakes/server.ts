@@ -29,6 +29,8 @@ export interface FakeServerOptions {
   failWith?: { code: 'MODEL_FAILED'; message: string } | null;
   offline?: boolean;
   maxPixels?: number;
+  /** The "model" returns its input unchanged (a perfect match: Difference must be black). */
+  identity?: boolean;
 }
 
 type Body = unknown;
@@ -96,7 +98,7 @@ export class FakeServer {
     readonly log: LogEntry[] = [],
     options: FakeServerOptions = {},
   ) {
-    this.options = { totalSteps: 3, demo: true, holdAtStep: null, failWith: null, offline: false, maxPixels: 4096 * 4096, ...options };
+    this.options = { totalSteps: 3, demo: true, holdAtStep: null, failWith: null, offline: false, maxPixels: 4096 * 4096, identity: false, ...options };
   }
 
   readonly fetch = async (url: string, init: RequestInit = {}): Promise<Response> => {
@@ -217,7 +219,8 @@ export class FakeServer {
       job.status = { ...job.status, state: 'failed', error: this.options.failWith, finishedAt: new Date().toISOString() };
       return job.status;
     }
-    job.result = job.spec.kind === 'upscale' ? enlarge(invert(job.image), job.spec.params.scale) : invert(job.image);
+    const model = this.options.identity ? (image: StoredImage) => image : invert;
+    job.result = job.spec.kind === 'upscale' ? enlarge(model(job.image), job.spec.params.scale) : model(job.image);
     const historyId = `h${++this.counter}`;
     const r = job.result;
     job.status = { ...job.status, state: 'done', etaSeconds: 0, finishedAt: new Date().toISOString(), result: { width: r.width, height: r.height, bitDepth: r.bitDepth, channels: 4 }, historyId };

@@ -82,6 +82,7 @@ describe('PhotoshopHost.commitTry', () => {
     await host().commitTry({ documentId: 7, historyName: 'InsaneRes #1' }, async (w) => {
       const layer = await w.placeResultLayer({ bounds: selection, pixels: rgba8(20, 12, 9), name: 'L' });
       await w.setBlendMode(layer, 'difference');
+      await w.saveSelectionToChannel('ch');
       await w.applyFeatheredMask(layer, 'ch', 4);
     });
     const apis = fakePhotoshop.log.map((e) => e.api).filter((a) => a !== 'imageData.dispose');
@@ -92,6 +93,7 @@ describe('PhotoshopHost.commitTry', () => {
       'imaging.createImageDataFromBuffer',
       'imaging.putPixels',
       'action.batchPlay', // blend mode
+      'action.batchPlay', // save the selection
       'action.batchPlay', // select layer
       'action.batchPlay', // load selection
       'action.batchPlay', // make mask

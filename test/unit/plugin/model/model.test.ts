@@ -112,6 +112,7 @@ describe('tries', () => {
   }
 
   const plan = {
+    above: { kind: 'active' } as const,
     bounds: { left: 2, top: 3, width: 1, height: 1 },
     pixels: { width: 1, height: 1, bitDepth: 8 as const, data: new Uint8Array(4) },
     name: 'L',

@@ -3,6 +3,8 @@ import * as os from 'os';
 import * as path from 'path';
 import pino from 'pino';
 import { HistoryStore, type NewHistoryEntry } from '../../../../server/src/history/store';
+import { readTextChunks } from '../../../../server/src/image/png-text';
+import { parseInfotext } from '../../../../server/src/infotext/infotext';
 import { img2imgParamsSchema } from '../../../../shared/src';
 
 const logger = pino({ level: 'silent' });
@@ -50,5 +52,14 @@ describe('HistoryStore', () => {
     const store = await HistoryStore.open(dir, logger);
     const entry = await store.save(fields(3), image);
     expect(entry.id).toMatch(/^[0-9]{8}-[0-9]{6}-[0-9]{3}-[0-9a-f]{6}$/);
+  });
+
+  it('puts A1111 infotext in the PNG (parameters chunk) and in the sidecar', async () => {
+    const store = await HistoryStore.open(dir, logger);
+    const entry = await store.save({ ...fields(7), params: img2imgParamsSchema.parse({ seed: 7, prompt: 'a cat', steps: 12 }) }, image);
+    const chunks = readTextChunks(fs.readFileSync(store.imagePath(entry)));
+    expect(chunks.parameters).toBe(entry.infotext);
+    expect(parseInfotext(chunks.parameters)).toMatchObject({ Prompt: 'a cat', Steps: '12', Seed: '7', Sampler: 'DDIM', 'Size-1': '2', 'Size-2': '1', Model: 'tiny' });
+    expect(JSON.parse(fs.readFileSync(path.join(dir, `${entry.id}.json`), 'utf8')).infotext).toBe(entry.infotext);
   });
 });

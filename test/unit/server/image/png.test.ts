@@ -5,7 +5,7 @@ import type { RawImage } from '../../../../server/src/engine/types';
 import { sharedData } from '../../../helpers/shared-data';
 
 describe('PNG codec', () => {
-  it('round-trips 16-bit RGBA exactly (our own 16-bit writer)', async () => {
+  it('round-trips 16-bit RGBA exactly (sharp, rgb16)', async () => {
     const data = Uint16Array.from({ length: 5 * 3 * 4 }, (_, i) => (i * 4099) % 65536);
     const image: RawImage = { width: 5, height: 3, channels: 4, bitDepth: 16, data };
     const back = await decodePng(await encodePng(image));

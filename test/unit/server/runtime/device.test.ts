@@ -29,5 +29,8 @@ describe('session options per provider', () => {
   it('turns memory patterns and parallel execution off for DirectML, which supports neither', () => {
     expect(sessionOptions('dml')).toMatchObject({ executionProviders: ['dml'], enableMemPattern: false, executionMode: 'sequential' });
     expect(sessionOptions('cpu')).toEqual({ executionProviders: ['cpu'], graphOptimizationLevel: 'all' });
+    // --threads N reaches ONNX Runtime as intra-op threads; 0 leaves its own choice.
+    expect(sessionOptions('cpu', 4)).toEqual({ executionProviders: ['cpu'], graphOptimizationLevel: 'all', intraOpNumThreads: 4 });
+    expect(sessionOptions('dml', 2)).toMatchObject({ intraOpNumThreads: 2, enableMemPattern: false });
   });
 });

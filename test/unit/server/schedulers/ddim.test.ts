@@ -1,4 +1,4 @@
-import { DDIMScheduler, SD15_SCHEDULER_CONFIG, SchedulerConfig, createScheduler } from '../../../../server/src/schedulers';
+import { DDIMSampler, DDIMScheduler, SD15_SCHEDULER_CONFIG, SchedulerConfig, createSampler } from '../../../../server/src/schedulers';
 
 /*
  * Every expected number below was computed independently of our code, with numpy (float64) from the
@@ -231,14 +231,11 @@ describe('addNoise', () => {
   });
 });
 
-describe('createScheduler', () => {
-  it('makes a DDIM scheduler for "ddim"', () => {
-    const scheduler = createScheduler('ddim', SD15_SCHEDULER_CONFIG);
-    expect(scheduler).toBeInstanceOf(DDIMScheduler);
-    expect(scheduler.initNoiseSigma).toBe(1);
-  });
-
-  it('names the accepted samplers for an unknown one', () => {
-    expect(() => createScheduler('euler_a', SD15_SCHEDULER_CONFIG)).toThrow('unknown sampler "euler_a" (accepted: "ddim")');
+describe('createSampler', () => {
+  it('makes DDIM for "ddim", planned with diffusers\' img2img rule and η 0 by default', () => {
+    const sampler = createSampler({ sampler: 'ddim', steps: 50, strength: 0.3 }, SD15_SCHEDULER_CONFIG);
+    expect(sampler).toBeInstanceOf(DDIMSampler);
+    // k = ⌊50 · 0.3⌋ = 15 steps: the last 15 of 981, 961, …, 1.
+    expect(sampler.steps.map((s) => s.timestep)).toEqual([281, 261, 241, 221, 201, 181, 161, 141, 121, 101, 81, 61, 41, 21, 1]);
   });
 });

@@ -1,0 +1,43 @@
+import type { Progress } from './types';
+
+/** At most one live preview per second: the panel polls about that often, and each costs inference-thread time. */
+export const PREVIEW_INTERVAL_MS = 1000;
+/** Step reports closer together than this are coalesced: the latest state replaces the ones in between. */
+export const PROGRESS_INTERVAL_MS = 100;
+
+/**
+ * Decides, on the inference thread, which previews to make and which progress reports to post. Progress
+ * is state, not a log: dropping a report that a newer one supersedes loses nothing. Kept always: the
+ * start (step 0), the first step of each tile (the first preview, and where a tile begins), a tile's last
+ * step, and any report carrying a picture.
+ */
+export class ProgressThrottle {
+  private lastPreview = -Infinity;
+  private lastPost = -Infinity;
+
+  constructor(
+    private readonly now: () => number = () => performance.now(),
+    private readonly previewIntervalMs = PREVIEW_INTERVAL_MS,
+    private readonly progressIntervalMs = PROGRESS_INTERVAL_MS,
+  ) {}
+
+  /** True when a preview should be made now; the caller then makes it (the time is recorded here). */
+  previewDue(): boolean {
+    const now = this.now();
+    if (now - this.lastPreview < this.previewIntervalMs) return false;
+    this.lastPreview = now;
+    return true;
+  }
+
+  /** True when this report should be posted; false when a later one will carry the news. */
+  shouldPost(progress: Progress): boolean {
+    const now = this.now();
+    const keep =
+      progress.preview !== undefined ||
+      progress.step <= 1 ||
+      progress.step >= progress.totalSteps ||
+      now - this.lastPost >= this.progressIntervalMs;
+    if (keep) this.lastPost = now;
+    return keep;
+  }
+}
