@@ -106,10 +106,6 @@ export class StudioQueue implements JobQueueApi {
 
   async submit(requested: JobSpec, input: RawImage, inputInfo: ImageInfo, options: SubmitOptions = {}): Promise<Job> {
     this.checkAvailable();
-    if (options.mask) {
-      // Studio workers read their input from the shared folder and would not see the mask: refuse, not ignore.
-      throw new ApiError('INVALID_REQUEST', 'invalid job: params.mask: inpainting is not available with a studio queue (--queue) yet');
-    }
     if (requested.kind === 'upscale') {
       const { output } = planUpscale(input.width, input.height, requested.params);
       const pixels = output.width * output.height;
@@ -129,6 +125,8 @@ export class StudioQueue implements JobQueueApi {
     const { queue } = this.ensureQueue(queueName);
     await this.redis.sadd(KEYS.queues, queueName).catch(() => undefined);
     const inputRef = await writeInput(this.options.sharedDir, id, input);
+    // An inpaint mask travels like the input: a file beside it, named in the job.
+    const maskRef = options.mask ? await writeInput(this.options.sharedDir, `${id}.mask`, options.mask) : undefined;
     const job = newJob(id, spec, null as never, inputInfo);
     job.input = null;
     job.model = model;
@@ -136,13 +134,15 @@ export class StudioQueue implements JobQueueApi {
       const priority = await nextRound(this.redis, queueName, options.client ?? 'anonymous');
       // Known before BullMQ's first event about it can arrive.
       this.tracked.set(id, { job, queueName, priority, order: job.createdAt.getTime() });
-      const data: StudioJobData = { spec, inputInfo, input: inputRef, client: options.client ?? 'anonymous', sharedDir: this.options.sharedDir };
+      const data: StudioJobData = {
+        spec, inputInfo, input: inputRef, ...(maskRef ? { mask: maskRef } : {}), client: options.client ?? 'anonymous', sharedDir: this.options.sharedDir,
+      };
       await queue.add('job', data, {
         jobId: id, priority, attempts: ATTEMPTS, removeOnComplete: KEEP_FINISHED, removeOnFail: KEEP_FINISHED,
       });
     } catch (err) {
       this.tracked.delete(id);
-      await removeInput(this.options.sharedDir, inputRef).catch(() => undefined);
+      for (const ref of [inputRef, maskRef]) if (ref) await removeInput(this.options.sharedDir, ref).catch(() => undefined);
       throw new ApiError('UNAVAILABLE', `the job could not be queued: ${(err as Error).message}`);
     }
     this.options.logger.info({ job: id, kind: spec.kind, model, client: options.client, priority: this.tracked.get(id)?.priority }, 'job queued');
@@ -211,7 +211,7 @@ export class StudioQueue implements JobQueueApi {
           model: job.model ?? modelOfQueue(tracked.queueName), reason,
         };
         await this.redis.set(KEYS.cancelled(job.id), JSON.stringify(record), 'EX', FLAG_TTL_S);
-        await removeInput(this.options.sharedDir, bull.data.input).catch(() => undefined);
+        await this.removeInputs(bull.data);
         job.state = 'cancelled';
         job.error = { code: 'CANCELLED', message: reason };
         job.finishedAt = new Date();
@@ -247,7 +247,8 @@ export class StudioQueue implements JobQueueApi {
 
   /** The default model as the front's "engine" shows it (health, /v1/models' current). */
   currentModel(): ModelInfo | null {
-    const name = this.defaultModel ?? this.registry.live()[0]?.model ?? null;
+    // With every worker gone, jobs still go to a known model's queue and wait for a worker to come back.
+    const name = this.defaultModel ?? this.registry.live()[0]?.model ?? this.registry.catalogEntries()[0]?.name ?? null;
     return name ? this.registry.modelInfo(name) : null;
   }
 
@@ -314,7 +315,7 @@ export class StudioQueue implements JobQueueApi {
     if (state === 'completed' && bull.returnvalue?.historyId) await this.options.history.adopt(bull.returnvalue.historyId);
     const changed = applyBull(tracked, bull, state);
     const { job } = tracked;
-    if (job.state === 'failed' || job.state === 'cancelled') await removeInput(this.options.sharedDir, bull.data.input).catch(() => undefined);
+    if (job.state === 'failed' || job.state === 'cancelled') await this.removeInputs(bull.data);
     if (changed) this.emit(job);
     if (wasQueued && job.state !== 'queued') this.emitQueued(tracked.queueName);
   }
@@ -379,6 +380,10 @@ export class StudioQueue implements JobQueueApi {
     const workers = await this.registry.load(this.redis);
     this.defaultModel = (await this.redis.get(KEYS.defaultModel)) ?? this.defaultModel;
     for (const w of workers) this.ensureQueue(queueNameFor(w.model));
+  }
+
+  private async removeInputs(data: StudioJobData): Promise<void> {
+    for (const ref of [data.input, data.mask]) if (ref) await removeInput(this.options.sharedDir, ref).catch(() => undefined);
   }
 
   private forgetOld(): void {
