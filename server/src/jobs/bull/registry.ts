@@ -9,12 +9,19 @@ import type { ModelInfo } from '../../engine/types';
 import type { CatalogEntry } from '../../models/catalog';
 import { GONE_AFTER_MS, KEYS, type WorkerHeartbeat } from './keys';
 
+const FORGET_AFTER_MS = 24 * 3600 * 1000;
+
 export class WorkerRegistry {
   private entries: WorkerHeartbeat[] = [];
 
   async load(redis: IORedis): Promise<WorkerHeartbeat[]> {
     const raw = await redis.hgetall(KEYS.workers);
-    this.entries = Object.values(raw).map((v) => JSON.parse(v) as WorkerHeartbeat).sort((a, b) => a.name.localeCompare(b.name));
+    const now = Date.now();
+    const all = Object.values(raw).map((v) => JSON.parse(v) as WorkerHeartbeat);
+    // A worker killed without a goodbye stays listed as gone for a day, then is forgotten.
+    const expired = all.filter((w) => now - w.lastSeen > FORGET_AFTER_MS);
+    if (expired.length) await redis.hdel(KEYS.workers, ...expired.map((w) => w.name));
+    this.entries = all.filter((w) => !expired.includes(w)).sort((a, b) => a.name.localeCompare(b.name));
     return this.entries;
   }
 
