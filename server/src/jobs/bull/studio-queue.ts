@@ -114,7 +114,7 @@ export class StudioQueue implements JobQueueApi {
       }
     }
     // A worker that joined since the last 2 s poll counts at once.
-    if (!this.registry.knows(requested.model ?? this.currentModel()?.name ?? '')) await this.loadRegistry();
+    if (!this.registry.knows(requested.model ?? this.currentModel()?.name ?? '')) await this.loadRegistry().catch(() => undefined);
     const model = this.modelFor(requested.model);
     if (this.queueLength >= this.options.maxQueue) {
       throw new ApiError('QUEUE_FULL', `the queue is full: at most ${this.options.maxQueue} jobs may wait; try again when one finishes`);
@@ -124,9 +124,16 @@ export class StudioQueue implements JobQueueApi {
     const queueName = queueNameFor(model);
     const { queue } = this.ensureQueue(queueName);
     await this.redis.sadd(KEYS.queues, queueName).catch(() => undefined);
-    const inputRef = await writeInput(this.options.sharedDir, id, input);
-    // An inpaint mask travels like the input: a file beside it, named in the job.
-    const maskRef = options.mask ? await writeInput(this.options.sharedDir, `${id}.mask`, options.mask) : undefined;
+    let inputRef: string;
+    let maskRef: string | undefined;
+    try {
+      inputRef = await writeInput(this.options.sharedDir, id, input);
+      // An inpaint mask travels like the input: a file beside it, named in the job.
+      maskRef = options.mask ? await writeInput(this.options.sharedDir, `${id}.mask`, options.mask) : undefined;
+    } catch (err) {
+      // A network share that went away is an outage, not a bad request.
+      throw new ApiError('UNAVAILABLE', `the shared folder ${this.options.sharedDir} cannot be written: ${(err as Error).message}`);
+    }
     const job = newJob(id, spec, null as never, inputInfo);
     job.input = null;
     job.model = model;
