@@ -21,8 +21,15 @@ export interface OverheadReport {
 
 const STEPS = 50;
 const STRENGTH = 0.3;
-const STEPS_RUN = Math.floor(STEPS * STRENGTH);
+export const STEPS_RUN = Math.floor(STEPS * STRENGTH);
 const PARAMS = { prompt: 'masterpiece, best quality, skin texture', negativePrompt: 'blurry', strength: STRENGTH, steps: STEPS, guidanceScale: 7.5, seed: 1234 };
+
+/** Where and how the jobs run: `device` as the CLI's --device; `fp16` for an fp16 export's floor. */
+export interface BenchSetup {
+  device: 'cpu' | 'cuda';
+  fp16: boolean;
+}
+const CPU: BenchSetup = { device: 'cpu', fp16: false };
 const BIN = path.join(PROJECT_ROOT, 'bin', 'insaneres.js');
 
 /** Node arguments that run a sibling script, compiled (dist) or through tsx (sources). */
@@ -48,9 +55,10 @@ function timedProcess(args: string[]): Promise<{ wallMs: number; stdout: string;
   });
 }
 
-async function floorRun(modelDir: string, threads: number, compareThreads: boolean): Promise<FloorResult & { processMs: number }> {
-  const args = [...scriptArgs('ort-floor'), modelDir, String(STEPS_RUN), String(threads)];
+export async function floorRun(modelDir: string, threads: number, compareThreads: boolean, setup: BenchSetup = CPU): Promise<FloorResult & { processMs: number }> {
+  const args = [...scriptArgs('ort-floor'), modelDir, String(STEPS_RUN), String(threads), '--device', setup.device];
   if (compareThreads) args.push('--compare-threads');
+  if (setup.fp16) args.push('--fp16');
   const { wallMs, stdout } = await timedProcess(args);
   return { ...(JSON.parse(stdout.trim().split('\n').pop() as string) as FloorResult), processMs: wallMs };
 }
@@ -63,15 +71,16 @@ async function cliRun(modelDir: string, input: string, output: string, threads: 
   return wallMs;
 }
 
-interface HttpJob {
+export interface HttpJob {
   wallMs: number;
   runMs: number;
   previewMs: number;
   worstHealthMs: number;
 }
 
-async function startServer(modelDir: string, outputs: string, threads: number): Promise<{ url: string; child: ChildProcess }> {
-  const child = spawn(process.execPath, [BIN, 'serve', '--model', modelDir, '--port', '0', '--outputs', outputs, '--threads', String(threads)], {
+export async function startServer(modelDir: string, outputs: string, threads: number, setup: BenchSetup = CPU): Promise<{ url: string; child: ChildProcess }> {
+  const args = [BIN, 'serve', '--model', modelDir, '--port', '0', '--outputs', outputs, '--threads', String(threads), '--device', setup.device];
+  const child = spawn(process.execPath, args, {
     stdio: ['ignore', 'ignore', 'pipe'],
   });
   const url = await new Promise<string>((resolve, reject) => {
@@ -87,7 +96,7 @@ async function startServer(modelDir: string, outputs: string, threads: number): 
 }
 
 /** Upload raw RGBA as the panel does, submit, follow the SSE stream to `done`, fetch the raw result. */
-async function httpJob(url: string, rgba: Uint8Array): Promise<HttpJob> {
+export async function httpJob(url: string, rgba: Uint8Array): Promise<HttpJob> {
   let worstHealthMs = 0;
   let polling = true;
   const poller = (async () => {

@@ -30,7 +30,7 @@ export interface FullSizeShape {
 export const SD15_SHAPE: FullSizeShape = { unetBase: 320, vaeBase: 128, textWidth: 768, textLayers: 12, textHeads: 12 };
 
 /** Bump when the generated graph changes, so a cached older model is not benchmarked as the new one. */
-export const FULL_SIZE_VERSION = 1;
+export const FULL_SIZE_VERSION = 2;
 
 const SEED = 1505;
 

@@ -45,8 +45,16 @@ export class ExternalWeights {
   }
 }
 
+/**
+ * Uniform(±1) values drawn once; each weight tensor reads them from a random start, wrapping around. A
+ * billion weights drawn one by one took minutes in JavaScript; this is disk-bound. The pool's size is
+ * prime, so no two output channels of a layer (sizes are multiples of 8) read the same run of values.
+ */
+const POOL_SIZE = 4_194_301;
+
 export class Net {
   private readonly constants = new Map<string, string>();
+  private readonly pool: Float32Array;
 
   /** `float`: the element type of every weight, activation, input and output (float16 = an fp16 export). */
   constructor(
@@ -54,7 +62,23 @@ export class Net {
     private readonly rng: Prng,
     private readonly weights: ExternalWeights,
     readonly float: FloatType = 'float32',
-  ) {}
+  ) {
+    this.pool = rng.uniform(POOL_SIZE, 1);
+  }
+
+  /** `count` values uniform in ±bound, read from the pool at a random start. */
+  private uniform(count: number, bound: number): Float32Array {
+    const out = new Float32Array(count);
+    let at = Math.floor(this.rng.next() * POOL_SIZE);
+    for (let done = 0; done < count; ) {
+      const n = Math.min(count - done, POOL_SIZE - at);
+      out.set(this.pool.subarray(at, at + n), done);
+      done += n;
+      at = 0;
+    }
+    for (let i = 0; i < count; i++) out[i] *= bound;
+    return out;
+  }
 
   /** ONNX TensorProto data type of `float`, for Cast nodes. */
   get floatCode(): number {
@@ -84,12 +108,12 @@ export class Net {
   /** Uniform(±gain·√3/√fan_in): unit-variance-preserving for gain 1. */
   random(name: string, dims: readonly number[], fanIn: number, gain = 1): string {
     const count = dims.reduce((a, b) => a * b, 1);
-    return this.store(name, dims, this.rng.uniform(count, (gain * UNIT_VARIANCE_GAIN) / Math.sqrt(fanIn)));
+    return this.store(name, dims, this.uniform(count, (gain * UNIT_VARIANCE_GAIN) / Math.sqrt(fanIn)));
   }
 
   /** `center` ± `spread` (a norm's scale near 1, its shift near 0). */
   near(name: string, dims: readonly number[], center: number, spread: number): string {
-    const values = this.rng.uniform(dims.reduce((a, b) => a * b, 1), spread);
+    const values = this.uniform(dims.reduce((a, b) => a * b, 1), spread);
     for (let i = 0; i < values.length; i++) values[i] += center;
     return this.store(name, dims, values);
   }

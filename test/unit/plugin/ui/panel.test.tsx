@@ -198,6 +198,24 @@ describe('the panel', () => {
   });
 });
 
+describe('the sampler picker (issue 12 §4)', () => {
+  it("lists A1111's names, sends the ids, and greys out the schedule type for DDIM", async () => {
+    const { server, state } = await renderPanel({}, 'html');
+    const sampler = screen.getByTestId('sampler') as HTMLSelectElement;
+    expect(Array.from(sampler.options).map((o) => o.textContent)).toEqual(['DDIM', 'Euler', 'Euler a', 'DPM++ 2M', 'LCM']);
+    expect((screen.getByTestId('scheduler') as HTMLSelectElement).disabled).toBe(true); // DDIM, the default
+    fireEvent.change(sampler, { target: { selectedIndex: 2 } });
+    await waitFor(() => expect((screen.getByTestId('scheduler') as HTMLSelectElement).disabled).toBe(false));
+    const scheduler = screen.getByTestId('scheduler') as HTMLSelectElement;
+    expect(Array.from(scheduler.options).map((o) => o.textContent)).toEqual(['Automatic', 'Uniform', 'Karras']);
+    fireEvent.change(scheduler, { target: { selectedIndex: 2 } });
+    expect(state().settings).toMatchObject({ sampler: 'euler_a', scheduler: 'karras' });
+    click('run');
+    await waitFor(() => expect(state().phase).toBe('done'));
+    expect(server.jobRequests[0]).toMatchObject({ params: { sampler: 'euler_a', scheduler: 'karras' } });
+  });
+});
+
 describe('upscale mode', () => {
   it('chooses where the result goes, and says so when it cannot go there', async () => {
     const { state } = await renderPanel({}, 'html');
