@@ -292,6 +292,21 @@ withBrowser('the harness page in Chromium', () => {
     await page.tab.getByTestId('variations').selectOption('1');
   });
 
+  it('Ctrl+A selects the whole image (not the page), and a marquee may start beside the canvas', async () => {
+    const doc = (await page.state()).active!;
+    await page.tab.getByTestId('feather').focus(); // a slider with focus does not own the shortcuts
+    await page.tab.keyboard.press('Control+a');
+    await page.waitForState((s) => s.active!.history[s.active!.historyPosition] === 'Select All');
+    expect((await page.state()).active!.selection).toEqual({ left: 0, top: 0, width: doc.width, height: doc.height });
+    expect(await page.tab.evaluate(() => String(window.getSelection()))).toBe('');
+    // From 30 px left of and above the canvas to (60, 50) inside it: clipped to the canvas.
+    await page.drag('rectangle', [
+      { x: -30, y: -30 },
+      { x: 60, y: 50 },
+    ]);
+    expect((await page.state()).active!.selection).toEqual({ left: 0, top: 0, width: 60, height: 50 });
+  });
+
   it('exports the flattened result as a PNG', async () => {
     const doc = (await page.state()).active!;
     const [download] = await Promise.all([page.tab.waitForEvent('download'), page.tab.getByTestId('export').click()]);

@@ -78,6 +78,15 @@ describe('the panel', () => {
     expect(screen.getByTestId('mask').textContent).toBe('Mask');
   });
 
+  it('after a random-seed try the seed field shows the seed actually used', async () => {
+    const { state } = await renderPanel();
+    expect(state().settings.seedMode).toBe('random');
+    click('run');
+    await waitFor(() => expect(state().phase).toBe('done'));
+    expect((screen.getByTestId('seed') as Element).value).toBe(String(state().current?.seed));
+    expect(state().current?.seed).toBe(4242); // the fake server's pick
+  });
+
   it('Enter in the prompt runs; Shift+Enter does not', async () => {
     const { server, state } = await renderPanel();
     fireEvent.keyDown(screen.getByTestId('prompt'), { key: 'Enter', shiftKey: true });
