@@ -15,8 +15,9 @@ import { sessionOptions } from '../../server/src/runtime/onnx-runtime';
 
 export interface FloorResult {
   createMs: number;
-  cold: { wallMs: number; runMs: number };
-  warm: { wallMs: number; runMs: number; unetMs: number };
+  /** cpuMs: this process's CPU time (all threads) during the pass: robust on a machine others load. */
+  cold: { wallMs: number; runMs: number; cpuMs: number };
+  warm: { wallMs: number; runMs: number; unetMs: number; cpuMs: number };
   /** UNet ms per CFG step: [1 thread, THREADS threads], interleaved. */
   stepByThreads?: [number, number];
   threads: number;
@@ -60,8 +61,9 @@ function feedsFor(sessions: Record<string, ort.InferenceSession>, hidden: ort.Te
   };
 }
 
-async function pass(sessions: Record<string, ort.InferenceSession>, steps: number, fp16: boolean): Promise<{ wallMs: number; runMs: number; unetMs: number; hidden: ort.Tensor }> {
+async function pass(sessions: Record<string, ort.InferenceSession>, steps: number, fp16: boolean): Promise<{ wallMs: number; runMs: number; unetMs: number; cpuMs: number; hidden: ort.Tensor }> {
   let runMs = 0;
+  const cpu = process.cpuUsage();
   const timed = async (session: ort.InferenceSession, feeds: Feeds): Promise<ort.InferenceSession.OnnxValueMapType> => {
     const t = performance.now();
     const out = await session.run(feeds);
@@ -77,7 +79,8 @@ async function pass(sessions: Record<string, ort.InferenceSession>, steps: numbe
   for (let i = 0; i < steps; i++) await timed(sessions.unet, feeds.unet);
   const unetMs = runMs - beforeUnet;
   await timed(sessions.vaeDec, feeds.vaeDec);
-  return { wallMs: performance.now() - start, runMs, unetMs, hidden };
+  const used = process.cpuUsage(cpu);
+  return { wallMs: performance.now() - start, runMs, unetMs, cpuMs: (used.user + used.system) / 1000, hidden };
 }
 
 async function unetStep(session: ort.InferenceSession, feeds: Feeds): Promise<number> {
@@ -93,7 +96,7 @@ export async function runFloor(dir: string, steps: number, setup: FloorSetup, co
   const createMs = performance.now() - t0;
   const cold = await pass(sessions, steps, fp16);
   const warm = await pass(sessions, steps, fp16);
-  const result: FloorResult = { createMs, cold: { wallMs: cold.wallMs, runMs: cold.runMs }, warm: { wallMs: warm.wallMs, runMs: warm.runMs, unetMs: warm.unetMs }, threads };
+  const result: FloorResult = { createMs, cold: { wallMs: cold.wallMs, runMs: cold.runMs, cpuMs: cold.cpuMs }, warm: { wallMs: warm.wallMs, runMs: warm.runMs, unetMs: warm.unetMs, cpuMs: warm.cpuMs }, threads };
   if (compareThreads) {
     const single = await ort.InferenceSession.create(path.join(dir, 'unet', 'model.onnx'), sessionOptions('cpu', 1));
     const feeds = feedsFor(sessions, warm.hidden, fp16).unet;
