@@ -6,13 +6,24 @@ import { useCallback, useEffect, useRef, useState, useSyncExternalStore } from '
 import type { Editor } from '../host/browser/editor';
 import { currentState } from '../host/browser/document';
 import { SAMPLE_SIZE, samplePicture } from '../host/browser/sample-image';
+import { rectPlane } from '../host/browser/selection';
 import type { PanelController } from '../model/controller';
 import { Panel } from '../ui/Panel';
 import { CanvasView, type Tool } from './CanvasView';
 import { decodeImageFile, downloadBlob, encodePng, exportName } from './image-files';
 import { HistoryPanel, LayersPanel } from './LayersPanel';
 
-const isTextInput = (target: EventTarget | null) => target instanceof HTMLElement && /^(INPUT|TEXTAREA|SELECT)$/.test(target.tagName);
+/**
+ * Where Ctrl+Z / Ctrl+A belong to the field (editing text), not to the image. A slider, checkbox or picker with
+ * focus is not editing text: there the shortcuts act on the document, as in Photoshop.
+ */
+const TEXT_INPUT_TYPES = new Set(['text', 'search', 'url', 'email', 'password', 'number', 'tel']);
+export const isTextInput = (target: EventTarget | null) =>
+  target instanceof HTMLElement && (target.tagName === 'TEXTAREA' || (target instanceof HTMLInputElement && TEXT_INPUT_TYPES.has(target.type)) || target.isContentEditable);
+
+function selectAll(editor: Editor, doc: { id: number; width: number; height: number }): void {
+  editor.commit(doc.id, 'Select All', (s) => ({ ...s, selection: rectPlane({ left: 0, top: 0, width: doc.width, height: doc.height }) }));
+}
 
 export function openSample(editor: Editor): void {
   editor.open('sample-eye.png', SAMPLE_SIZE.width, SAMPLE_SIZE.height, samplePicture());
@@ -51,6 +62,7 @@ export function HarnessApp(props: { editor: Editor; controller: PanelController 
       if (key === 'z' && !event.shiftKey) editor.undo(doc.id);
       else if ((key === 'z' && event.shiftKey) || key === 'y') editor.redo(doc.id);
       else if (key === 'd' && state.selection) editor.commit(doc.id, 'Deselect', (s) => ({ ...s, selection: null }));
+      else if (key === 'a') selectAll(editor, doc);
       else return;
       event.preventDefault();
     };
@@ -91,7 +103,10 @@ export function HarnessApp(props: { editor: Editor; controller: PanelController 
             {t === 'rectangle' ? '▭ Rectangle' : '◌ Lasso'}
           </button>
         ))}
-        <button type="button" disabled={!doc || !currentState(doc).selection} onClick={() => doc && editor.commit(doc.id, 'Deselect', (s) => ({ ...s, selection: null }))}>
+        <button type="button" data-testid="select-all" title="Ctrl/Cmd+A" disabled={!doc} onClick={() => doc && selectAll(editor, doc)}>
+          Select All
+        </button>
+        <button type="button" data-testid="deselect" title="Ctrl/Cmd+D" disabled={!doc || !currentState(doc).selection} onClick={() => doc && editor.commit(doc.id, 'Deselect', (s) => ({ ...s, selection: null }))}>
           Deselect
         </button>
         <span className="hr-sep" />

@@ -3,7 +3,7 @@
  * it, and the mouse tools (rectangle, freehand lasso) drawing on that second canvas. Shown at 100 % when
  * it fits, else scaled down to fit; the canvases keep document resolution, so pixels stay exact.
  */
-import { useEffect, useLayoutEffect, useMemo, useRef, useState, type PointerEvent as ReactPointerEvent } from 'react';
+import { useEffect, useLayoutEffect, useMemo, useRef, useState } from 'react';
 import type { Editor } from '../host/browser/editor';
 import { currentState, type EditorDocument } from '../host/browser/document';
 import type { Plane } from '../host/browser/compositing';
@@ -90,23 +90,25 @@ export function CanvasView(props: { editor: Editor; doc: EditorDocument; tool: T
   };
   useEffect(drawOverlay);
 
-  const toDocument = (event: ReactPointerEvent): Point => {
-    const box = event.currentTarget.getBoundingClientRect();
+  // Document coordinates of a pointer event, wherever it happened: a drag may start (and end) beside the
+  // canvas, as a marquee may in Photoshop; the selection is clipped to the canvas.
+  const toDocument = (event: PointerEvent): Point => {
+    const box = overlay.current!.getBoundingClientRect();
     return { x: ((event.clientX - box.left) * doc.width) / box.width, y: ((event.clientY - box.top) * doc.height) / box.height };
   };
-  const onPointerDown = (event: ReactPointerEvent) => {
-    if (event.button !== 0) return;
-    event.currentTarget.setPointerCapture(event.pointerId);
+  const onPointerDown = (event: PointerEvent) => {
+    if (event.button !== 0 || !overlay.current) return;
+    (event.currentTarget as HTMLElement).setPointerCapture(event.pointerId);
     drag.current = [toDocument(event)];
     drawOverlay();
   };
-  const onPointerMove = (event: ReactPointerEvent) => {
+  const onPointerMove = (event: PointerEvent) => {
     if (!drag.current) return;
     const point = toDocument(event);
     drag.current = tool === 'rectangle' ? [drag.current[0], point] : [...drag.current, point];
     drawOverlay();
   };
-  const onPointerUp = (event: ReactPointerEvent) => {
+  const onPointerUp = (event: PointerEvent) => {
     const points = drag.current;
     if (!points) return;
     drag.current = null;
@@ -126,6 +128,25 @@ export function CanvasView(props: { editor: Editor; doc: EditorDocument; tool: T
     }
   };
 
+  // The handlers live on the whole stage (native listeners, always the latest closures).
+  const handlers = useRef({ onPointerDown, onPointerMove, onPointerUp });
+  handlers.current = { onPointerDown, onPointerMove, onPointerUp };
+  useEffect(() => {
+    const element = props.stage.current;
+    if (!element) return undefined;
+    const down = (e: PointerEvent) => handlers.current.onPointerDown(e);
+    const move = (e: PointerEvent) => handlers.current.onPointerMove(e);
+    const up = (e: PointerEvent) => handlers.current.onPointerUp(e);
+    element.addEventListener('pointerdown', down);
+    element.addEventListener('pointermove', move);
+    element.addEventListener('pointerup', up);
+    return () => {
+      element.removeEventListener('pointerdown', down);
+      element.removeEventListener('pointermove', move);
+      element.removeEventListener('pointerup', up);
+    };
+  }, [props.stage]);
+
   const style = { width: `${doc.width * zoom}px`, height: `${doc.height * zoom}px` };
   return (
     <div className="hr-canvas-frame" style={{ ...style, left: `${left}px`, top: `${top}px` }} data-zoom={zoom}>
@@ -137,9 +158,6 @@ export function CanvasView(props: { editor: Editor; doc: EditorDocument; tool: T
         width={doc.width}
         height={doc.height}
         style={style}
-        onPointerDown={onPointerDown}
-        onPointerMove={onPointerMove}
-        onPointerUp={onPointerUp}
       />
     </div>
   );

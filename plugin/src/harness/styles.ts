@@ -18,7 +18,7 @@ button.hr-on, .ir-button.ir-cta { background: #2680eb; border-color: #2680eb; co
 .hr-tab button { border: none; background: transparent; }
 .hr-tab.hr-active { background: #3c3c3c; }
 /* The frame is centred in whole pixels by CanvasView (a half-pixel offset would resample the canvas). */
-.hr-stage { flex: 1 1 auto; position: relative; overflow: hidden; background: #1a1a1a; }
+.hr-stage { flex: 1 1 auto; position: relative; overflow: hidden; background: #1a1a1a; touch-action: none; }
 .hr-stage > .hr-empty { position: absolute; left: 50%; top: 50%; transform: translate(-50%, -50%); }
 .hr-canvas-frame { position: absolute; box-shadow: 0 0 0 1px #000;
   background: repeating-conic-gradient(#bbb 0% 25%, #eee 0% 50%) 50% / 16px 16px; }

@@ -18,7 +18,12 @@ export interface ActionResult {
   [key: string]: unknown;
 }
 
-const NO_DIALOG = { dialogOptions: 'dontDisplay' } as const;
+/**
+ * "silent", not "dontDisplay": with "dontDisplay" Photoshop still shows a dialog when a command fails (Adobe's
+ * batchPlay reference; uxp-photoshop issues #136, #208), which would stop the modal scope on a dialog. With
+ * "silent" a failure comes back as an `{ _obj: "error" }` result and the try rolls back quietly.
+ */
+const NO_DIALOG = { dialogOptions: 'silent' } as const;
 
 const layerById = (layerId: number) => ({ _ref: 'layer', _id: layerId });
 const selectionChannel = { _ref: 'channel', _property: 'selection' } as const;
@@ -68,6 +73,46 @@ export function loadSelectionFromChannel(channelName: string): ActionDescriptor 
     _obj: 'set',
     _target: [selectionChannel],
     to: { _ref: 'channel', _name: channelName },
+    _options: NO_DIALOG,
+  };
+}
+
+/** The eye in the Layers panel. */
+export function setLayerVisible(layerId: number, visible: boolean): ActionDescriptor {
+  return {
+    _obj: visible ? 'show' : 'hide',
+    null: [layerById(layerId)],
+    _options: NO_DIALOG,
+  };
+}
+
+/** Select > Deselect. */
+export function deselect(): ActionDescriptor {
+  return {
+    _obj: 'set',
+    _target: [selectionChannel],
+    to: { _enum: 'ordinal', _value: 'none' },
+    _options: NO_DIALOG,
+  };
+}
+
+/** Deletes the alpha channel named `channelName` (fails when there is none: check the names first). */
+export function deleteChannel(channelName: string): ActionDescriptor {
+  return {
+    _obj: 'delete',
+    _target: [{ _ref: 'channel', _name: channelName }],
+    _options: NO_DIALOG,
+  };
+}
+
+/**
+ * Reads a layer's properties by id (no modal scope needed; nothing changes). Fails with an error result when
+ * the layer no longer exists.
+ */
+export function getLayer(layerId: number, documentId: number): ActionDescriptor {
+  return {
+    _obj: 'get',
+    _target: [layerById(layerId), { _ref: 'document', _id: documentId }],
     _options: NO_DIALOG,
   };
 }

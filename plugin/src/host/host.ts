@@ -41,6 +41,8 @@ export interface DocumentInfo {
   bitDepth: 8 | 16 | 32;
   /** Bounds of the active selection clipped to the canvas, or null when nothing is selected. */
   selectionBounds: Rect | null;
+  /** Pixels per inch (an upscale result opened as a new document keeps it). */
+  resolution: number;
 }
 
 export type PixelSource = 'merged' | 'activeLayer';
@@ -103,15 +105,34 @@ export interface HostWriter {
   /** A new pixel layer at `above` (default: above the active one), holding `pixels` exactly at `bounds` (never rescaled). */
   placeResultLayer(options: PlaceLayerOptions): Promise<LayerRef>;
   setBlendMode(layer: LayerRef, mode: BlendMode): Promise<void>;
+  /** Shows or hides the layer (variations: one shown, the others hidden). */
+  setVisible(layer: LayerRef, visible: boolean): Promise<void>;
   /** Makes `mask` the active selection again (the try's own selection, whatever is selected now). */
   restoreSelection(mask: SelectionMask): Promise<void>;
-  /** Saves the active selection as a new channel named `channelName`. */
+  /** Saves the active selection as the channel `channelName`, replacing a channel of that name (never two). */
   saveSelectionToChannel(channelName: string): Promise<void>;
+  /** Deletes the channel `channelName` (a saved selection) when it exists. */
+  deleteChannel(channelName: string): Promise<void>;
+  /** Sets the retoucher's active selection aside, to be put back with `restoreKeptSelection`. */
+  keepSelection(): Promise<KeptSelection>;
+  restoreKeptSelection(kept: KeptSelection): Promise<void>;
   /** Adds a layer mask revealing the selection saved in `channelName`, feathered by `featherPx`. */
   applyFeatheredMask(layer: LayerRef, channelName: string, featherPx: number): Promise<void>;
   /** Changes the feather of the layer's existing mask (the mask itself stays editable). */
   setMaskFeather(layer: LayerRef, featherPx: number): Promise<void>;
 }
+
+/** What the panel needs to know about a try's layer now (after undo, History jumps, edits in the Layers panel). */
+export interface LayerInfo {
+  blendMode: BlendMode | 'other';
+  visible: boolean;
+  masked: boolean;
+  /** The mask's feather, or null without a mask. */
+  featherPx: number | null;
+}
+
+/** The active selection kept aside while a try is placed (null: nothing was selected). */
+export type KeptSelection = { readonly token: unknown } | null;
 
 export interface CommitOptions {
   /** The document the try belongs to; the commit refuses to write into another one. */
@@ -131,8 +152,12 @@ export interface Host {
    * nothing it did stays in the document.
    */
   commitTry<T>(options: CommitOptions, write: (writer: HostWriter) => Promise<T>): Promise<T>;
-  /** Opens `pixels` as a new document (upscale results larger than the canvas). */
-  openAsDocument(pixels: RgbaPixels, title: string): Promise<void>;
+  /** Opens `pixels` as a new document (upscale results larger than the canvas) at `resolution` ppi. */
+  openAsDocument(pixels: RgbaPixels, title: string, resolution?: number): Promise<void>;
+  /** The layer's state now, or null when it no longer exists (undone, deleted, its document closed). Cheap. */
+  inspectLayer(layer: LayerRef): Promise<LayerInfo | null>;
+  /** The names of the document's saved selections (alpha channels). */
+  channelNames(documentId: number): Promise<string[]>;
 }
 
 export type HostErrorCode =

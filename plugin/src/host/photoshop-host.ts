@@ -8,20 +8,22 @@ import * as descriptors from './descriptors';
 import type { ActionDescriptor, ActionResult } from './descriptors';
 import {
   HostError,
-  type BitDepth,
   type CommitOptions,
   type DocumentInfo,
   type Host,
   type HostWriter,
+  type LayerInfo,
   type LayerRef,
-  type PlaceLayerOptions,
   type ReadOptions,
   type Rect,
   type RgbaPixels,
   type SelectionMask,
   type SelectionRead,
 } from './host';
-import { canvasRect, growRect, eightToPs16, normalizeMask, normalizeRead, toDocumentSamples, type PixelArray } from './pixels';
+import { canvasRect, growRect, normalizeMask, normalizeRead, type PixelArray } from './pixels';
+import { createPhotoshopWriter, documentDepth, rgbaImageData, SRGB_PROFILE } from './photoshop-writer';
+
+export { SRGB_PROFILE };
 import type {
   PhotoshopModule,
   PsBounds,
@@ -31,10 +33,8 @@ import type {
   PsPixelsResult,
 } from './photoshop-types';
 
-/** Stable Diffusion sees sRGB; Photoshop converts to and from the document's profile. */
-export const SRGB_PROFILE = 'sRGB IEC61966-2.1';
-/** The profile Adobe's docs use for single-channel mask and selection data. */
-const GRAY_PROFILE = 'Gray Gamma 2.2';
+/** How long executeAsModal waits for another plugin's modal scope to end (ExecuteAsModalOptions.timeOut). */
+const MODAL_TIMEOUT_S = 2;
 /** executeAsModal rejects with `number === 9` while another plugin or a dialog holds Photoshop. */
 const MODAL_BUSY_ERROR_NUMBER = 9;
 
@@ -53,21 +53,22 @@ export function createPhotoshopHost(options: PhotoshopHostOptions = {}): Photosh
 const toPsBounds = (r: Rect): PsBounds => ({ left: r.left, top: r.top, right: r.left + r.width, bottom: r.top + r.height });
 const fromPsBounds = (b: PsBounds): Rect => ({ left: b.left, top: b.top, width: b.right - b.left, height: b.bottom - b.top });
 
-function documentDepth(doc: PsDocument): 8 | 16 | 32 {
-  if (doc.bitsPerChannel === 'bitDepth16') return 16;
-  if (doc.bitsPerChannel === 'bitDepth32') return 32;
-  return 8;
-}
 
 function errorMessage(error: unknown): string {
   if (error instanceof Error) return error.message;
   return typeof error === 'string' ? error : JSON.stringify(error);
 }
 
-function isModalBusy(error: unknown): boolean {
+/**
+ * Busy is detected by the error number: Photoshop 25.10+ words it "Plugin: X is running a modal command", older
+ * versions "host is in a modal state"; both carry number 9. Only an error without any number falls back to the
+ * wording.
+ */
+export function isModalBusy(error: unknown): boolean {
   if (typeof error !== 'object' || error === null) return false;
   const number = (error as { number?: unknown }).number;
-  return number === MODAL_BUSY_ERROR_NUMBER || /modal state/i.test(errorMessage(error));
+  if (typeof number === 'number') return number === MODAL_BUSY_ERROR_NUMBER;
+  return /modal (state|command)/i.test(errorMessage(error));
 }
 
 const delay = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
@@ -107,7 +108,29 @@ export class PhotoshopHost implements Host {
       height: doc.height,
       bitDepth: documentDepth(doc),
       selectionBounds: bounds ? canvasRect(bounds, doc) : null,
+      resolution: doc.resolution,
     };
+  }
+
+  async inspectLayer(layer: LayerRef): Promise<LayerInfo | null> {
+    if (!this.documentById(layer.documentId)) return null;
+    const [result] = await this.ps.action.batchPlay([descriptors.getLayer(layer.layerId, layer.documentId)], {});
+    // An error result here means "no such layer": the try's step was undone or the layer deleted.
+    if (!result || result._obj === 'error') return null;
+    const mode = (result.mode as { _value?: string } | undefined)?._value;
+    const masked = result.hasUserMask === true;
+    const feather = result.userMaskFeather;
+    return {
+      blendMode: mode === 'difference' || mode === 'normal' ? mode : 'other',
+      visible: result.visible !== false,
+      masked,
+      featherPx: masked ? (typeof feather === 'number' ? feather : ((feather as { _value?: number } | undefined)?._value ?? 0)) : null,
+    };
+  }
+
+  async channelNames(documentId: number): Promise<string[]> {
+    const doc = this.documentById(documentId);
+    return doc ? Array.from(doc.channels, (c) => c.name) : [];
   }
 
   async readSelection(options: ReadOptions): Promise<SelectionRead> {
@@ -160,7 +183,7 @@ export class PhotoshopHost implements Host {
       }
       const suspension = await context.hostControl.suspendHistory({ documentID: doc.id, name: options.historyName });
       try {
-        const result = await write(this.writer(doc));
+        const result = await write(createPhotoshopWriter(this.ps, doc, (list) => this.batchPlay(list)));
         await context.hostControl.resumeHistory(suspension, true);
         return result;
       } catch (error) {
@@ -172,14 +195,15 @@ export class PhotoshopHost implements Host {
     });
   }
 
-  async openAsDocument(pixels: RgbaPixels, title: string): Promise<void> {
+  async openAsDocument(pixels: RgbaPixels, title: string, resolution = 72): Promise<void> {
     const { app, imaging } = this.ps;
     await this.modal('InsaneRes: open result', async () => {
       const doc = await app.createDocument({
         name: title,
         width: pixels.width,
         height: pixels.height,
-        resolution: 72,
+        // The source document's resolution: a new document would otherwise open at 72 ppi (issue 10 §5).
+        resolution,
         mode: 'RGBColorMode',
         fill: 'transparent',
         depth: pixels.bitDepth,
@@ -188,7 +212,7 @@ export class PhotoshopHost implements Host {
       if (!doc) throw new HostError('PHOTOSHOP_ERROR', 'Photoshop did not create the new document.');
       const layer = doc.layers[0];
       if (!layer) throw new HostError('PHOTOSHOP_ERROR', 'The new document has no layer to write into.');
-      const imageData = await this.rgbaImageData(pixels, pixels.bitDepth);
+      const imageData = await rgbaImageData(this.ps, pixels, pixels.bitDepth);
       try {
         await imaging.putPixels({ documentID: doc.id, layerID: layer.id, imageData, replace: true, targetBounds: { left: 0, top: 0 } });
       } finally {
@@ -198,106 +222,6 @@ export class PhotoshopHost implements Host {
   }
 
   // ------------------------------------------------------------------ inside the modal scope
-
-  private writer(doc: PsDocument): HostWriter {
-    const { imaging } = this.ps;
-    const depth = documentDepth(doc);
-    if (depth === 32) {
-      throw new HostError('UNSUPPORTED_DOCUMENT', '32-bit documents are not supported: convert to 16 bits (Image > Mode > 16 Bits/Channel).');
-    }
-    const play = (list: ActionDescriptor[]) => this.batchPlay(list);
-
-    return {
-      placeResultLayer: async ({ bounds, pixels, name, above }: PlaceLayerOptions): Promise<LayerRef> => {
-        if (pixels.width !== bounds.width || pixels.height !== bounds.height) {
-          throw new HostError(
-            'PHOTOSHOP_ERROR',
-            `The result is ${pixels.width}×${pixels.height} px but the selection is ${bounds.width}×${bounds.height} px.`,
-          );
-        }
-        // `make` puts the new layer above the target layer: target the layer that was read first.
-        if (above?.kind === 'layer') await play([descriptors.selectLayer(above.layerId)]);
-        const [made] = await play([descriptors.makePixelLayer(name)]);
-        const layerId = typeof made?.layerID === 'number' ? made.layerID : this.activeLayerId(doc);
-        if (above?.kind === 'topVisible') await this.moveAboveTopVisible(doc, layerId);
-        const imageData = await this.rgbaImageData(pixels, depth);
-        try {
-          // putPixels at the exact bounds: placeEvent would rescale by the document's DPI.
-          await imaging.putPixels({
-            documentID: doc.id,
-            layerID: layerId,
-            imageData,
-            replace: true,
-            targetBounds: { left: bounds.left, top: bounds.top },
-          });
-        } finally {
-          imageData.dispose();
-        }
-        return { documentId: doc.id, layerId, name };
-      },
-      setBlendMode: async (layer, mode) => {
-        await play([descriptors.setBlendMode(layer.layerId, mode)]);
-      },
-      restoreSelection: async (mask) => {
-        const samples = depth === 16 ? eightToPs16(mask.data) : mask.data;
-        const imageData = await imaging.createImageDataFromBuffer(samples, {
-          width: mask.bounds.width,
-          height: mask.bounds.height,
-          components: 1,
-          chunky: false,
-          colorProfile: GRAY_PROFILE,
-          colorSpace: 'Grayscale',
-        });
-        try {
-          await imaging.putSelection({
-            documentID: doc.id,
-            imageData,
-            replace: true,
-            targetBounds: { left: mask.bounds.left, top: mask.bounds.top },
-          });
-        } finally {
-          imageData.dispose();
-        }
-      },
-      saveSelectionToChannel: async (channelName) => {
-        await play([descriptors.saveSelectionToChannel(channelName)]);
-      },
-      applyFeatheredMask: async (layer, channelName, featherPx) => {
-        await play(descriptors.featheredMaskSequence(layer.layerId, channelName, featherPx));
-      },
-      setMaskFeather: async (layer, featherPx) => {
-        await play([descriptors.setMaskFeather(layer.layerId, featherPx)]);
-      },
-    };
-  }
-
-  /**
-   * Moves the new layer above the topmost visible top-level layer (a group counts as one: a layer made inside
-   * it would be composited through the group's mode and opacity). Nothing to do when it is already there.
-   */
-  private async moveAboveTopVisible(doc: PsDocument, layerId: number): Promise<void> {
-    const layers = Array.from(doc.layers);
-    const index = layers.findIndex((l) => l.id === layerId);
-    const top = layers.find((l) => l.id !== layerId && l.visible);
-    if (!top) return;
-    const topIndex = layers.indexOf(top);
-    // Top-level layers are listed topmost first: directly above `top` means one index before it.
-    if (index >= 0 && index === topIndex - 1) return;
-    const made = index >= 0 ? layers[index] : Array.from(doc.activeLayers).find((l) => l.id === layerId);
-    if (!made) throw new HostError('PHOTOSHOP_ERROR', 'Photoshop did not report the new layer.');
-    await made.moveAbove(top);
-  }
-
-  private async rgbaImageData(pixels: RgbaPixels, depth: BitDepth): Promise<PsImageData> {
-    return this.ps.imaging.createImageDataFromBuffer(toDocumentSamples(pixels, depth), {
-      width: pixels.width,
-      height: pixels.height,
-      components: 4,
-      chunky: true,
-      colorProfile: SRGB_PROFILE,
-      colorSpace: 'RGB',
-    });
-  }
 
   private async batchPlay(list: ActionDescriptor[]): Promise<ActionResult[]> {
     const results = await this.ps.action.batchPlay(list, {});
@@ -311,7 +235,9 @@ export class PhotoshopHost implements Host {
   private async modal<T>(commandName: string, body: (context: PsExecutionContext) => Promise<T>): Promise<T> {
     for (let attempt = 0; ; attempt++) {
       try {
-        return await this.ps.core.executeAsModal(body, { commandName });
+        // timeOut (25.10+, seconds): Photoshop itself keeps retrying while another modal state ends; older
+        // versions ignore it and the one retry below stands in.
+        return await this.ps.core.executeAsModal(body, { commandName, timeOut: MODAL_TIMEOUT_S });
       } catch (error) {
         if (error instanceof HostError) throw error;
         if (isModalBusy(error)) {
@@ -331,6 +257,10 @@ export class PhotoshopHost implements Host {
   }
 
   // ------------------------------------------------------------------ DOM helpers
+
+  private documentById(id: number): PsDocument | null {
+    return Array.from(this.ps.app.documents).find((d) => d.id === id) ?? null;
+  }
 
   private activeDocument(): PsDocument | null {
     const { app } = this.ps;

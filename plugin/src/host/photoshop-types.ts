@@ -149,7 +149,7 @@ export interface PsExecutionContext {
 export interface PsCore {
   executeAsModal<T>(
     target: (context: PsExecutionContext, descriptor?: unknown) => Promise<T>,
-    options: { commandName: string; interactive?: boolean },
+    options: { commandName: string; interactive?: boolean; timeOut?: number },
   ): Promise<T>;
 }
 

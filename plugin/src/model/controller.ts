@@ -1,21 +1,26 @@
 /**
- * The panel's behaviour without its looks: runs a try from selection to placed layer, follows the server
- * and the document, and carries out Compare / Mask / feather / history clicks. Framework-free: the UI
- * calls these methods and renders `store`; tests drive it with a fake Host and a fake server.
+ * The panel's behaviour without its looks: runs a try (or several variations) from selection to placed
+ * layers, follows the server and the document, and hands result and history clicks to their own modules.
+ * Framework-free: the UI calls these methods and renders `store`; tests drive it with a fake Host and server.
  */
-import { ApiError } from '../../../shared/src';
+import { ApiError, type JobStatus } from '../../../shared/src';
 import { ApiClient } from '../api/client';
 import { dataUrl } from '../api/raw';
-import { HostError, type Host, type HostWriter, type Rect, type RgbaPixels, type SelectionRead } from '../host/host';
-import { contextRingPx } from './crop';
-import { sameRect } from '../host/pixels';
+import type { Host, Rect, RgbaPixels, SelectionRead } from '../host/host';
 import { isAbortError, makeAbortController, type Abortable } from './abort';
+import { contextRingPx } from './crop';
+import { selectionMaskPixels, tryStrength, withInpaint } from './inpaint';
+import { EtaEstimate } from './eta';
 import { describeError, MIN_SELECTION_SIDE, selectionTooLarge, selectionTooSmall, START_SERVER_HINT } from './errors';
-import { allPresets, applyPreset, loadSettings, presetFromPrompt, saveSettings, type KeyValueStorage, type Settings } from './settings';
 import { defaultTimers, Follower, type Timers } from './follower';
+import { placeFromHistory } from './history-actions';
+import { Placer, type PendingPlacement } from './placer';
+import { ResultActions } from './result-actions';
+import { allPresets, applyPreset, loadSettings, presetFromPrompt, saveSettings, type KeyValueStorage, type Settings } from './settings';
 import { initialState, isBusy, type PanelError, type TryRecord } from './state';
 import { Store } from './store';
-import { anchorFor, channelName, jobRequest, layerName, placementFor, placeTry, upscaleLayerBounds, type PlacePlan } from './tries';
+import { anchorFor, channelName, jobRequest, layerName } from './tries';
+import { upscaleSizing } from './upscale-plan';
 
 export interface ControllerOptions {
   host: Host;
@@ -28,7 +33,15 @@ export interface ControllerOptions {
   /** Live previews refresh at most this often. */
   previewIntervalMs?: number;
   historyLimit?: number;
+  /** A run of feather changes closer together than this is one undo step. */
+  featherCommitDelayMs?: number;
 }
+
+/**
+ * Cancel is ignored this soon after Refine: the second click of a double-click (or of two quick clicks)
+ * never cancels the try it started (issue 10 §4), even where Cancel appears under the pointer.
+ */
+export const CANCEL_GUARD_MS = 500;
 
 /** A failure already phrased for the user (no selection, too small, …). */
 class PanelFailure extends Error {
@@ -37,23 +50,31 @@ class PanelFailure extends Error {
   }
 }
 
-/** A downloaded result waiting to be placed (kept when Photoshop was busy, so nothing is lost). */
-interface PendingPlacement {
-  plan: PlacePlan;
-  record: Omit<TryRecord, 'layer' | 'masked' | 'blendMode'>;
+interface Running {
+  abort: Abortable;
+  jobIds: string[];
+  startedAt: number;
+}
+
+interface FinishedJob {
+  jobId: string;
+  seed: number;
+  historyId: string | null;
+  result: RgbaPixels;
 }
 
 export class PanelController {
   readonly store: Store;
+  readonly results: ResultActions;
   private api: ApiClient;
   private readonly host: Host;
   private readonly storage: KeyValueStorage | null;
   private readonly createApi: (settings: Settings) => ApiClient;
   private readonly timers: Timers;
   private readonly follower: Follower;
+  private readonly placer: Placer;
   private readonly previewIntervalMs: number;
-  private running: { abort: Abortable; jobId: string | null } | null = null;
-  private pending: PendingPlacement | null = null;
+  private running: Running | null = null;
   private lastPreview = { at: -Infinity, step: -1, tile: -1 };
 
   constructor(options: ControllerOptions) {
@@ -65,11 +86,20 @@ export class PanelController {
     const settings = loadSettings(this.storage);
     this.store = new Store(initialState(settings));
     this.api = this.createApi(settings);
+    const updateSettings = (patch: Partial<Settings>) => this.updateSettings(patch);
+    this.results = new ResultActions({ store: this.store, host: this.host, timers: this.timers, updateSettings, featherCommitDelayMs: options.featherCommitDelayMs });
+    this.placer = new Placer(this.store, this.host);
     this.follower = new Follower(this.store, () => this.api, this.host, this.timers, {
       healthIntervalMs: options.healthIntervalMs ?? { online: 10_000, offline: 3_000 },
       documentIntervalMs: options.documentIntervalMs ?? 1_000,
       historyLimit: options.historyLimit ?? 24,
+      afterDocument: () => this.results.follow(),
     });
+  }
+
+  /** The current server's client (the model picker uses it; it changes with the server settings). */
+  get apiClient(): ApiClient {
+    return this.api;
   }
 
   /** Starts following the server and the active document. */
@@ -124,91 +154,87 @@ export class PanelController {
     this.store.dispatch({ type: 'error', error: null });
   }
 
+  // ---------------------------------------------------------------- the current result (result-actions.ts)
+
+  toggleCompare(): Promise<void> {
+    return this.results.toggleCompare();
+  }
+
+  applyMask(): Promise<void> {
+    return this.results.applyMask();
+  }
+
+  /** `commit`: the value is final for now (release, a key press): the mask follows once the run of changes ends. */
+  setFeather(featherPx: number, commit: boolean): void {
+    this.results.setFeather(featherPx, commit);
+  }
+
+  flushFeather(): Promise<void> {
+    return this.results.flushFeather();
+  }
+
   // ---------------------------------------------------------------- one try
 
-  /** Refine (or upscale) the selection; with `wholeCanvas`, the canvas when nothing is selected. */
+  /**
+   * Refine (or upscale) the selection; with `wholeCanvas`, the canvas when nothing is selected. Upscale with
+   * nothing selected always takes the whole image: that is what upscaling means.
+   */
   async run(options: { wholeCanvas?: boolean } = {}): Promise<void> {
     const state = this.store.getState();
-    if (isBusy(state.phase)) return;
+    if (isBusy(state.phase)) return; // a second click on Refine while it runs does nothing
     if (state.server.kind === 'offline') {
       this.store.dispatch({ type: 'failed', error: offlineError() });
       return;
     }
     // A result left unplaced by an earlier failure stays in the history; the new try replaces it here.
-    this.pending = null;
+    this.placer.pending = null;
     const abort = makeAbortController();
-    const running = { abort, jobId: null as string | null };
+    const running: Running = { abort, jobIds: [], startedAt: this.timers.now() };
     this.running = running;
     this.lastPreview = { at: -Infinity, step: -1, tile: -1 };
     this.store.dispatch({ type: 'jobStarted' });
     const { settings, lastSeed } = state;
     const signal = abort.signal;
+    // Refine and Inpaint both work on the selection's crop and place over it; only Upscale differs.
+    const refine = settings.mode !== 'upscale';
     try {
       // Refine reads a context ring around the selection (DESIGN §8); upscale enlarges exactly what is selected.
-      const contextPx = settings.mode === 'refine' ? contextRingPx(settings.contextPx, settings.featherPx) : 0;
-      const read = await this.host.readSelection({ source: settings.source, wholeCanvasIfNone: options.wholeCanvas === true, contextPx });
+      const contextPx = refine ? contextRingPx(settings.contextPx, settings.featherPx) : 0;
+      const read = await this.host.readSelection({ source: settings.source, wholeCanvasIfNone: options.wholeCanvas === true || !refine, contextPx });
       this.checkSize(read.selection?.bounds ?? read.bounds, read.bounds);
+      const doc = await this.host.documentInfo();
+      // Inpaint: the selection's shape on the same crop is the mask (white = repaint), checked before uploading.
+      const maskPixels = settings.mode === 'inpaint' ? selectionMaskPixels(read) : null;
       const upload = await this.api.uploadRaw(read.pixels, { signal });
-      const created = await this.api.createJob(jobRequest(settings, upload.id, lastSeed), { signal });
-      running.jobId = created.id;
+      const mask = maskPixels ? await this.api.uploadRaw(maskPixels, { signal }) : null;
+      const count = refine ? settings.variations : 1;
+      const upscaleScale = refine ? undefined : upscaleSizing(read.bounds, settings.upscale.scale, settings.upscale.recipe).requestScale;
+      // All variations are queued at once: the server runs them back to back.
+      const seeds: number[] = [];
+      for (let variation = 0; variation < count; variation++) {
+        const request = jobRequest(settings, upload.id, lastSeed, { variation, upscaleScale });
+        const created = await this.api.createJob(mask ? withInpaint(request, settings, mask.id) : request, { signal });
+        running.jobIds.push(created.id);
+        seeds.push(created.seed);
+      }
       if (signal.aborted) {
-        // Cancelled while the job was being created: cancel() could not name it yet.
-        this.cancelOnServer(created.id);
+        // Cancelled while the jobs were being created: cancel() could not name them all yet.
+        running.jobIds.forEach((id) => this.cancelOnServer(id));
         throw abortError();
       }
-      this.store.dispatch({ type: 'jobQueued', jobId: created.id, seed: created.seed });
-
-      const final = await this.api.watchJob(created.id, {
-        signal,
-        onStatus: (status) => {
-          this.store.dispatch({ type: 'jobStatus', status });
-          this.maybeFetchPreview(created.id, status.state, status.step, status.tile);
-        },
-      });
-      if (final.state === 'cancelled') throw abortError();
-      if (final.state === 'failed') {
-        throw final.error ? new ApiError(final.error.code, final.error.message) : new ApiError('MODEL_FAILED', 'The job failed without a reason.');
+      const finished: FinishedJob[] = [];
+      for (let index = 0; index < count; index++) {
+        this.store.dispatch({ type: 'jobQueued', jobId: running.jobIds[index], seed: seeds[index], variation: count > 1 ? { index: index + 1, count } : null });
+        finished.push(await this.follow(running.jobIds[index], signal));
       }
-      const result = await this.api.result(created.id, { signal });
 
-      if (settings.mode === 'upscale') {
+      if (!refine) {
         this.store.dispatch({ type: 'placing' });
-        const notice = await this.placeUpscale(result, read, settings.upscale.placement, final.seed);
-        this.store.dispatch({ type: 'finished', seed: final.seed, notice });
+        const notice = await this.placer.placeUpscale(finished[0].result, read, settings.upscale.placement, finished[0].seed, doc?.resolution ?? 72);
+        this.store.dispatch({ type: 'finished', seed: finished[0].seed, notice });
         return;
       }
-      if (result.width !== read.bounds.width || result.height !== read.bounds.height) {
-        throw new ApiError('INTERNAL', `The server returned ${result.width}×${result.height} px for a ${read.bounds.width}×${read.bounds.height} px crop.`);
-      }
-      const number = settings.nextTryNumber;
-      this.updateSettings({ nextTryNumber: number + 1 });
-      const name = layerName(number, final.seed, settings.strength);
-      const channel = read.selection ? channelName(number) : null;
-      await this.place({
-        plan: {
-          bounds: read.bounds,
-          above: anchorFor(settings.source, read.layerId),
-          pixels: result,
-          name,
-          selection: read.selection,
-          channelName: channel,
-          autoMask: settings.autoMask,
-          featherPx: settings.featherPx,
-        },
-        record: {
-          number,
-          name,
-          seed: final.seed,
-          strength: settings.strength,
-          jobId: created.id,
-          historyId: final.historyId,
-          documentId: read.documentId,
-          bounds: read.bounds,
-          channelName: channel,
-          selection: read.selection,
-          featherPx: settings.featherPx,
-        },
-      });
+      await this.placer.place(this.placement(read, finished, settings, doc?.title ?? ''));
     } catch (error) {
       if (signal.aborted || isAbortError(error)) {
         this.store.dispatch({ type: 'cancelled' });
@@ -221,25 +247,22 @@ export class PanelController {
     }
   }
 
-  /** Stops the running job (Esc). Placing is quick and atomic, so it is left to finish. */
+  /** Stops the running job(s) (Cancel, Esc). Placing is quick and atomic, so it is left to finish. */
   cancel(): void {
     const running = this.running;
     if (!running || this.store.getState().phase === 'placing') return;
+    if (this.timers.now() - running.startedAt < CANCEL_GUARD_MS) return;
     running.abort.abort();
     this.store.dispatch({ type: 'cancelled' });
-    if (running.jobId) this.cancelOnServer(running.jobId);
-  }
-
-  private cancelOnServer(jobId: string): void {
-    this.api.cancel(jobId).catch((error: unknown) => this.store.dispatch({ type: 'error', error: describeError(error) }));
+    running.jobIds.forEach((id) => this.cancelOnServer(id));
   }
 
   /** Places a downloaded result again after Photoshop was busy. */
   async retryPlace(): Promise<void> {
-    const pending = this.pending;
+    const pending = this.placer.pending;
     if (!pending || isBusy(this.store.getState().phase)) return;
     try {
-      await this.place(pending);
+      await this.placer.place(pending);
     } catch (error) {
       this.fail(describeError(error));
     }
@@ -250,151 +273,102 @@ export class PanelController {
     void this.follower.pollServer();
   }
 
-  // ---------------------------------------------------------------- the current result
+  // ---------------------------------------------------------------- history (history-actions.ts)
 
-  /** Difference ↔ normal on the current result layer. */
-  async toggleCompare(): Promise<void> {
-    const current = this.store.getState().current;
-    if (!current?.layer) return;
-    const layer = current.layer;
-    const mode = current.blendMode === 'difference' ? 'normal' : 'difference';
-    const done = await this.edit(current, `InsaneRes #${current.number}: ${mode}`, (w) => w.setBlendMode(layer, mode));
-    if (done) this.store.dispatch({ type: 'tryUpdated', record: { ...current, blendMode: mode } });
-  }
-
-  /** Adds the feathered mask from the try's saved selection (when auto-mask was off). */
-  async applyMask(): Promise<void> {
-    const current = this.store.getState().current;
-    if (!current?.layer || current.masked || !current.channelName) return;
-    const { layer, channelName: channel } = current;
-    const featherPx = this.store.getState().settings.featherPx;
-    const done = await this.edit(current, `InsaneRes #${current.number}: mask`, (w) => w.applyFeatheredMask(layer, channel, featherPx));
-    if (done) this.store.dispatch({ type: 'tryUpdated', record: { ...current, masked: true, featherPx } });
-  }
-
-  /** The feather slider: `commit` (on release) also updates the current layer's mask. */
-  async setFeather(featherPx: number, commit: boolean): Promise<void> {
-    this.updateSettings({ featherPx });
-    const current = this.store.getState().current;
-    if (!commit || !current?.layer || !current.masked || current.featherPx === featherPx) return;
-    const layer = current.layer;
-    const done = await this.edit(current, `InsaneRes #${current.number}: feather ${featherPx}px`, (w) => w.setMaskFeather(layer, featherPx));
-    if (done) this.store.dispatch({ type: 'tryUpdated', record: { ...current, featherPx } });
-  }
-
-  /** History click: the earlier result placed again as a new layer (with its mask when it is known). */
-  async placeHistory(historyId: string): Promise<void> {
-    const state = this.store.getState();
-    if (isBusy(state.phase)) return;
-    const item = state.history.find((h) => h.id === historyId);
-    const known = state.tries.find((t) => t.historyId === historyId) ?? null;
-    this.store.dispatch({ type: 'placing' });
+  /**
+   * History click: the earlier result placed again as a new layer — at once in the document it came from;
+   * elsewhere only with `confirmed` (the panel asks first), and never when it is larger than the canvas.
+   */
+  async placeHistory(historyId: string, confirmed = false): Promise<void> {
     try {
-      const doc = await this.host.documentInfo();
-      if (!doc) throw new HostError('NO_DOCUMENT', 'Open a document first.');
-      const pixels: RgbaPixels = await this.api.historyImageRaw(historyId);
-      const bounds = placementFor(pixels, doc, known, doc.id, doc.selectionBounds);
-      const selection = known?.selection && known.documentId === doc.id && sameRect(known.bounds, bounds) ? known.selection : null;
-      const seed = known?.seed ?? item?.seed ?? 0;
-      const strength = known?.strength ?? item?.strength ?? 0;
-      const number = known?.number ?? this.takeTryNumber();
-      const name = layerName(number, seed, strength);
-      const settings = this.store.getState().settings;
-      await this.place({
-        plan: {
-          bounds,
-          above: anchorFor(settings.source, undefined),
-          pixels,
-          name,
-          selection,
-          channelName: selection ? channelName(number) : null,
-          autoMask: settings.autoMask,
-          featherPx: settings.featherPx,
-        },
-        record: {
-          number,
-          name,
-          seed,
-          strength,
-          jobId: known?.jobId ?? item?.jobId ?? '',
-          historyId,
-          documentId: doc.id,
-          bounds,
-          channelName: selection ? channelName(number) : null,
-          selection,
-          featherPx: settings.featherPx,
-        },
-      });
+      await placeFromHistory(
+        { store: this.store, host: this.host, api: this.api, placer: this.placer, takeTryNumber: () => this.takeTryNumbers(1)[0] },
+        historyId,
+        confirmed,
+      );
     } catch (error) {
       this.fail(describeError(error));
     }
   }
 
+  dismissConfirm(): void {
+    this.store.dispatch({ type: 'confirmPlace', confirm: null });
+  }
+
   // ---------------------------------------------------------------- internals
 
-  /**
-   * An upscale result as a new document, or — when asked and it fits the canvas — as a new layer at the
-   * selection's top-left (one undo step). Returns a notice when it could not go where it was asked to.
-   */
-  private async placeUpscale(result: RgbaPixels, read: SelectionRead, placement: 'document' | 'layer', seed: number): Promise<string | undefined> {
-    const title = `InsaneRes upscale · seed ${seed}`;
-    if (placement === 'layer') {
-      const doc = await this.host.documentInfo();
-      const bounds = doc && doc.id === read.documentId ? upscaleLayerBounds(result, read.bounds, doc) : null;
-      if (bounds) {
-        await this.host.commitTry({ documentId: read.documentId, historyName: title }, (writer) =>
-          writer.placeResultLayer({ bounds, pixels: result, name: title }).then(() => undefined),
-        );
-        return undefined;
-      }
-      await this.host.openAsDocument(result, title);
-      return doc && doc.id === read.documentId
-        ? `The ${result.width}×${result.height} px result is larger than the canvas, so it opened as a new document.`
-        : 'The document changed while the upscale ran, so the result opened as a new document.';
+  /** Waits for one job, with progress and live previews; its result, or an error. */
+  private async follow(jobId: string, signal: AbortSignal): Promise<FinishedJob> {
+    const eta = new EtaEstimate(this.timers);
+    const final = await this.api.watchJob(jobId, {
+      signal,
+      onStatus: (status: JobStatus) => {
+        this.store.dispatch({ type: 'jobStatus', status: { ...status, etaSeconds: eta.update(status) } });
+        this.maybeFetchPreview(jobId, status.state, status.step, status.tile);
+      },
+    });
+    if (final.state === 'cancelled') throw abortError();
+    if (final.state === 'failed') {
+      throw final.error ? new ApiError(final.error.code, final.error.message) : new ApiError('MODEL_FAILED', 'The job failed without a reason.');
     }
-    await this.host.openAsDocument(result, title);
-    return undefined;
+    const result = await this.api.result(jobId, { signal });
+    return { jobId, seed: final.seed, historyId: final.historyId, result };
+  }
+
+  /** The layers of one click: one per variation, the first shown and on top, all in one undo step. */
+  private placement(read: SelectionRead, finished: FinishedJob[], settings: Settings, documentTitle: string): PendingPlacement {
+    for (const job of finished) {
+      if (job.result.width !== read.bounds.width || job.result.height !== read.bounds.height) {
+        throw new ApiError('INTERNAL', `The server returned ${job.result.width}×${job.result.height} px for a ${read.bounds.width}×${read.bounds.height} px crop.`);
+      }
+    }
+    const numbers = this.takeTryNumbers(finished.length);
+    // Variations share the first one's channel: one selection, one channel.
+    const channel = read.selection ? channelName(numbers[0]) : null;
+    const group = finished.length > 1 ? numbers[0] : null;
+    const records: Omit<TryRecord, 'layer' | 'masked' | 'blendMode' | 'visible' | 'gone'>[] = finished.map((job, i) => ({
+      number: numbers[i],
+      name: layerName(numbers[i], job.seed, tryStrength(settings)),
+      seed: job.seed,
+      strength: tryStrength(settings),
+      featherPx: settings.featherPx,
+      jobId: job.jobId,
+      historyId: job.historyId,
+      documentId: read.documentId,
+      documentTitle,
+      bounds: read.bounds,
+      channelName: channel,
+      selection: read.selection,
+      group,
+    }));
+    const plans = finished.map((job, i) => ({
+      bounds: read.bounds,
+      above: anchorFor(settings.source, read.layerId),
+      pixels: job.result,
+      name: records[i].name,
+      selection: read.selection,
+      channelName: channel,
+      autoMask: settings.autoMask,
+      featherPx: settings.featherPx,
+    }));
+    const last = numbers[numbers.length - 1];
+    return { historyName: numbers.length > 1 ? `InsaneRes #${numbers[0]}–#${last}` : `InsaneRes #${numbers[0]}`, plans, records };
+  }
+
+  private cancelOnServer(jobId: string): void {
+    this.api.cancel(jobId).catch((error: unknown) => this.store.dispatch({ type: 'error', error: describeError(error) }));
   }
 
   /** A failed try; when its result is downloaded but not placed, the error offers "Place again". */
   private fail(error: PanelError): void {
-    const action = error.action ?? (this.pending ? 'retryPlace' : undefined);
+    const action = error.action ?? (this.placer.pending ? 'retryPlace' : undefined);
     this.store.dispatch({ type: 'failed', error: action ? { ...error, action } : error });
   }
 
-  private async place(pending: PendingPlacement): Promise<void> {
-    this.store.dispatch({ type: 'placing' });
-    try {
-      const placed = await this.host.commitTry(
-        { documentId: pending.record.documentId, historyName: `InsaneRes #${pending.record.number}` },
-        (writer) => placeTry(writer, pending.plan),
-      );
-      this.pending = null;
-      const record: TryRecord = { ...pending.record, layer: placed.layer, masked: placed.masked, blendMode: 'difference' };
-      this.store.dispatch({ type: 'placed', record });
-      this.store.dispatch({ type: 'finished', seed: record.seed });
-    } catch (error) {
-      // The result stays downloaded: "Place again" (or the history) retries without a new job.
-      this.pending = pending;
-      throw error;
-    }
-  }
-
-  /** A small follow-up edit as its own undo step; errors go to the error line, the result stays. */
-  private async edit(current: TryRecord, historyName: string, write: (w: HostWriter) => Promise<void>): Promise<boolean> {
-    try {
-      await this.host.commitTry({ documentId: current.documentId, historyName }, write);
-      return true;
-    } catch (error) {
-      this.store.dispatch({ type: 'error', error: describeError(error) });
-      return false;
-    }
-  }
-
-  private takeTryNumber(): number {
-    const number = this.store.getState().settings.nextTryNumber;
-    this.updateSettings({ nextTryNumber: number + 1 });
-    return number;
+  private takeTryNumbers(count: number): number[] {
+    const first = this.store.getState().settings.nextTryNumber;
+    this.updateSettings({ nextTryNumber: first + count });
+    return Array.from({ length: count }, (_, i) => first + i);
   }
 
   /** The selection must be big enough to refine; the crop (selection + ring) must fit the server's limit. */
@@ -413,13 +387,14 @@ export class PanelController {
     this.lastPreview = { at: now, step, tile };
     this.api.preview(jobId).then(
       (image) => {
-        if (image && this.running?.jobId === jobId) this.store.dispatch({ type: 'jobPreview', previewUrl: dataUrl(image.bytes, image.contentType) });
+        if (image && this.running?.jobIds.includes(jobId)) this.store.dispatch({ type: 'jobPreview', previewUrl: dataUrl(image.bytes, image.contentType) });
       },
       // A missed preview is cosmetic: a real failure shows up in the next status poll.
       () => undefined,
     );
   }
 }
+
 
 function abortError(): Error {
   const error = new Error('cancelled');

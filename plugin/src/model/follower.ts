@@ -25,6 +25,8 @@ export interface FollowerOptions {
   healthIntervalMs: { online: number; offline: number };
   documentIntervalMs: number;
   historyLimit: number;
+  /** Runs after every document poll (the panel re-reads the current try's layer). */
+  afterDocument?: () => Promise<void>;
 }
 
 /** Thumbnails are asked for at this size: the strip shows them at ~60 px, twice that for HiDPI. */
@@ -63,9 +65,11 @@ export class Follower {
     this.timers.clearTimeout(this.serverTimer);
     const wasOnline = this.store.getState().server.kind === 'online';
     let online = false;
+    let loading = false;
     try {
       const health = await this.api().health();
       online = true;
+      loading = Boolean(health.loading);
       this.store.dispatch({ type: 'server', server: { kind: 'online', health } });
       if (!wasOnline) void this.refreshHistory();
     } catch (error) {
@@ -73,7 +77,8 @@ export class Follower {
     }
     if (this.stopped) return;
     const { online: onlineMs, offline: offlineMs } = this.options.healthIntervalMs;
-    this.serverTimer = this.timers.setTimeout(() => void this.pollServer(), online ? onlineMs : offlineMs);
+    // While a model loads, checked as often as when offline, so Refine is enabled soon after it is ready.
+    this.serverTimer = this.timers.setTimeout(() => void this.pollServer(), online && !loading ? onlineMs : offlineMs);
   }
 
   private async pollDocument(): Promise<void> {
@@ -93,6 +98,8 @@ export class Follower {
     }
     const before = this.store.getState().document;
     if (JSON.stringify(before) !== JSON.stringify(document)) this.store.dispatch({ type: 'document', document });
+    // Undo, a History jump or a Layers-panel edit changes no document info: the try's layer is read every time.
+    if (document) await this.options.afterDocument?.();
   }
 
   async refreshHistory(): Promise<void> {

@@ -24,6 +24,8 @@ export interface Progress {
   etaSeconds: number | null;
   /** data: URL of the latest live preview. */
   previewUrl: string | null;
+  /** Which of a click's variations runs now; null for a single try. */
+  variation: { index: number; count: number } | null;
 }
 
 /** One placed try: enough to compare, mask, re-feather and place it again. */
@@ -35,13 +37,21 @@ export interface TryRecord {
   jobId: string;
   historyId: string | null;
   documentId: number;
+  /** The document's title when the try was made: the history says where a try came from. */
+  documentTitle: string;
+  /** The crop the layer covers (the selection and its context ring). */
   bounds: Rect;
   /** The channel holding the try's selection, or null for a whole-canvas try. */
   channelName: string | null;
   /** Kept in memory for this session so a try can be placed again with its own mask. */
   selection: SelectionMask | null;
   layer: LayerRef | null;
-  blendMode: BlendMode;
+  /** The layer no longer exists (its step undone, or deleted): its controls are hidden until it is back. */
+  gone: boolean;
+  visible: boolean;
+  /** Variations of one click share a group: the number of the first of them; null for a single try. */
+  group: number | null;
+  blendMode: BlendMode | 'other';
   masked: boolean;
   featherPx: number;
 }
@@ -56,6 +66,12 @@ export interface HistoryItem {
   prompt: string;
   createdAt: string;
   thumbnailUrl: string | null;
+}
+
+/** A history result from another document (or an earlier session), waiting for the retoucher's yes. */
+export interface PlaceConfirmation {
+  historyId: string;
+  message: string;
 }
 
 /** What the user can do about an error, shown as a button next to it. */
@@ -85,6 +101,8 @@ export interface PanelState {
   notice: string | null;
   /** The seed of the last finished job ("reuse last"). */
   lastSeed: number | null;
+  /** Placing a history result elsewhere than where it was made needs an explicit yes. */
+  confirmPlace: PlaceConfirmation | null;
 }
 
 export type Action =
@@ -92,17 +110,20 @@ export type Action =
   | { type: 'server'; server: ServerState }
   | { type: 'document'; document: DocumentInfo | null }
   | { type: 'jobStarted' }
-  | { type: 'jobQueued'; jobId: string; seed: number }
+  | { type: 'jobQueued'; jobId: string; seed: number; variation?: { index: number; count: number } | null }
   | { type: 'jobStatus'; status: JobStatus }
   | { type: 'jobPreview'; previewUrl: string }
   | { type: 'placing' }
-  | { type: 'placed'; record: TryRecord }
+  | { type: 'placed'; records: TryRecord[] }
   | { type: 'finished'; seed?: number; notice?: string }
   | { type: 'failed'; error: PanelError }
   | { type: 'cancelled' }
   | { type: 'tryUpdated'; record: TryRecord }
+  | { type: 'current'; number: number }
   | { type: 'history'; items: HistoryItem[] }
-  | { type: 'error'; error: PanelError | null };
+  | { type: 'error'; error: PanelError | null }
+  | { type: 'notice'; notice: string | null }
+  | { type: 'confirmPlace'; confirm: PlaceConfirmation | null };
 
 export function initialState(settings: Settings): PanelState {
   return {
@@ -117,6 +138,7 @@ export function initialState(settings: Settings): PanelState {
     error: null,
     notice: null,
     lastSeed: null,
+    confirmPlace: null,
   };
 }
 
@@ -130,6 +152,7 @@ const emptyProgress = (): Progress => ({
   totalTiles: 0,
   etaSeconds: null,
   previewUrl: null,
+  variation: null,
 });
 
 export function isBusy(phase: Phase): boolean {
@@ -140,14 +163,21 @@ export function reducer(state: PanelState, action: Action): PanelState {
   switch (action.type) {
     case 'settings':
       return { ...state, settings: action.settings };
-    case 'server':
-      return { ...state, server: action.server };
+    case 'server': {
+      // A "server not running" line goes away by itself once the server answers.
+      const stale = action.server.kind === 'online' && state.error?.code === 'SERVER_OFFLINE';
+      return { ...state, server: action.server, error: stale ? null : state.error };
+    }
     case 'document':
       return { ...state, document: action.document };
     case 'jobStarted':
       return { ...state, phase: 'uploading', progress: emptyProgress(), error: null, notice: null };
     case 'jobQueued':
-      return { ...state, phase: 'running', progress: { ...(state.progress ?? emptyProgress()), jobId: action.jobId, seed: action.seed } };
+      return {
+        ...state,
+        phase: 'running',
+        progress: { ...(state.progress ?? emptyProgress()), jobId: action.jobId, seed: action.seed, variation: action.variation ?? null, step: 0, etaSeconds: null },
+      };
     case 'jobStatus': {
       const { status } = action;
       const progress = state.progress ?? emptyProgress();
@@ -171,11 +201,12 @@ export function reducer(state: PanelState, action: Action): PanelState {
     case 'placing':
       return { ...state, phase: 'placing' };
     case 'placed':
+      // Several records at once for variations: the first is the one shown, and the current result.
       return {
         ...state,
-        current: action.record,
-        tries: [action.record, ...state.tries],
-        lastSeed: action.record.seed,
+        current: action.records[0] ?? state.current,
+        tries: [...action.records, ...state.tries],
+        lastSeed: action.records[0]?.seed ?? state.lastSeed,
       };
     case 'finished':
       return { ...state, phase: 'done', lastSeed: action.seed ?? state.lastSeed, notice: action.notice ?? null };
@@ -189,11 +220,23 @@ export function reducer(state: PanelState, action: Action): PanelState {
         current: state.current && sameTry(state.current, action.record) ? action.record : state.current,
         tries: state.tries.map((t) => (sameTry(t, action.record) ? action.record : t)),
       };
+    case 'current':
+      return { ...state, current: state.tries.find((t) => t.number === action.number) ?? state.current };
     case 'history':
       return { ...state, history: action.items };
     case 'error':
       return { ...state, error: action.error };
+    case 'notice':
+      return { ...state, notice: action.notice };
+    case 'confirmPlace':
+      return { ...state, confirmPlace: action.confirm };
   }
+}
+
+/** The document a history result was made in, when this session made it. */
+export function historyOrigin(state: PanelState, historyId: string): { documentId: number; title: string } | null {
+  const made = state.tries.find((t) => t.historyId === historyId);
+  return made ? { documentId: made.documentId, title: made.documentTitle } : null;
 }
 
 function sameTry(a: TryRecord, b: TryRecord): boolean {
@@ -204,6 +247,7 @@ function sameTry(a: TryRecord, b: TryRecord): boolean {
 export function runBlocker(state: PanelState): string | null {
   if (state.server.kind === 'offline') return 'The server is offline.';
   if (state.server.kind === 'unknown') return 'Connecting to the server…';
+  if (state.server.health.loading) return `Loading model ${state.server.health.loading}… Refine is ready when it is.`;
   if (!state.document) return 'Open a document first.';
   return null;
 }

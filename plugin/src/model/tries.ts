@@ -2,7 +2,9 @@
  * Pure pieces of a try: the job request built from the settings, the names that tell the story in the
  * Layers and Channels panels, where a result goes, and the writes of one placement.
  */
-import type { JobCreateRequest } from '../../../shared/src';
+import { PARAM_BOUNDS, type JobCreateRequest } from '../../../shared/src';
+
+const SEED_MAX = PARAM_BOUNDS.seed.max;
 import type { HostWriter, LayerAnchor, LayerRef, PixelSource, Rect, RgbaPixels, SelectionMask } from '../host/host';
 import type { Settings } from './settings';
 
@@ -13,6 +15,11 @@ export function layerName(tryNumber: number, seed: number, strength: number): st
 
 export function channelName(tryNumber: number): string {
   return `InsaneRes #${tryNumber} selection`;
+}
+
+/** A channel the panel made (what "Clean up InsaneRes channels" removes). */
+export function isTryChannel(name: string): boolean {
+  return /^InsaneRes #\d+ selection$/.test(name);
 }
 
 export function formatStrength(strength: number): string {
@@ -31,17 +38,31 @@ export function seedFor(settings: Settings, lastSeed: number | null): number {
   }
 }
 
-export function jobRequest(settings: Settings, imageId: string, lastSeed: number | null): JobCreateRequest {
+/** Variation `index` of a click: the seed S + index (a fixed or reused seed), or a random one each. */
+export function variationSeed(seed: number, index: number): number {
+  return seed < 0 ? -1 : (seed + index) % (SEED_MAX + 1);
+}
+
+export interface JobRequestOptions {
+  /** Which variation of the click (0 = the first). */
+  variation?: number;
+  /** Upscale: the scale to send (see upscale-plan.ts); default the setting. */
+  upscaleScale?: number;
+}
+
+export function jobRequest(settings: Settings, imageId: string, lastSeed: number | null, options: JobRequestOptions = {}): JobCreateRequest {
   const common = {
     prompt: settings.prompt,
     negativePrompt: settings.negativePrompt,
     steps: settings.steps,
     guidanceScale: settings.guidanceScale,
     sampler: settings.sampler,
-    seed: seedFor(settings, lastSeed),
+    scheduler: settings.scheduler,
+    seed: variationSeed(seedFor(settings, lastSeed), options.variation ?? 0),
   };
   if (settings.mode === 'upscale') {
-    const { scale, tileSize, tileOverlap, strength, recipe } = settings.upscale;
+    const { tileSize, tileOverlap, strength, recipe } = settings.upscale;
+    const scale = options.upscaleScale ?? settings.upscale.scale;
     return {
       kind: 'upscale',
       image: imageId,
@@ -84,12 +105,22 @@ export async function placeTry(writer: HostWriter, plan: PlacePlan): Promise<Pla
   const layer = await writer.placeResultLayer({ bounds: plan.bounds, pixels: plan.pixels, name: plan.name, above: plan.above });
   await writer.setBlendMode(layer, 'difference');
   if (!plan.selection || !plan.channelName) return { layer, masked: false };
-  // The retoucher may have selected something else while the job ran: the try's own shape counts.
-  await writer.restoreSelection(plan.selection);
-  await writer.saveSelectionToChannel(plan.channelName);
-  if (!plan.autoMask) return { layer, masked: false };
-  await writer.applyFeatheredMask(layer, plan.channelName, plan.featherPx);
-  return { layer, masked: true };
+  const masked = await maskFromSelection(writer, layer, plan.selection, plan.channelName, plan.autoMask ? plan.featherPx : null);
+  return { layer, masked };
+}
+
+/**
+ * Saves the try's own selection to its channel (replacing one of that name) and, with a feather, masks the
+ * layer with it. The retoucher may have selected something else meanwhile (to prepare the next try): that
+ * selection is set aside first and put back afterwards, all inside the caller's one undo step.
+ */
+export async function maskFromSelection(writer: HostWriter, layer: LayerRef, selection: SelectionMask, channel: string, featherPx: number | null): Promise<boolean> {
+  const theirs = await writer.keepSelection();
+  await writer.restoreSelection(selection);
+  await writer.saveSelectionToChannel(channel);
+  if (featherPx !== null) await writer.applyFeatheredMask(layer, channel, featherPx);
+  await writer.restoreKeptSelection(theirs);
+  return featherPx !== null;
 }
 
 const fits = (r: Rect, canvas: { width: number; height: number }) =>

@@ -2,11 +2,12 @@
 import { useEffect, useState } from 'react';
 import type { PanelController } from '../model/controller';
 import { isBusy, runBlocker } from '../model/state';
-import { formatStrength } from '../model/tries';
 import { progressFraction, progressText } from './format';
 import { ControllerContext, useController, usePanelState } from './hooks';
 import { ActionButton, Button, KitProvider, ProgressBar, type WidgetKit } from './kit';
+import { ModelSection } from './ModelSection';
 import { ModeSwitch, ParamsSection, PromptSection, ServerSettings, StatusBar } from './sections';
+import { HistoryStrip, ResultRow } from './results';
 
 export function Panel(props: { controller: PanelController; kit?: WidgetKit }) {
   return (
@@ -33,6 +34,7 @@ function PanelBody() {
   return (
     <div className="ir-panel">
       <StatusBar />
+      <ModelSection />
       <ModeSwitch />
       <PromptSection />
       <ParamsSection />
@@ -52,17 +54,25 @@ function RunSection() {
   const { phase, progress, settings } = state;
   const busy = isBusy(phase);
   const blocker = runBlocker(state);
-  const label = settings.mode === 'upscale' ? 'Upscale' : 'Refine';
+  const refine = settings.mode !== 'upscale';
+  const verb = settings.mode === 'inpaint' ? 'Inpaint' : 'Refine';
+  const label = refine ? (settings.variations > 1 ? `${verb} ×${settings.variations}` : verb) : 'Upscale';
   const text = progressText(phase, progress);
   return (
     <div className="ir-col">
-      <div className="ir-row">
-        {busy ? (
-          <Button testId="run" label="Cancel" variant="warning" title="Esc" disabled={phase === 'placing'} onPress={() => controller.cancel()} />
-        ) : (
-          <Button testId="run" label={label} variant="cta" disabled={blocker !== null} title={blocker ?? 'Enter in the prompt runs too'} onPress={() => void controller.run()} />
-        )}
+      <div className="ir-row ir-run">
+        {/* Refine never turns into Cancel: a double-click must not start and stop a try (issue 10 §4). */}
+        <Button
+          testId="run"
+          label={busy ? (phase === 'placing' ? 'Placing…' : 'Working…') : label}
+          variant="cta"
+          disabled={busy || blocker !== null}
+          title={blocker ?? 'Enter in the prompt runs too'}
+          onPress={() => void controller.run()}
+        />
         {!busy && blocker && state.server.kind !== 'offline' && <span className="ir-muted" data-testid="run-blocker">{blocker}</span>}
+        <span className="ir-grow" />
+        {busy && <Button testId="cancel" label="Cancel" variant="warning" title="Esc" disabled={phase === 'placing'} onPress={() => controller.cancel()} />}
       </div>
       {busy && (
         <div className="ir-row">
@@ -118,59 +128,3 @@ function ErrorLine() {
   );
 }
 
-function ResultRow() {
-  const controller = useController();
-  const { current, phase } = usePanelState();
-  if (!current) return null;
-  const busy = isBusy(phase);
-  return (
-    <div className="ir-row" data-testid="result">
-      <span>
-        Result: #{current.number} seed {current.seed} · {formatStrength(current.strength)}
-      </span>
-      <ActionButton
-        testId="compare"
-        label={current.blendMode === 'difference' ? 'Compare ◐ (difference)' : 'Compare ◐ (normal)'}
-        title="Difference (black = identical) ↔ normal"
-        selected={current.blendMode === 'difference'}
-        disabled={busy || !current.layer}
-        onPress={() => void controller.toggleCompare()}
-      />
-      <ActionButton
-        testId="mask"
-        label={current.masked ? `Masked · ${current.featherPx} px` : 'Mask'}
-        title="Layer mask from the try's selection, feathered"
-        disabled={busy || current.masked || !current.channelName}
-        onPress={() => void controller.applyMask()}
-      />
-    </div>
-  );
-}
-
-function HistoryStrip() {
-  const controller = useController();
-  const { history, phase } = usePanelState();
-  if (history.length === 0) return null;
-  const busy = isBusy(phase);
-  return (
-    <div className="ir-col">
-      <span className="ir-muted">History (click = place again)</span>
-      <div className="ir-thumbs" data-testid="history">
-        {history.map((item) => {
-          const title = `seed ${item.seed} · strength ${formatStrength(item.strength)} · ${item.width}×${item.height}\n${item.prompt}`;
-          return (
-            <ActionButton
-              key={item.id}
-              testId={`history-${item.id}`}
-              title={title}
-              quiet
-              disabled={busy}
-              onPress={() => void controller.placeHistory(item.id)}
-              label={item.thumbnailUrl ? <img className="ir-thumb" src={item.thumbnailUrl} alt={title} /> : <span className="ir-thumb ir-thumb-empty">{item.seed}</span>}
-            />
-          );
-        })}
-      </div>
-    </div>
-  );
-}

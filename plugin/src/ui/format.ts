@@ -17,7 +17,8 @@ export function progressText(phase: Phase, progress: Progress | null): string {
   if (phase !== 'running' || !progress) return '';
   if (progress.queuePosition !== null && progress.queuePosition > 0) return `Queued (${progress.queuePosition} ahead)`;
   if (progress.totalSteps === 0) return 'Starting…';
-  const parts = [`step ${progress.step}/${progress.totalSteps}`];
+  const parts = progress.variation ? [`variation ${progress.variation.index}/${progress.variation.count}`] : [];
+  parts.push(`step ${progress.step}/${progress.totalSteps}`);
   if (progress.totalTiles > 1) parts.push(`tile ${progress.tile}/${progress.totalTiles}`);
   const eta = formatEta(progress.etaSeconds);
   if (eta) parts.push(eta);

@@ -1,9 +1,12 @@
 /** The panel's upper half: server status, mode, prompt with presets, and the job parameters. */
 import { useState } from 'react';
 import { PARAM_BOUNDS } from '../../../shared/src';
+import { SAMPLERS, SCHEDULE_LABELS, SCHEDULE_TYPES } from '../../../shared/src/samplers';
 import { contextRingPx, featherWarning } from '../model/crop';
+import { RECIPE_SHORT_SIDE, upscaleSizing } from '../model/upscale-plan';
 import { allPresets, type SeedMode } from '../model/settings';
 import { START_SERVER_HINT } from '../model/errors';
+import { InpaintParams } from './inpaint-params';
 import { useController, usePanelState } from './hooks';
 import { ActionButton, Checkbox, Picker, Slider, TextField } from './kit';
 
@@ -38,7 +41,7 @@ export function StatusBar() {
       <div className="ir-status">
         <span className={`ir-dot ${health.demo ? 'ir-dot-demo' : 'ir-dot-online'}`} />
         <span>
-          Connected · {health.model ?? 'loading model…'} · {health.device.toUpperCase()}
+          {health.loading ? `Loading model ${health.loading}…` : `Connected · ${health.model ?? 'no model'}`} · {health.device.toUpperCase()}
           {health.queueLength > 0 ? ` · ${health.queueLength} queued` : ''}
         </span>
       </div>
@@ -78,6 +81,7 @@ export function ModeSwitch() {
   return (
     <div className="ir-row">
       <ActionButton label="Refine selection" testId="mode-refine" selected={settings.mode === 'refine'} onPress={() => controller.updateSettings({ mode: 'refine' })} />
+      <ActionButton label="Inpaint selection" testId="mode-inpaint" selected={settings.mode === 'inpaint'} onPress={() => controller.updateSettings({ mode: 'inpaint' })} />
       <ActionButton label="Upscale" testId="mode-upscale" selected={settings.mode === 'upscale'} onPress={() => controller.updateSettings({ mode: 'upscale' })} />
     </div>
   );
@@ -128,18 +132,21 @@ export function ParamsSection() {
     <div className="ir-col">
       {upscale ? (
         <UpscaleParams />
+      ) : settings.mode === 'inpaint' ? (
+        <InpaintParams />
       ) : (
         <Slider testId="strength" label="Strength" min={0.05} max={1} step={0.01} value={settings.strength} format={(v) => v.toFixed(2)} onChange={(strength) => set({ strength })} />
       )}
       <Slider testId="cfg" label="CFG" min={1} max={PARAM_BOUNDS.guidanceScale.max} step={0.5} value={settings.guidanceScale} onChange={(guidanceScale) => set({ guidanceScale })} />
       <Slider testId="steps" label="Steps" min={PARAM_BOUNDS.steps.min} max={PARAM_BOUNDS.steps.max} step={1} value={settings.steps} onChange={(steps) => set({ steps })} />
-      <Picker testId="sampler" label="Sampler" value={settings.sampler} options={[{ value: 'ddim', label: 'DDIM' }]} onChange={(sampler) => set({ sampler })} />
+      <SamplerPicker />
       <div className="ir-row">
         <span className="ir-label">Seed</span>
         <TextField
           testId="seed"
           label="Seed"
-          value={settings.seedMode === 'reuse' && lastSeed !== null ? String(lastSeed) : String(settings.seed)}
+          // After a try the field shows the seed actually used (random or reused); typing one fixes it.
+          value={settings.seedMode !== 'fixed' && lastSeed !== null ? String(lastSeed) : String(settings.seed)}
           onChange={(text) => {
             const seed = Number.parseInt(text, 10);
             if (Number.isInteger(seed) && seed >= 0 && seed <= PARAM_BOUNDS.seed.max) set({ seed, seedMode: 'fixed' });
@@ -151,6 +158,18 @@ export function ParamsSection() {
       </div>
       {!upscale && (
         <>
+          <Picker
+            testId="variations"
+            label="Variations"
+            value={String(settings.variations) as '1' | '2' | '3' | '4'}
+            options={[
+              { value: '1', label: '1' },
+              { value: '2', label: '2 seeds' },
+              { value: '3', label: '3 seeds' },
+              { value: '4', label: '4 seeds' },
+            ]}
+            onChange={(count) => set({ variations: Number(count) })}
+          />
           <Slider
             testId="feather"
             label="Feather"
@@ -191,6 +210,47 @@ export function ParamsSection() {
   );
 }
 
+const SAMPLER_OPTIONS = SAMPLERS.map((info) => ({ value: info.id, label: info.label }));
+const SCHEDULE_OPTIONS = SCHEDULE_TYPES.map((type) => ({ value: type, label: SCHEDULE_LABELS[type] }));
+
+/** A1111's sampler names and schedule types (issue 12 §4); the job carries the ids. */
+function SamplerPicker() {
+  const controller = useController();
+  const { sampler, scheduler } = usePanelState().settings;
+  // DDIM runs diffusers' own timesteps (DESIGN §4): the schedule type does not apply to it.
+  const schedules = SAMPLERS.find((info) => info.id === sampler)?.automaticSchedule !== null;
+  return (
+    <div className="ir-row">
+      <Picker testId="sampler" label="Sampler" value={sampler} options={SAMPLER_OPTIONS} onChange={(value) => controller.updateSettings({ sampler: value })} />
+      <Picker
+        testId="scheduler"
+        label="Schedule"
+        value={scheduler}
+        options={SCHEDULE_OPTIONS}
+        disabled={!schedules}
+        title={schedules ? 'A1111’s Schedule type' : 'DDIM runs its own timesteps'}
+        onChange={(value) => controller.updateSettings({ scheduler: value })}
+      />
+    </div>
+  );
+}
+
+/** The final size, before running: the scale picked is the scale of the result. */
+function UpscaleSize() {
+  const { settings, document } = usePanelState();
+  if (!document) return null;
+  // Nothing selected: upscale takes the whole image.
+  const source = document.selectionBounds ?? { width: document.width, height: document.height };
+  const { output, larger } = upscaleSizing(source, settings.upscale.scale, settings.upscale.recipe);
+  return (
+    <span className={larger ? 'ir-warning' : 'ir-muted'} data-testid="upscale-size">
+      {source.width}×{source.height} → {output.width}×{output.height} px
+      {larger ? ` (the recipe first enlarges the short side to ${RECIPE_SHORT_SIDE} px)` : ''}
+      {document.selectionBounds ? '' : ' · whole image'}
+    </span>
+  );
+}
+
 /** Said before the try: a feather this wide for the selection would hide most of the result. */
 function FeatherWarning() {
   const { settings, document } = usePanelState();
@@ -224,6 +284,7 @@ function UpscaleParams() {
       <Slider testId="upscale-overlap" label="Overlap" min={0} max={192} step={8} value={upscale.tileOverlap} format={(v) => `${v} px`} onChange={(tileOverlap) => set({ tileOverlap })} />
       <Slider testId="upscale-strength" label="Strength" min={0.05} max={1} step={0.01} value={upscale.strength} format={(v) => v.toFixed(2)} onChange={(strength) => set({ strength })} />
       <Checkbox testId="upscale-recipe" label="InsaneRes recipe (img2img, then 2× tiles)" checked={upscale.recipe} onChange={(recipe) => set({ recipe })} />
+      <UpscaleSize />
       <Picker
         testId="upscale-placement"
         label="Result"

@@ -36,6 +36,10 @@ export const PANEL_CSS = `
 .ir-thumb-empty { display: flex; align-items: center; justify-content: center; font-size: 10px; }
 .ir-error { color: #ff7b82; }
 .ir-warning { color: #f0c05a; }
+.ir-thumb-wrap { display: inline-flex; flex-direction: column; align-items: center; }
+.ir-grouped { border-bottom: 2px solid #6ea8ff; }
+.ir-badge { font-size: 9px; color: var(--uxp-host-text-color-secondary, #aaa); }
+.ir-run { justify-content: flex-start; }
 .ir-hint { font-family: monospace; }
 .ir-details { font-family: monospace; font-size: 10px; white-space: pre-wrap; word-break: break-all; }
 .ir-link { text-decoration: underline; cursor: pointer; color: var(--uxp-host-link-text-color, #6ea8ff); }

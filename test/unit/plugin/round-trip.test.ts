@@ -4,7 +4,7 @@
  */
 import { ApiClient } from '../../../plugin/src/api/client';
 import { createPhotoshopHost } from '../../../plugin/src/host/photoshop-host';
-import { PanelController } from '../../../plugin/src/model/controller';
+import { CANCEL_GUARD_MS, PanelController } from '../../../plugin/src/model/controller';
 import { DEFAULT_SETTINGS } from '../../../plugin/src/model/settings';
 import { fakePhotoshop, patternSample, type FakeImageData, type LogEntry } from './fakes/photoshop';
 import { FakeServer, type FakeServerOptions } from './fakes/server';
@@ -17,7 +17,9 @@ const crop = { left: 4, top: 4, width: 92, height: 84 };
 const canvas = { width: 128, height: 96 };
 /** Upscale reads exactly the selection: a small canvas so that results can stick out of it. */
 const upscaleSelection = { left: 10, top: 6, width: 20, height: 12 };
-const idleTimers = { setTimeout: () => 0, clearTimeout: () => undefined, now: () => Date.now() };
+/** The panel's clock: moved by hand, so time-dependent behaviour is tested without waiting. */
+const clock = { now: 1_000_000 };
+const idleTimers = { setTimeout: () => 0, clearTimeout: () => undefined, now: () => clock.now };
 
 async function until(condition: () => boolean, what: string): Promise<void> {
   for (let i = 0; i < 2000; i++) {
@@ -85,16 +87,19 @@ describe('the round trip', () => {
       'batchPlay make {"_obj":"layer","name":"InsaneRes #1 · seed 4242 · strength 0.3"}',
       'imaging.putPixels',
       'batchPlay set {"_obj":"layer","mode":{"_enum":"blendMode","_value":"difference"}}',
-      'imaging.putSelection',
+      'batchPlay duplicate "InsaneRes (your selection)"', // whatever is selected now is set aside…
+      'imaging.putSelection', // …for the try's own selection
       'batchPlay duplicate "InsaneRes #1 selection"',
       'batchPlay select [{"_ref":"layer","_id":100}]',
       'batchPlay set {"_ref":"channel","_name":"InsaneRes #1 selection"}',
       'batchPlay make {"_enum":"userMaskEnabled","_value":"revealSelection"}',
       'batchPlay set {"_obj":"layer","userMaskFeather":{"_unit":"pixelsUnit","_value":12}}',
+      'batchPlay set {"_ref":"channel","_name":"InsaneRes (your selection)"}', // …and put back
+      'batchPlay delete [{"_ref":"channel","_name":"InsaneRes (your selection)"}]',
       'hostControl.resumeHistory',
       'core.executeAsModal.end',
     ]);
-    expect(fakePhotoshop.calls('core.executeAsModal').map((e) => e.args)).toEqual([{ commandName: 'InsaneRes: read selection' }, { commandName: 'InsaneRes #1' }]);
+    expect(fakePhotoshop.calls('core.executeAsModal').map((e) => e.args)).toEqual([{ commandName: 'InsaneRes: read selection', timeOut: 2 }, { commandName: 'InsaneRes #1', timeOut: 2 }]);
     expect(fakePhotoshop.calls('hostControl.suspendHistory')).toEqual([{ api: 'hostControl.suspendHistory', args: { documentID: 7, name: 'InsaneRes #1' } }]);
     expect(fakePhotoshop.calls('hostControl.resumeHistory')[0].args).toEqual({ suspension: 1, commit: true });
 
@@ -121,6 +126,11 @@ describe('the round trip', () => {
     fakePhotoshop.select({ left: 0, top: 0, width: 5, height: 5 });
     await running;
     expect(fakePhotoshop.calls('imaging.putSelection')[0].args).toMatchObject({ targetBounds: { left: 40, top: 40 } });
+    // The mask is the try's selection; the selection is the retoucher's again; no helper channel is left.
+    const sim = fakePhotoshop.sim.state;
+    expect(sim.layers[1].mask?.source?.bounds).toEqual(selection);
+    expect(sim.selection?.bounds).toEqual({ left: 0, top: 0, width: 5, height: 5 });
+    expect(sim.channels.map((c) => c.name)).toEqual(['InsaneRes #1 selection']);
   });
 
   it('Compare, Mask and the feather slider each act on the current layer in their own undo step', async () => {
@@ -133,27 +143,14 @@ describe('the round trip', () => {
     await controller.toggleCompare();
     expect(state().current?.blendMode).toBe('normal');
     await controller.applyMask();
-    await controller.setFeather(20, true);
-    expect(story(fakePhotoshop.log)).toEqual([
-      'core.executeAsModal',
-      'hostControl.suspendHistory',
-      'batchPlay set {"_obj":"layer","mode":{"_enum":"blendMode","_value":"normal"}}',
-      'hostControl.resumeHistory',
-      'core.executeAsModal.end',
-      'core.executeAsModal',
-      'hostControl.suspendHistory',
-      'batchPlay select [{"_ref":"layer","_id":100}]',
-      'batchPlay set {"_ref":"channel","_name":"InsaneRes #1 selection"}',
-      'batchPlay make {"_enum":"userMaskEnabled","_value":"revealSelection"}',
-      'batchPlay set {"_obj":"layer","userMaskFeather":{"_unit":"pixelsUnit","_value":12}}',
-      'hostControl.resumeHistory',
-      'core.executeAsModal.end',
-      'core.executeAsModal',
-      'hostControl.suspendHistory',
-      'batchPlay set {"_obj":"layer","userMaskFeather":{"_unit":"pixelsUnit","_value":20}}',
-      'hostControl.resumeHistory',
-      'core.executeAsModal.end',
-    ]);
+    controller.setFeather(16, true); // a drag: several values, one commit when it ends
+    controller.setFeather(20, true);
+    await controller.flushFeather();
+    const steps = fakePhotoshop.sim.history.map((h) => h.name);
+    expect(steps.slice(-4)).toEqual(['InsaneRes #1', 'InsaneRes #1: normal', 'InsaneRes #1: mask', 'InsaneRes #1: feather 20px']);
+    const layer = fakePhotoshop.sim.layer(100)!;
+    expect(layer).toMatchObject({ mode: 'normal', mask: { featherPx: 20 } });
+    expect(story(fakePhotoshop.log)).toContain('batchPlay make {"_enum":"userMaskEnabled","_value":"revealSelection"}');
     expect(state().current).toMatchObject({ masked: true, featherPx: 20 });
   });
 
@@ -213,6 +210,9 @@ describe('the round trip', () => {
     const { controller, state } = await setup({ holdAtStep: 1, totalSteps: 5 });
     const running = controller.run();
     await until(() => state().progress?.step === 1, 'step 1');
+    controller.cancel(); // the second click of a double-click on Refine: ignored
+    expect(state().phase).toBe('running');
+    clock.now += CANCEL_GUARD_MS;
     controller.cancel();
     await running;
     expect(state().phase).toBe('cancelled');
@@ -248,20 +248,30 @@ describe('the round trip', () => {
 describe('upscale mode', () => {
   it('sends an upscale job and opens the result as a new document', async () => {
     const { server, controller, state } = await setup({}, upscaleSelection, { width: 64, height: 48 });
-    controller.updateSettings({ mode: 'upscale' });
+    controller.updateSettings({ mode: 'upscale', upscale: { ...state().settings.upscale, recipe: false } });
     await controller.run();
     expect(state().error).toBeNull();
-    expect(server.jobRequests[0]).toMatchObject({ kind: 'upscale', params: { strength: 0.25, scale: 2, recipe: 'insane' } });
+    expect(server.jobRequests[0]).toMatchObject({ kind: 'upscale', params: { strength: 0.25, scale: 2 } });
     // the 20×12 selection comes back 2× larger
-    expect(fakePhotoshop.calls('app.createDocument')[0].args).toMatchObject({ width: 40, height: 24, mode: 'RGBColorMode', depth: 8, profile: 'sRGB IEC61966-2.1' });
+    expect(fakePhotoshop.calls('app.createDocument')[0].args).toMatchObject({ width: 40, height: 24, mode: 'RGBColorMode', depth: 8, profile: 'sRGB IEC61966-2.1', resolution: 300 }); // the source's ppi, not 72
     expect(fakePhotoshop.calls('imaging.putPixels')[0].args).toMatchObject({ documentID: 99, layerID: 500, targetBounds: { left: 0, top: 0 } });
     expect(fakePhotoshop.calls('hostControl.suspendHistory')).toHaveLength(0);
     expect(state().phase).toBe('done');
   });
 
+  it('with nothing selected, upscales the whole image at once (no error, no second click)', async () => {
+    const { server, controller, state } = await setup({}, null, { width: 64, height: 48 });
+    controller.updateSettings({ mode: 'upscale', upscale: { ...state().settings.upscale, recipe: false } });
+    await controller.run();
+    expect(state().error).toBeNull();
+    expect(server.jobRequests).toHaveLength(1);
+    expect(fakePhotoshop.calls('imaging.getPixels')[0].args).toMatchObject({ sourceBounds: { left: 0, top: 0, right: 64, bottom: 48 } });
+    expect(fakePhotoshop.calls('app.createDocument')[0].args).toMatchObject({ width: 128, height: 96 });
+  });
+
   it('places the result as a new layer at the selection when asked and it fits the canvas: one undo step', async () => {
     const { controller, state } = await setup({}, upscaleSelection, { width: 64, height: 48 });
-    controller.updateSettings({ mode: 'upscale', upscale: { ...state().settings.upscale, placement: 'layer' } });
+    controller.updateSettings({ mode: 'upscale', upscale: { ...state().settings.upscale, placement: 'layer', recipe: false } });
     await controller.run();
     expect(state().error).toBeNull();
     expect(state().notice).toBeNull();
@@ -274,7 +284,7 @@ describe('upscale mode', () => {
 
   it('moves a layer that would stick out back inside the canvas, and opens a new document when it is larger than the canvas', async () => {
     const { controller, state } = await setup({}, upscaleSelection, { width: 64, height: 48 });
-    controller.updateSettings({ mode: 'upscale', upscale: { ...state().settings.upscale, placement: 'layer', scale: 3 } });
+    controller.updateSettings({ mode: 'upscale', upscale: { ...state().settings.upscale, placement: 'layer', scale: 3, recipe: false } });
     await controller.run(); // 60×36 from (10, 6) would end at 70 > 64: moved left to 4
     expect(fakePhotoshop.calls('imaging.putPixels')[0].args).toMatchObject({ documentID: 7, targetBounds: { left: 4, top: 6 } });
 

@@ -9,6 +9,8 @@ import {
   type DocumentInfo,
   type Host,
   type HostWriter,
+  type KeptSelection,
+  type LayerInfo,
   type LayerRef,
   type ReadOptions,
   type RgbaPixels,
@@ -47,7 +49,20 @@ export class BrowserHost implements Host {
       height: doc.height,
       bitDepth: 8,
       selectionBounds: selection ? { ...selection.bounds } : null,
+      resolution: 72,
     };
+  }
+
+  async inspectLayer(ref: LayerRef): Promise<LayerInfo | null> {
+    const doc = this.editor.document(ref.documentId);
+    const layer = doc ? ops.currentState(doc).layers.find((l) => l.id === ref.layerId) : undefined;
+    if (!layer) return null;
+    return { blendMode: layer.blendMode, visible: layer.visible, masked: layer.mask !== null, featherPx: layer.mask ? layer.mask.featherPx : null };
+  }
+
+  async channelNames(documentId: number): Promise<string[]> {
+    const doc = this.editor.document(documentId);
+    return doc ? Object.keys(ops.currentState(doc).channels) : [];
   }
 
   async readSelection(options: ReadOptions): Promise<SelectionRead> {
@@ -119,8 +134,19 @@ export class BrowserHost implements Host {
         return ref(layer.id, name);
       },
       setBlendMode: async (layer, mode) => apply((state) => ops.setBlendMode(state, layer.layerId, mode)),
+      setVisible: async (layer, visible) => apply((state) => ops.setVisible(state, layer.layerId, visible)),
       restoreSelection: async (mask) => apply((state) => ({ ...state, selection: copyMask(mask) })),
       saveSelectionToChannel: async (channelName) => apply((state) => ops.saveChannel(state, channelName)),
+      deleteChannel: async (channelName) => apply((state) => ops.deleteChannel(state, channelName)),
+      keepSelection: async () => {
+        let kept: KeptSelection = null;
+        apply((state) => {
+          kept = state.selection ? { token: copyMask(state.selection) } : null;
+          return state;
+        });
+        return kept;
+      },
+      restoreKeptSelection: async (kept) => apply((state) => ({ ...state, selection: kept ? copyMask(kept.token as SelectionMask) : null })),
       applyFeatheredMask: async (layer, channelName, featherPx) =>
         apply((state) => ops.addMaskFromChannel(state, canvas, layer.layerId, channelName, featherPx)),
       setMaskFeather: async (layer, featherPx) => apply((state) => ops.setMaskFeather(state, canvas, layer.layerId, featherPx)),

@@ -97,6 +97,14 @@ export function saveChannel(state: DocState, name: string): DocState {
   return { ...state, channels: { ...state.channels, [name]: state.selection } };
 }
 
+/** Removes a saved selection; nothing to do when there is none of that name. */
+export function deleteChannel(state: DocState, name: string): DocState {
+  if (!(name in state.channels)) return state;
+  const channels = { ...state.channels };
+  delete channels[name];
+  return { ...state, channels };
+}
+
 export function makeLayerMask(source: Plane, featherPx: number, canvas: Size): LayerMask {
   return { ...featherPlane(source, featherPx, canvas), source, featherPx };
 }

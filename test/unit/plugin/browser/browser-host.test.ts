@@ -38,7 +38,7 @@ describe('reading', () => {
     const { editor, docId } = editorWithDocument();
     const host = new BrowserHost(editor);
     select(editor, docId, selection);
-    expect(await host.documentInfo()).toEqual({ id: docId, title: 'test', width: WIDTH, height: HEIGHT, bitDepth: 8, selectionBounds: selection });
+    expect(await host.documentInfo()).toEqual({ id: docId, title: 'test', width: WIDTH, height: HEIGHT, bitDepth: 8, selectionBounds: selection, resolution: 72 });
     expect(await new BrowserHost(new Editor()).documentInfo()).toBeNull();
   });
 
@@ -75,8 +75,10 @@ describe('one try, one undo step', () => {
     expect(layer).toMatchObject({ name: 'InsaneRes #1', bounds: selection, blendMode: 'difference', visible: true });
     expect(layer.mask).toMatchObject({ featherPx: 2, source: { bounds: selection } });
     expect(state.activeLayerId).toBe(layer.id);
-    // The try's own selection is restored and kept in a channel.
-    expect(state.selection?.bounds).toEqual(selection);
+    // The try's own selection is kept in a channel and made the mask; the retoucher's own selection (made
+    // while the job ran) is theirs again afterwards (issue 10 §3).
+    expect(state.selection?.bounds).toEqual({ left: 0, top: 0, width: 1, height: 1 });
+    expect(state.channels['InsaneRes #1 selection'].bounds).toEqual(selection);
     expect(Object.keys(state.channels)).toEqual(['InsaneRes #1 selection']);
     expect(editor.active()!.history.map((h) => h.name)).toEqual(['Open', 'Rectangular Marquee', 'InsaneRes #1']);
 

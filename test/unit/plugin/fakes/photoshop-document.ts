@@ -149,6 +149,13 @@ export class SimDocument {
       }
       return { _obj: 'set' };
     }
+    if (d._obj === 'show' || d._obj === 'hide') {
+      const ref = ((d.null as Target[] | undefined) ?? [])[0] ?? {};
+      const layer = this.layer(ref._id ?? -1);
+      if (!layer) return notAvailable(`layer ${ref._id}`);
+      layer.visible = d._obj === 'show';
+      return { _obj: d._obj };
+    }
     if (d._obj === 'duplicate' && target._property === 'selection') {
       if (!s.selection) return { _obj: 'error', message: 'There is no selection to save.', result: -25920 };
       s.channels.push({ name: String(d.name), plane: s.selection });

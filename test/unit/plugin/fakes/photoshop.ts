@@ -105,6 +105,8 @@ export class FakePhotoshop {
   busyTimes = 0;
   /** …counting only commands whose name starts with this. */
   busyCommand = '';
+  /** Photoshop 25.10+'s wording; earlier versions said "host is in a modal state" (both number 9). */
+  busyMessage = 'Plugin: Another Plugin is running a modal command';
   /** Answers a descriptor with an error result instead of success. */
   failDescriptor: ((descriptor: ActionDescriptor) => ActionResult | null) | null = null;
   /** Every putPixels call's imageData, for pixel assertions. */
@@ -199,7 +201,7 @@ export class FakePhotoshop {
         this.log.push({ api: 'core.executeAsModal', args: options });
         if (this.busyTimes > 0 && options.commandName.startsWith(this.busyCommand)) {
           this.busyTimes--;
-          throw Object.assign(new Error('host is in a modal state'), { number: 9 });
+          throw Object.assign(new Error(this.busyMessage), { number: 9 });
         }
         const suspensions: { name: string; before: SimState }[] = [];
         const context: PsExecutionContext = {

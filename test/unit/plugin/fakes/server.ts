@@ -68,10 +68,19 @@ function invert(image: StoredImage): StoredImage {
   return { ...image, bytes };
 }
 
-/** Nearest-neighbour enlargement to round(size × scale), as an upscale result is sized by the real server. */
-function enlarge(image: StoredImage, scale: number): StoredImage {
-  const width = Math.round(image.width * scale);
-  const height = Math.round(image.height * scale);
+/**
+ * Nearest-neighbour enlargement sized as the real server sizes an upscale (planUpscale): the "insane" recipe
+ * first enlarges a short side under 512 px to 512, then round(size × scale).
+ */
+function upscaled(image: StoredImage, scale: number, recipe: boolean): StoredImage {
+  const short = Math.min(image.width, image.height);
+  const first = recipe && short < 512 ? 512 / short : 1;
+  const firstSize = { width: Math.round(image.width * first), height: Math.round(image.height * first) };
+  return enlarge(image, Math.round(firstSize.width * scale), Math.round(firstSize.height * scale));
+}
+
+function enlarge(image: StoredImage, width: number, height: number): StoredImage {
+  const scale = width / image.width;
   const bytesPerPixel = 4 * (image.bitDepth / 8);
   const bytes = new Uint8Array(width * height * bytesPerPixel);
   for (let y = 0; y < height; y++) {
@@ -220,7 +229,7 @@ export class FakeServer {
       return job.status;
     }
     const model = this.options.identity ? (image: StoredImage) => image : invert;
-    job.result = job.spec.kind === 'upscale' ? enlarge(model(job.image), job.spec.params.scale) : model(job.image);
+    job.result = job.spec.kind === 'upscale' ? upscaled(model(job.image), job.spec.params.scale, job.spec.params.recipe === 'insane') : model(job.image);
     const historyId = `h${++this.counter}`;
     const r = job.result;
     job.status = { ...job.status, state: 'done', etaSeconds: 0, finishedAt: new Date().toISOString(), result: { width: r.width, height: r.height, bitDepth: r.bitDepth, channels: 4 }, historyId };

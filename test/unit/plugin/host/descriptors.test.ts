@@ -1,7 +1,7 @@
 import * as d from '../../../../plugin/src/host/descriptors';
 import { HostError } from '../../../../plugin/src/host/host';
 
-const NO_DIALOG = { dialogOptions: 'dontDisplay' };
+const NO_DIALOG = { dialogOptions: 'silent' };
 
 describe('batchPlay descriptors', () => {
   // The JSON each builder must produce, written out by hand from Adobe's documented descriptors.

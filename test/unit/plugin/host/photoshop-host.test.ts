@@ -1,5 +1,5 @@
 import { HostError, type RgbaPixels } from '../../../../plugin/src/host/host';
-import { PhotoshopHost } from '../../../../plugin/src/host/photoshop-host';
+import { isModalBusy, PhotoshopHost } from '../../../../plugin/src/host/photoshop-host';
 import { ellipseMask, fakePhotoshop, patternSample, type FakeImageData } from '../fakes/photoshop';
 
 const host = () => new PhotoshopHost(fakePhotoshop.module, { busyRetryDelayMs: 1 });
@@ -72,6 +72,7 @@ describe('PhotoshopHost.readSelection', () => {
       height: 48,
       bitDepth: 8,
       selectionBounds: { left: 50, top: 40, width: 14, height: 8 },
+      resolution: 300,
     });
   });
 });
@@ -149,7 +150,7 @@ describe('PhotoshopHost.commitTry', () => {
     fakePhotoshop.busyTimes = 2;
     await expect(host().commitTry({ documentId: 7, historyName: 'x' }, async () => 'never')).rejects.toMatchObject({
       code: 'PHOTOSHOP_BUSY',
-      details: 'host is in a modal state',
+      details: 'Plugin: Another Plugin is running a modal command',
     });
   });
 
@@ -168,5 +169,17 @@ describe('PhotoshopHost.commitTry', () => {
       length: 240,
     });
     expect(fakePhotoshop.calls('imaging.putSelection')[0].args).toEqual({ documentID: 7, imageData: '[imageData]', replace: true, targetBounds: { left: 10, top: 6 } });
+  });
+});
+
+describe('busy detection', () => {
+  it.each([
+    [{ number: 9, message: 'Plugin: Other is running a modal command' }, true], // Photoshop 25.10+
+    [{ number: 9, message: 'host is in a modal state' }, true],
+    [{ number: 8, message: 'host is in a modal state' }, false], // the number decides, not the words
+    [new Error('host is in a modal state'), true], // no number at all: the wording is all there is
+    [new Error('The command “Set” is not currently available.'), false],
+  ])('%o → busy: %s', (error, busy) => {
+    expect(isModalBusy(error)).toBe(busy);
   });
 });

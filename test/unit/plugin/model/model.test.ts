@@ -76,7 +76,7 @@ describe('tries', () => {
     expect(request).toEqual({
       kind: 'img2img',
       image: 'img1',
-      params: { prompt: 'eyes', negativePrompt: 'blur', steps: 30, guidanceScale: 11, sampler: 'ddim', seed: -1, strength: 0.35 },
+      params: { prompt: 'eyes', negativePrompt: 'blur', steps: 30, guidanceScale: 11, sampler: 'ddim', scheduler: 'automatic', seed: -1, strength: 0.35 },
     });
     expect(jobCreateRequestSchema.safeParse(request).success).toBe(true);
   });
@@ -108,6 +108,13 @@ describe('tries', () => {
       saveSelectionToChannel: async (name) => void calls.push(`save ${name}`),
       applyFeatheredMask: async (_l, name, px) => void calls.push(`mask ${name} ${px}`),
       setMaskFeather: async (_l, px) => void calls.push(`feather ${px}`),
+      setVisible: async (_l, visible) => void calls.push(`visible ${visible}`),
+      deleteChannel: async (name) => void calls.push(`delete ${name}`),
+      keepSelection: async () => {
+        calls.push('keep selection');
+        return { token: 'theirs' };
+      },
+      restoreKeptSelection: async (kept) => void calls.push(`restore ${String(kept?.token)}`),
     };
   }
 
@@ -125,13 +132,13 @@ describe('tries', () => {
   it('places a try: layer, difference, the try’s selection kept in a channel, then the feathered mask', async () => {
     const calls: string[] = [];
     expect(await placeTry(recordingWriter(calls), plan)).toMatchObject({ masked: true });
-    expect(calls).toEqual(['place L at 2,3', 'blend difference', 'restore selection', 'save ch', 'mask ch 12']);
+    expect(calls).toEqual(['place L at 2,3', 'blend difference', 'keep selection', 'restore selection', 'save ch', 'mask ch 12', 'restore theirs']);
   });
 
   it('leaves the mask to the user without auto-mask, and has no mask for a whole-canvas try', async () => {
     const calls: string[] = [];
     expect(await placeTry(recordingWriter(calls), { ...plan, autoMask: false })).toMatchObject({ masked: false });
-    expect(calls).toEqual(['place L at 2,3', 'blend difference', 'restore selection', 'save ch']);
+    expect(calls).toEqual(['place L at 2,3', 'blend difference', 'keep selection', 'restore selection', 'save ch', 'restore theirs']);
     const whole: string[] = [];
     await placeTry(recordingWriter(whole), { ...plan, selection: null, channelName: null });
     expect(whole).toEqual(['place L at 2,3', 'blend difference']);
@@ -160,7 +167,10 @@ describe('state', () => {
     expect(runBlocker({ ...state, server: { kind: 'offline', reason: 'x' } })).toBe('The server is offline.');
     const online = { ...state, server: { kind: 'online' as const, health: {} as never } };
     expect(runBlocker(online)).toBe('Open a document first.');
-    expect(runBlocker({ ...online, document: { id: 1, title: 't', width: 1, height: 1, bitDepth: 8, selectionBounds: null } })).toBeNull();
+    expect(runBlocker({ ...online, document: { id: 1, title: 't', width: 1, height: 1, bitDepth: 8, selectionBounds: null, resolution: 72 } })).toBeNull();
+    // While the server loads a model, Refine waits (jobs would queue behind the load anyway).
+    const loading = { ...state, server: { kind: 'online' as const, health: { loading: 'sd15' } as never } };
+    expect(runBlocker({ ...loading, document: { id: 1, title: 't', width: 1, height: 1, bitDepth: 8, selectionBounds: null, resolution: 72 } })).toMatch(/^Loading model sd15…/);
   });
 });
 
@@ -178,11 +188,12 @@ describe('upscale result as a layer', () => {
 });
 
 describe('progress wording', () => {
-  const progress = { jobId: 'j', seed: 1, queuePosition: null, step: 9, totalSteps: 15, tile: 2, totalTiles: 4, etaSeconds: 4.2, previewUrl: null };
+  const progress = { jobId: 'j', seed: 1, queuePosition: null, step: 9, totalSteps: 15, tile: 2, totalTiles: 4, etaSeconds: 4.2, previewUrl: null, variation: null };
   it('reads like the sketch', () => {
     expect(progressText('running', { ...progress, totalTiles: 1, tile: 1 })).toBe('step 9/15 · 4 s left');
     expect(progressText('running', progress)).toBe('step 9/15 · tile 2/4 · 4 s left');
     expect(progressText('running', { ...progress, queuePosition: 2 })).toBe('Queued (2 ahead)');
+    expect(progressText('running', { ...progress, totalTiles: 1, variation: { index: 2, count: 4 } })).toBe('variation 2/4 · step 9/15 · 4 s left');
     expect(progressText('uploading', null)).toBe('Reading the selection and uploading…');
     expect(formatEta(83)).toBe('1 min 23 s left');
     expect(formatEta(0.3)).toBe('< 1 s left'); // never "0 s left" while steps remain

@@ -7,14 +7,16 @@
 import { act, fireEvent, render, screen, waitFor } from '@testing-library/react';
 import { ApiClient } from '../../../../plugin/src/api/client';
 import { PhotoshopHost } from '../../../../plugin/src/host/photoshop-host';
-import { PanelController } from '../../../../plugin/src/model/controller';
+import { CANCEL_GUARD_MS, PanelController } from '../../../../plugin/src/model/controller';
 import { Panel } from '../../../../plugin/src/ui/Panel';
 import type { WidgetKit } from '../../../../plugin/src/ui/kit';
 import { fakePhotoshop } from '../fakes/photoshop';
 import { FakeServer, type FakeServerOptions } from '../fakes/server';
 
 const selection = { left: 10, top: 6, width: 20, height: 12 };
-const idleTimers = { setTimeout: () => 0, clearTimeout: () => undefined, now: () => Date.now() };
+/** The panel's clock, moved by hand (the Cancel guard, the ETA) so nothing here waits on real time. */
+const clock = { now: 1_000_000 };
+const idleTimers = { setTimeout: () => 0, clearTimeout: () => undefined, now: () => clock.now };
 
 type Element = HTMLElement & { value?: unknown; checked?: unknown; selectedIndex?: unknown };
 
@@ -88,10 +90,17 @@ describe('the panel', () => {
   it('shows progress with step, ETA and the live preview, and Cancel stops the job', async () => {
     const { state } = await renderPanel({ totalSteps: 4, holdAtStep: 1 });
     click('run');
-    await waitFor(() => expect(screen.getByTestId('progress-text').textContent).toBe('step 1/4 · 2 s left'));
+    // No time left is guessed from the first step alone (it carries the model's warm-up).
+    await waitFor(() => expect(screen.getByTestId('progress-text').textContent).toBe('step 1/4'));
     await waitFor(() => expect((screen.getByTestId('preview') as HTMLImageElement).src).toMatch(/^data:image\/png;base64,/));
-    expect(screen.getByTestId('run').textContent).toBe('Cancel');
+    // Refine stays Refine (disabled) and Cancel is a control of its own: a double-click never cancels.
+    expect(screen.getByTestId('run').hasAttribute('disabled')).toBe(true);
     click('run');
+    expect(state().phase).toBe('running');
+    click('cancel'); // within the guard time of the click that started it: ignored
+    expect(state().phase).toBe('running');
+    clock.now += CANCEL_GUARD_MS;
+    click('cancel');
     await screen.findByTestId('cancelled');
     await waitFor(() => expect(fakePhotoshop.calls('server DELETE /v1/jobs/job2')).toHaveLength(1));
     expect(state().phase).toBe('cancelled');
@@ -102,12 +111,13 @@ describe('the panel', () => {
     const { state } = await renderPanel({ totalSteps: 4, holdAtStep: 1 });
     click('run');
     await waitFor(() => expect(state().progress?.step).toBe(1));
+    clock.now += CANCEL_GUARD_MS;
     fireEvent.keyDown(document, { key: 'Escape' });
     await screen.findByTestId('cancelled');
   });
 
   it('Compare toggles the result layer between difference and normal; the feather slider updates the mask', async () => {
-    const { state } = await renderPanel();
+    const { controller, state } = await renderPanel();
     click('run');
     await waitFor(() => expect(state().phase).toBe('done'));
     expect(screen.getByTestId('compare').textContent).toBe('Compare ◐ (difference)');
@@ -116,6 +126,7 @@ describe('the panel', () => {
     setValue('feather', 30, 'input');
     expect(screen.getByText('30 px')).toBeTruthy();
     setValue('feather', 30, 'change');
+    await act(() => controller.flushFeather()); // the end of the drag (a timer in the panel)
     await waitFor(() => expect(screen.getByTestId('mask').textContent).toBe('Masked · 30 px'));
     const feathers = fakePhotoshop.calls('action.batchPlay').map((e) => JSON.stringify(e.args)).filter((d) => d.includes('userMaskFeather'));
     expect(feathers[feathers.length - 1]).toContain('"_value":30');
@@ -187,6 +198,24 @@ describe('the panel', () => {
   });
 });
 
+describe('the sampler picker (issue 12 §4)', () => {
+  it("lists A1111's names, sends the ids, and greys out the schedule type for DDIM", async () => {
+    const { server, state } = await renderPanel({}, 'html');
+    const sampler = screen.getByTestId('sampler') as HTMLSelectElement;
+    expect(Array.from(sampler.options).map((o) => o.textContent)).toEqual(['DDIM', 'Euler', 'Euler a', 'DPM++ 2M', 'LCM']);
+    expect((screen.getByTestId('scheduler') as HTMLSelectElement).disabled).toBe(true); // DDIM, the default
+    fireEvent.change(sampler, { target: { selectedIndex: 2 } });
+    await waitFor(() => expect((screen.getByTestId('scheduler') as HTMLSelectElement).disabled).toBe(false));
+    const scheduler = screen.getByTestId('scheduler') as HTMLSelectElement;
+    expect(Array.from(scheduler.options).map((o) => o.textContent)).toEqual(['Automatic', 'Uniform', 'Karras']);
+    fireEvent.change(scheduler, { target: { selectedIndex: 2 } });
+    expect(state().settings).toMatchObject({ sampler: 'euler_a', scheduler: 'karras' });
+    click('run');
+    await waitFor(() => expect(state().phase).toBe('done'));
+    expect(server.jobRequests[0]).toMatchObject({ params: { sampler: 'euler_a', scheduler: 'karras' } });
+  });
+});
+
 describe('upscale mode', () => {
   it('chooses where the result goes, and says so when it cannot go there', async () => {
     const { state } = await renderPanel({}, 'html');
@@ -195,6 +224,8 @@ describe('upscale mode', () => {
     fireEvent.change(placement, { target: { selectedIndex: 1 } });
     expect(state().settings.upscale.placement).toBe('layer');
     fireEvent.change(screen.getByTestId('upscale-scale') as HTMLSelectElement, { target: { selectedIndex: 2 } }); // 4×
+    // The size is known before running: the recipe's first pass enlarges the 12 px side to 512 already.
+    expect(screen.getByTestId('upscale-size').textContent).toMatch(/^20×12 → 853×512 px \(the recipe first enlarges/);
     click('run');
     await waitFor(() => expect(state().phase).toBe('done'));
     expect((await screen.findByTestId('notice')).textContent).toMatch(/larger than the canvas, so it opened as a new document/);
