@@ -63,6 +63,8 @@ export function applyProgress(job: Job, progress: Partial<StudioProgress> | unde
 export function applyBull(tracked: Tracked, bull: BullJob<StudioJobData, StudioResult>, state: BullState | 'unknown'): boolean {
   const { job } = tracked;
   if (job.state === 'done' || job.state === 'failed' || job.state === 'cancelled') return false;
+  // Never "done" without the result's history id: wait for a read that has it.
+  if (state === 'completed' && !bull.returnvalue?.historyId) return false;
   const before = JSON.stringify([job.state, job.step, job.tile, job.error, job.historyId, job.model, job.startedAt]);
   const error = state === 'failed' ? decodeError(bull.failedReason) : null;
   const next = ourState(state, error?.code);

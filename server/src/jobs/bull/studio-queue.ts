@@ -165,8 +165,12 @@ export class StudioQueue implements JobQueueApi {
     const again = this.tracked.get(id);
     if (again) return again.job;
     for (const [queueName, { queue }] of this.queues) {
+      // State first, then the job: read the other way round, a job finishing in between would look done
+      // without its return value.
+      const state = await queue.getJobState(id);
+      if (state === 'unknown') continue;
       const bull = (await BullJob.fromId(queue, id)) as StudioBullJob | undefined;
-      if (bull) return (await this.track(bull, queueName)).job;
+      if (bull) return (await this.track(bull, queueName, state)).job;
     }
     const record = await this.redis.get(KEYS.cancelled(id)).catch(() => null);
     if (record) return cancelledJob(id, JSON.parse(record) as CancelledRecord);
@@ -335,8 +339,10 @@ export class StudioQueue implements JobQueueApi {
     const next = previous.then(async () => {
       const modelQueue = this.queues.get(tracked.queueName);
       if (!modelQueue || TERMINAL_STATES.includes(tracked.job.state)) return;
+      // State first (see get): the job read after it is at least as far along.
+      const state = await modelQueue.queue.getJobState(id);
       const bull = (await BullJob.fromId(modelQueue.queue, id)) as StudioBullJob | undefined;
-      if (bull) await this.apply(tracked, bull, await bull.getState());
+      if (bull) await this.apply(tracked, bull, state);
     }).catch((err: unknown) => this.options.logger.debug({ job: id, err: (err as Error).message }, 'job refresh failed'));
     this.chains.set(id, next);
     void next.then(() => {
