@@ -240,7 +240,13 @@ withBrowser('the harness page in Chromium', () => {
     await page.screenshotPage('8-offline');
     await server.start();
     await page.waitForPanel((p) => p.server === 'online', 20_000);
-    expect(await page.tab.getByTestId('run').isEnabled()).toBe(true);
+    // The server answers before its model has loaded; meanwhile the panel says "Loading model…" and keeps
+    // Refine disabled, then enables it once health reports the model (it polls every 3 s while loading).
+    const deadline = Date.now() + 30_000;
+    while (!(await page.tab.getByTestId('run').isEnabled())) {
+      if (Date.now() > deadline) throw new Error(`Refine stayed disabled after the server came back: ${await page.tab.getByTestId('status').textContent()}`);
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
   });
 
   it('raised no errors in the page', () => {
