@@ -7,7 +7,7 @@ import { img2imgCommand } from './cli/img2img-command';
 
 const USAGE = `usage: insaneres <command> [flags]
   serve            run the HTTP server for the panel (127.0.0.1:7860)
-  img2img          refine one PNG with DDIM img2img
+  img2img          refine one PNG with img2img (DDIM, Euler a, DPM++ 2M, …)
   upscale          enlarge a PNG and re-detail it tile by tile
   make-tiny-model  write the tiny random-weight test model to a folder
   worker           studio mode: a GPU worker taking jobs from the front's Redis queue

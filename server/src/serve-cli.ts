@@ -5,8 +5,10 @@
 import { parseArgs } from 'util';
 import { DEFAULT_HOST, DEFAULT_LIMITS, DEFAULT_PORT } from '../../shared/src';
 import { ConfigError } from './config-error';
-import type { LogLevel } from './logger';
+import { banner, humanDestination } from './cli/human-log';
 import { checkRedisUrl } from './jobs/bull/keys';
+import { createLogger, type LogLevel } from './logger';
+import { version } from '../../package.json';
 import { DEVICES } from './runtime/device';
 import { startServer, type ServerOptions } from './serve';
 
@@ -15,9 +17,18 @@ const LOG_LEVELS: readonly LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debu
 export const SERVE_USAGE = `insaneres serve [--model DIR | --models-dir DIR] [--host ${DEFAULT_HOST}] [--port ${DEFAULT_PORT}]
                 [--device ${DEVICES.join('|')}] [--threads N] [--outputs DIR] [--token T]
                 [--allow-origin ORIGIN]... [--allow-host NAME]... [--max-queue ${DEFAULT_LIMITS.maxQueue}]
-                [--max-pixels ${DEFAULT_LIMITS.maxPixels}] [--log-level info]
+                [--max-pixels ${DEFAULT_LIMITS.maxPixels}] [--log-level info] [--log-format auto|pretty|json]
                 [--queue redis://HOST:6379[/DB] [--shared-outputs DIR]]   (studio mode: GPU workers run the jobs)
-  --token may also come from the INSANERES_TOKEN environment variable (it then stays out of the process list).`;
+  --token may also come from the INSANERES_TOKEN environment variable (it then stays out of the process list),
+  --queue from INSANERES_QUEUE (the same for Redis's password).
+  --log-format auto (the default) prints a banner and readable lines on a terminal, JSON lines otherwise.`;
+
+const LOG_FORMATS = ['auto', 'pretty', 'json'] as const;
+export type LogFormat = (typeof LOG_FORMATS)[number];
+
+export interface ServeArgs extends ServerOptions {
+  logFormat: LogFormat;
+}
 
 function integer(flag: string, value: string | undefined, min: number, max: number): number | undefined {
   if (value === undefined) return undefined;
@@ -29,7 +40,7 @@ function integer(flag: string, value: string | undefined, min: number, max: numb
 }
 
 /** Flags → ServerOptions; throws ConfigError with a one-line message. */
-export function parseServeArgs(args: string[], env: NodeJS.ProcessEnv = process.env): ServerOptions | 'help' {
+export function parseServeArgs(args: string[], env: NodeJS.ProcessEnv = process.env): ServeArgs | 'help' {
   let values;
   try {
     ({ values } = parseArgs({
@@ -52,6 +63,7 @@ export function parseServeArgs(args: string[], env: NodeJS.ProcessEnv = process.
         'log-level': { type: 'string' },
         queue: { type: 'string' },
         'shared-outputs': { type: 'string' },
+        'log-format': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
     }));
@@ -71,11 +83,17 @@ export function parseServeArgs(args: string[], env: NodeJS.ProcessEnv = process.
       throw new ConfigError(`--allow-origin needs an origin like http://localhost:8080 (scheme://host[:port], no path), got "${origin}"`);
     }
   }
+  // Like the token: from the environment, the Redis password stays out of the process list.
+  values.queue ??= env.INSANERES_QUEUE;
   if (values.queue !== undefined) {
     const problem = checkRedisUrl(values.queue);
     if (problem) throw new ConfigError(problem);
   } else if (values['shared-outputs'] !== undefined) {
     throw new ConfigError('--shared-outputs is for studio mode: give --queue redis://HOST:6379 as well');
+  }
+  const logFormat = values['log-format'] ?? 'auto';
+  if (!(LOG_FORMATS as readonly string[]).includes(logFormat)) {
+    throw new ConfigError(`--log-format must be one of ${LOG_FORMATS.join(', ')}, got "${logFormat}"`);
   }
   const token = values.token ?? env.INSANERES_TOKEN;
   if (token !== undefined && token.trim().length < 8) throw new ConfigError('--token must be at least 8 characters');
@@ -98,12 +116,19 @@ export function parseServeArgs(args: string[], env: NodeJS.ProcessEnv = process.
     },
     logLevel: logLevel as LogLevel | undefined,
     ...(values.queue !== undefined ? { queue: values.queue, sharedOutputs: values['shared-outputs'] } : {}),
+    logFormat: logFormat as LogFormat,
   };
+}
+
+/** A wildcard bind address is not something a browser can open; this machine's loopback is. */
+function browserUrl(url: string, port: number): string {
+  const host = new URL(url).hostname;
+  return host === '0.0.0.0' || host === '[::]' ? `http://127.0.0.1:${port}` : url;
 }
 
 /** Runs the server until a stop signal; resolves with the process exit code. */
 export async function serveCommand(args: string[]): Promise<number> {
-  let options: ServerOptions | 'help';
+  let options: ServeArgs | 'help';
   try {
     options = parseServeArgs(args);
   } catch (err) {
@@ -114,9 +139,12 @@ export async function serveCommand(args: string[]): Promise<number> {
     process.stdout.write(`${SERVE_USAGE}\n`);
     return 0;
   }
+  const pretty = options.logFormat === 'pretty' || (options.logFormat === 'auto' && process.stderr.isTTY === true);
+  const logger = createLogger(options.logLevel, pretty ? humanDestination(process.stderr) : undefined);
   let server;
   try {
-    server = await startServer(options);
+    server = await startServer({ ...options, logger });
+    if (pretty) process.stderr.write(banner({ version, url: server.url, browserUrl: browserUrl(server.url, server.port), ...server.describe() }));
   } catch (err) {
     process.stderr.write(`insaneres serve: ${(err as Error).message.split('\n')[0]}\n`);
     return err instanceof ConfigError ? 2 : 1;

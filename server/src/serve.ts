@@ -61,6 +61,8 @@ export interface ServerOptions {
 export interface RunningServer {
   url: string;
   port: number;
+  /** What is running, for the start-up banner. */
+  describe(): { model: string | null; device: string; demo: boolean; outputs: string; token: boolean };
   /** Stops accepting work, cancels the queued and the running job (recorded as cancelled), closes the engine. */
   close(): Promise<void>;
 }
@@ -111,20 +113,21 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
   const limits: Limits = { ...DEFAULT_LIMITS, ...options.limits };
   if (options.queue !== undefined) return startStudioServer(options, host, logger, limits);
 
-  // Downloads go to --models-dir, else to the user's InsaneRes/models folder, which is then listed too
-  // (when it exists), so a model pulled from the panel can be picked without a restart.
+  // Downloads go to --models-dir, else to the user's InsaneRes/models folder (created here), which is
+  // listed beside --model too, so a model pulled from the panel can be picked without a restart.
   const modelsDir = path.resolve(options.modelsDir ?? defaultModelsDir());
+  if (options.modelsDir === undefined) fs.mkdirSync(modelsDir, { recursive: true });
   let catalog: ModelCatalog;
-  if (options.modelsDir !== undefined) {
-    catalog = ModelCatalog.create({ model: options.model, modelsDir: options.modelsDir });
-  } else if (options.model !== undefined) {
-    catalog = ModelCatalog.create({ model: options.model, ...(fs.existsSync(modelsDir) ? { modelsDir } : {}) });
+  if (options.model !== undefined) {
+    // Without --models-dir, --model is a folder path first (as it always was), else an installed model's name.
+    const asPath = path.resolve(options.model);
+    const byName = options.modelsDir !== undefined || (!fs.existsSync(asPath) && fs.existsSync(path.join(modelsDir, options.model)));
+    catalog = ModelCatalog.create({ model: byName ? options.model : asPath, modelsDir });
   } else {
-    // The demo model stays the default on a fresh machine; a pulled model, once there, is started instead.
-    fs.mkdirSync(modelsDir, { recursive: true });
-    if (listModelFolders(modelsDir).length > 0) {
+    if (fs.existsSync(modelsDir) && listModelFolders(modelsDir).length > 0) {
       catalog = ModelCatalog.create({ modelsDir });
     } else {
+      // No model yet (a fresh machine, or an empty --models-dir): the demo model, until one is pulled.
       const demo = await ensureDemoModel(version, options.cacheDir);
       if (demo.created) logger.info({ dir: demo.dir }, 'generated the tiny demo model');
       catalog = ModelCatalog.create({ model: demo.dir, modelsDir });
@@ -225,5 +228,8 @@ async function serveHttp(parts: Parts): Promise<RunningServer> {
       await engine.close();
       logger.info('stopped');
     })());
-  return { url, port, close };
+  const describe = (): ReturnType<RunningServer['describe']> => ({
+    model: engine.model?.name ?? null, device: engine.device, demo: engine.model?.demo ?? false, outputs: history.dir, token: Boolean(options.token),
+  });
+  return { url, port, close, describe };
 }

@@ -336,6 +336,11 @@ export const healthResponseSchema = z.object({
   version: z.string(),
   /** The current model's name; null before the first load finishes. */
   model: z.string().nullable(),
+  /**
+   * The model being loaded (at start, or a switch), else null. Jobs submitted meanwhile wait for it.
+   * Optional so that a panel also talks to servers from before it existed.
+   */
+  loading: z.string().nullable().optional(),
   device: z.string(),
   /** True with the tiny demo model: results are meaningless. */
   demo: z.boolean(),

@@ -36,6 +36,10 @@ export interface FakeHub {
   requests: SeenRequest[];
   /** Cut the connection after this many body bytes, on the next request for that path only. */
   cutOnce: Map<string, number>;
+  /** Send this many body bytes, then nothing (the connection stays open), on the next request for that path only. */
+  stallOnce: Map<string, number>;
+  /** Cuts the connection of an answer held by `stallOnce` (the test decides when). */
+  cut(path: string): void;
   /** Flip one byte of these paths in every answer. */
   corrupt: Set<string>;
   /** Answer this many requests for a path with 429 first. */
@@ -86,13 +90,18 @@ function listen(server: http.Server, host: string): Promise<number> {
   return new Promise((resolve) => server.listen(0, host, () => resolve((server.address() as AddressInfo).port)));
 }
 
-export async function startFakeHub(files: FakeRepoFile[], options: { pageSize?: number } = {}): Promise<FakeHub> {
+/** `repo` and `commit` default to FAKE_REPO and FAKE_COMMIT (an alias's repo and pin for panel tests). */
+export async function startFakeHub(files: FakeRepoFile[], options: { pageSize?: number; repo?: string; commit?: string } = {}): Promise<FakeHub> {
   const pageSize = options.pageSize ?? 5;
+  const repoId = options.repo ?? FAKE_REPO;
+  const commitId = options.commit ?? FAKE_COMMIT;
   const entries = treeEntries(files);
   const byPath = new Map(files.map((f) => [f.path, f]));
   const state = {
     requests: [] as SeenRequest[],
     cutOnce: new Map<string, number>(),
+    stallOnce: new Map<string, number>(),
+    held: new Map<string, http.ServerResponse>(),
     corrupt: new Set<string>(),
     throttle: new Map<string, number>(),
     ignoreRange: false,
@@ -125,6 +134,14 @@ export async function startFakeHub(files: FakeRepoFile[], options: { pageSize?: 
       state.cutOnce.delete(f.path);
       seen.sent = cut;
       res.write(slice.subarray(0, cut), () => setTimeout(() => res.destroy(), 20));
+      return;
+    }
+    const stall = state.stallOnce.get(f.path);
+    if (stall !== undefined) {
+      state.stallOnce.delete(f.path);
+      seen.sent = stall;
+      state.held.set(f.path, res);
+      res.write(slice.subarray(0, stall));
       return;
     }
     seen.sent = slice.length;
@@ -163,27 +180,27 @@ export async function startFakeHub(files: FakeRepoFile[], options: { pageSize?: 
     const p = decodeURIComponent(url.pathname);
     let m = /^\/api\/models\/([^/]+\/[^/]+)\/revision\/(.+)$/.exec(p);
     if (m) {
-      if (m[1] !== FAKE_REPO) return error(401, 'RepoNotFound');
-      if (m[2] !== 'main' && m[2] !== FAKE_COMMIT) return error(404, 'RevisionNotFound');
+      if (m[1] !== repoId) return error(401, 'RepoNotFound');
+      if (m[2] !== 'main' && m[2] !== commitId) return error(404, 'RevisionNotFound');
       if (throttled('revision', res, seen)) return;
-      return void res.writeHead(200, { 'Content-Type': 'application/json' }).end(JSON.stringify({ id: FAKE_REPO, sha: FAKE_COMMIT }));
+      return void res.writeHead(200, { 'Content-Type': 'application/json' }).end(JSON.stringify({ id: repoId, sha: commitId }));
     }
     m = /^\/api\/models\/([^/]+\/[^/]+)\/tree\/([^/]+)$/.exec(p);
     if (m) {
-      if (m[1] !== FAKE_REPO) return error(401, 'RepoNotFound');
-      if (m[2] !== 'main' && m[2] !== FAKE_COMMIT) return error(404, 'RevisionNotFound');
+      if (m[1] !== repoId) return error(401, 'RepoNotFound');
+      if (m[2] !== 'main' && m[2] !== commitId) return error(404, 'RevisionNotFound');
       const cursor = Number(url.searchParams.get('cursor') ?? 0);
       const page = entries.slice(cursor, cursor + pageSize);
       const headers: Record<string, string> = { 'Content-Type': 'application/json' };
       if (cursor + pageSize < entries.length) {
-        headers.Link = `<${endpoint}/api/models/${FAKE_REPO}/tree/${m[2]}?recursive=true&cursor=${cursor + pageSize}>; rel="next"`;
+        headers.Link = `<${endpoint}/api/models/${repoId}/tree/${m[2]}?recursive=true&cursor=${cursor + pageSize}>; rel="next"`;
       }
       return void res.writeHead(200, headers).end(JSON.stringify(page));
     }
     m = /^\/([^/]+\/[^/]+)\/resolve\/([^/]+)\/(.+)$/.exec(p);
     if (m) {
-      if (m[1] !== FAKE_REPO) return error(401, 'RepoNotFound');
-      if (m[2] !== 'main' && m[2] !== FAKE_COMMIT) return error(404, 'RevisionNotFound');
+      if (m[1] !== repoId) return error(401, 'RepoNotFound');
+      if (m[2] !== 'main' && m[2] !== commitId) return error(404, 'RevisionNotFound');
       const f = byPath.get(m[3]);
       if (!f) return error(404, 'EntryNotFound');
       if (throttled(f.path, res, seen)) return;
@@ -212,6 +229,11 @@ export async function startFakeHub(files: FakeRepoFile[], options: { pageSize?: 
       return state.requests;
     },
     cutOnce: state.cutOnce,
+    stallOnce: state.stallOnce,
+    cut: (p: string) => {
+      state.held.get(p)?.destroy();
+      state.held.delete(p);
+    },
     corrupt: state.corrupt,
     throttle: state.throttle,
     get ignoreRange() {

@@ -15,6 +15,12 @@ import {
   jobCreateResponseSchema,
   jobStatusSchema,
   JOB_EVENT_NAME,
+  modelCatalogResponseSchema,
+  modelDownloadPaths,
+  pullStateSchema,
+  type ModelCatalogResponse,
+  type PullRequest,
+  type PullState,
   modelSelectResponseSchema,
   modelsResponseSchema,
   RAW_HEADERS,
@@ -125,6 +131,23 @@ export class ApiClient {
 
   selectModel(name: string, options: RequestOptions = {}): Promise<ModelSelectResponse> {
     return this.json(modelSelectResponseSchema, apiPaths.modelSelect, this.jsonBody('POST', { name }), options);
+  }
+
+  // Model downloads (issue 11): the catalogue of aliases, and a pull as a job that is polled.
+  modelCatalog(options: RequestOptions = {}): Promise<ModelCatalogResponse> {
+    return this.json(modelCatalogResponseSchema, modelDownloadPaths.catalog, { method: 'GET' }, options);
+  }
+
+  startPull(request: PullRequest, options: RequestOptions = {}): Promise<PullState> {
+    return this.json(pullStateSchema, modelDownloadPaths.pull, this.jsonBody('POST', request), options);
+  }
+
+  pullStatus(id: string, options: RequestOptions = {}): Promise<PullState> {
+    return this.json(pullStateSchema, modelDownloadPaths.pullJob(encodeURIComponent(id)), { method: 'GET' }, options);
+  }
+
+  cancelPull(id: string, options: RequestOptions = {}): Promise<PullState> {
+    return this.json(pullStateSchema, modelDownloadPaths.pullJob(encodeURIComponent(id)), { method: 'DELETE' }, options);
   }
 
   /** Uploads raw RGBA; the server answers with an image id that jobs refer to. */

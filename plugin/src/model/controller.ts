@@ -9,6 +9,7 @@ import { dataUrl } from '../api/raw';
 import type { Host, Rect, RgbaPixels, SelectionRead } from '../host/host';
 import { isAbortError, makeAbortController, type Abortable } from './abort';
 import { contextRingPx } from './crop';
+import { selectionMaskPixels, tryStrength, withInpaint } from './inpaint';
 import { EtaEstimate } from './eta';
 import { describeError, MIN_SELECTION_SIDE, selectionTooLarge, selectionTooSmall, START_SERVER_HINT } from './errors';
 import { defaultTimers, Follower, type Timers } from './follower';
@@ -94,6 +95,11 @@ export class PanelController {
       historyLimit: options.historyLimit ?? 24,
       afterDocument: () => this.results.follow(),
     });
+  }
+
+  /** The current server's client (the model picker uses it; it changes with the server settings). */
+  get apiClient(): ApiClient {
+    return this.api;
   }
 
   /** Starts following the server and the active document. */
@@ -189,20 +195,25 @@ export class PanelController {
     this.store.dispatch({ type: 'jobStarted' });
     const { settings, lastSeed } = state;
     const signal = abort.signal;
-    const refine = settings.mode === 'refine';
+    // Refine and Inpaint both work on the selection's crop and place over it; only Upscale differs.
+    const refine = settings.mode !== 'upscale';
     try {
       // Refine reads a context ring around the selection (DESIGN §8); upscale enlarges exactly what is selected.
       const contextPx = refine ? contextRingPx(settings.contextPx, settings.featherPx) : 0;
       const read = await this.host.readSelection({ source: settings.source, wholeCanvasIfNone: options.wholeCanvas === true || !refine, contextPx });
       this.checkSize(read.selection?.bounds ?? read.bounds, read.bounds);
       const doc = await this.host.documentInfo();
+      // Inpaint: the selection's shape on the same crop is the mask (white = repaint), checked before uploading.
+      const maskPixels = settings.mode === 'inpaint' ? selectionMaskPixels(read) : null;
       const upload = await this.api.uploadRaw(read.pixels, { signal });
+      const mask = maskPixels ? await this.api.uploadRaw(maskPixels, { signal }) : null;
       const count = refine ? settings.variations : 1;
       const upscaleScale = refine ? undefined : upscaleSizing(read.bounds, settings.upscale.scale, settings.upscale.recipe).requestScale;
       // All variations are queued at once: the server runs them back to back.
       const seeds: number[] = [];
       for (let variation = 0; variation < count; variation++) {
-        const created = await this.api.createJob(jobRequest(settings, upload.id, lastSeed, { variation, upscaleScale }), { signal });
+        const request = jobRequest(settings, upload.id, lastSeed, { variation, upscaleScale });
+        const created = await this.api.createJob(mask ? withInpaint(request, settings, mask.id) : request, { signal });
         running.jobIds.push(created.id);
         seeds.push(created.seed);
       }
@@ -317,9 +328,9 @@ export class PanelController {
     const group = finished.length > 1 ? numbers[0] : null;
     const records: Omit<TryRecord, 'layer' | 'masked' | 'blendMode' | 'visible' | 'gone'>[] = finished.map((job, i) => ({
       number: numbers[i],
-      name: layerName(numbers[i], job.seed, settings.strength),
+      name: layerName(numbers[i], job.seed, tryStrength(settings)),
       seed: job.seed,
-      strength: settings.strength,
+      strength: tryStrength(settings),
       featherPx: settings.featherPx,
       jobId: job.jobId,
       historyId: job.historyId,

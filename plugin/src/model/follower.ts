@@ -65,9 +65,11 @@ export class Follower {
     this.timers.clearTimeout(this.serverTimer);
     const wasOnline = this.store.getState().server.kind === 'online';
     let online = false;
+    let loading = false;
     try {
       const health = await this.api().health();
       online = true;
+      loading = Boolean(health.loading);
       this.store.dispatch({ type: 'server', server: { kind: 'online', health } });
       if (!wasOnline) void this.refreshHistory();
     } catch (error) {
@@ -75,7 +77,8 @@ export class Follower {
     }
     if (this.stopped) return;
     const { online: onlineMs, offline: offlineMs } = this.options.healthIntervalMs;
-    this.serverTimer = this.timers.setTimeout(() => void this.pollServer(), online ? onlineMs : offlineMs);
+    // While a model loads, checked as often as when offline, so Refine is enabled soon after it is ready.
+    this.serverTimer = this.timers.setTimeout(() => void this.pollServer(), online && !loading ? onlineMs : offlineMs);
   }
 
   private async pollDocument(): Promise<void> {

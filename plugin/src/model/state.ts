@@ -247,6 +247,7 @@ function sameTry(a: TryRecord, b: TryRecord): boolean {
 export function runBlocker(state: PanelState): string | null {
   if (state.server.kind === 'offline') return 'The server is offline.';
   if (state.server.kind === 'unknown') return 'Connecting to the server…';
+  if (state.server.health.loading) return `Loading model ${state.server.health.loading}… Refine is ready when it is.`;
   if (!state.document) return 'Open a document first.';
   return null;
 }

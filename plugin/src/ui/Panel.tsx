@@ -5,6 +5,7 @@ import { isBusy, runBlocker } from '../model/state';
 import { progressFraction, progressText } from './format';
 import { ControllerContext, useController, usePanelState } from './hooks';
 import { ActionButton, Button, KitProvider, ProgressBar, type WidgetKit } from './kit';
+import { ModelSection } from './ModelSection';
 import { ModeSwitch, ParamsSection, PromptSection, ServerSettings, StatusBar } from './sections';
 import { HistoryStrip, ResultRow } from './results';
 
@@ -33,6 +34,7 @@ function PanelBody() {
   return (
     <div className="ir-panel">
       <StatusBar />
+      <ModelSection />
       <ModeSwitch />
       <PromptSection />
       <ParamsSection />
@@ -52,8 +54,9 @@ function RunSection() {
   const { phase, progress, settings } = state;
   const busy = isBusy(phase);
   const blocker = runBlocker(state);
-  const refine = settings.mode === 'refine';
-  const label = refine ? (settings.variations > 1 ? `Refine ×${settings.variations}` : 'Refine') : 'Upscale';
+  const refine = settings.mode !== 'upscale';
+  const verb = settings.mode === 'inpaint' ? 'Inpaint' : 'Refine';
+  const label = refine ? (settings.variations > 1 ? `${verb} ×${settings.variations}` : verb) : 'Upscale';
   const text = progressText(phase, progress);
   return (
     <div className="ir-col">

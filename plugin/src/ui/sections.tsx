@@ -6,6 +6,7 @@ import { contextRingPx, featherWarning } from '../model/crop';
 import { RECIPE_SHORT_SIDE, upscaleSizing } from '../model/upscale-plan';
 import { allPresets, type SeedMode } from '../model/settings';
 import { START_SERVER_HINT } from '../model/errors';
+import { InpaintParams } from './inpaint-params';
 import { useController, usePanelState } from './hooks';
 import { ActionButton, Checkbox, Picker, Slider, TextField } from './kit';
 
@@ -40,7 +41,7 @@ export function StatusBar() {
       <div className="ir-status">
         <span className={`ir-dot ${health.demo ? 'ir-dot-demo' : 'ir-dot-online'}`} />
         <span>
-          Connected · {health.model ?? 'loading model…'} · {health.device.toUpperCase()}
+          {health.loading ? `Loading model ${health.loading}…` : `Connected · ${health.model ?? 'no model'}`} · {health.device.toUpperCase()}
           {health.queueLength > 0 ? ` · ${health.queueLength} queued` : ''}
         </span>
       </div>
@@ -80,6 +81,7 @@ export function ModeSwitch() {
   return (
     <div className="ir-row">
       <ActionButton label="Refine selection" testId="mode-refine" selected={settings.mode === 'refine'} onPress={() => controller.updateSettings({ mode: 'refine' })} />
+      <ActionButton label="Inpaint selection" testId="mode-inpaint" selected={settings.mode === 'inpaint'} onPress={() => controller.updateSettings({ mode: 'inpaint' })} />
       <ActionButton label="Upscale" testId="mode-upscale" selected={settings.mode === 'upscale'} onPress={() => controller.updateSettings({ mode: 'upscale' })} />
     </div>
   );
@@ -130,6 +132,8 @@ export function ParamsSection() {
     <div className="ir-col">
       {upscale ? (
         <UpscaleParams />
+      ) : settings.mode === 'inpaint' ? (
+        <InpaintParams />
       ) : (
         <Slider testId="strength" label="Strength" min={0.05} max={1} step={0.01} value={settings.strength} format={(v) => v.toFixed(2)} onChange={(strength) => set({ strength })} />
       )}

@@ -46,6 +46,8 @@ class WorkerEngine implements Engine {
   private readonly pending = new Map<number, Pending>();
   private current: ModelInfo | null = null;
   private closed = false;
+  /** The cancel flag of every run in flight, so that close() can stop them between steps. */
+  private readonly cancelFlags = new Map<object, Int32Array>();
 
   constructor(
     readonly requestedDevice: string,
@@ -132,11 +134,16 @@ class WorkerEngine implements Engine {
       Atomics.store(flag, 0, 1);
     };
     signal?.addEventListener('abort', onAbort, { once: true });
+    const key = {};
+    this.cancelFlags.set(key, flag);
     const resolved = { ...params, seed: resolveSeed(params.seed) };
     // Not transferred: the caller keeps its image (e.g. the server's upload store). Pixels in shared memory
     // (the server's uploads) cross without a copy; plain buffers are cloned by postMessage.
     return this.request<JobOutput>((requestId) => ({ type: 'run', requestId, kind, image, params: resolved, cancelFlag }), options.onProgress).finally(
-      () => signal?.removeEventListener('abort', onAbort),
+      () => {
+        signal?.removeEventListener('abort', onAbort);
+        this.cancelFlags.delete(key);
+      },
     );
   }
 
@@ -148,12 +155,22 @@ class WorkerEngine implements Engine {
     return this.run('upscale', image, params, options);
   }
 
+  /**
+   * Cancels what runs (it stops between steps), then lets the worker finish its current message, release
+   * its sessions and exit by itself. Never `worker.terminate()` here: onnxruntime-node aborts the whole
+   * process (exit 134) when a worker is terminated inside `session.run`.
+   */
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    for (const flag of this.cancelFlags.values()) Atomics.store(flag, 0, 1);
     for (const [, p] of this.pending) p.reject(new EngineError('CANCELLED', 'the engine was closed'));
     this.pending.clear();
-    await this.worker.terminate();
+    const exited = new Promise<void>((resolve) => this.worker.once('exit', () => resolve()));
+    const slow = setTimeout(() => this.logger.warn({}, 'waiting for the running model step to finish before the worker stops'), 2000);
+    this.worker.postMessage({ type: 'close', requestId: this.nextId++ } satisfies ToWorker);
+    await exited;
+    clearTimeout(slow);
   }
 }
 

@@ -14,7 +14,9 @@ export type ToWorker =
       params: (Img2ImgParams | UpscaleParams) & { seed: number };
       /** Int32Array(1) over a SharedArrayBuffer: 1 = cancel. Read between steps without a message round trip. */
       cancelFlag: SharedArrayBuffer;
-    };
+    }
+  /** Handled after the running job: release the sessions and let the worker thread end on its own. */
+  | { type: 'close'; requestId: number };
 
 export interface WorkerError {
   code: string;

@@ -58,6 +58,13 @@ async function handle(message: ToWorker): Promise<void> {
       post({ type: 'loaded', requestId, info: await load(message.dir, message.device, message.threads) });
       return;
     }
+    if (message.type === 'close') {
+      await loaded?.runtime.release();
+      loaded = null;
+      // Nothing else keeps the thread alive: it ends by itself, never inside session.run.
+      port.close();
+      return;
+    }
     if (!loaded) throw Object.assign(new Error('no model is loaded'), { code: 'NOT_READY' });
     const flag = new Int32Array(message.cancelFlag);
     const throttle = new ProgressThrottle();

@@ -1,15 +1,15 @@
 /**
  * Every finished result on disk: `<id>.png` plus the `<id>.json` sidecar (the HistoryEntry). Both are
- * written to a temporary name and renamed, PNG first, so a sidecar always points at a complete PNG and
- * a crash leaves at most a `.tmp` file, which the next start deletes. The list is rebuilt from the
- * sidecars at start, so it survives restarts.
+ * written to a temporary name and renamed, PNG first, so a sidecar always points at a complete PNG. The
+ * list is rebuilt from the sidecars at start, so it survives restarts. What a crash or a damaged disk can
+ * leave is cleaned up then (see `rebuild`); files the server did not write are never touched.
  */
 import { randomBytes } from 'crypto';
 import { promises as fsp } from 'fs';
 import * as path from 'path';
 import { historyEntrySchema, type HistoryEntry, type HistoryListResponse } from '../../../shared/src';
 import type { RawImage } from '../engine/types';
-import { encodePng } from '../image/png';
+import { encodePng, isPng } from '../image/png';
 import { withTextChunk } from '../image/png-text';
 import { infotextFor } from '../infotext/job-infotext';
 import type { Logger } from '../logger';
@@ -17,6 +17,18 @@ import type { Logger } from '../logger';
 export type NewHistoryEntry = Omit<HistoryEntry, 'id' | 'createdAt' | 'infotext'>;
 
 const TMP_SUFFIX = '.tmp';
+const ID_PATTERN = '[0-9]{8}-[0-9]{6}-[0-9]{3}-[0-9a-f]{6}';
+/** Only our own temporary names (`<id>.png.<pid>.<hex>.tmp`): other `.tmp` files in the folder are not ours. */
+const OWN_TMP = new RegExp(`^${ID_PATTERN}\\.(png|json)\\.[0-9]+\\.[0-9a-f]{6}\\.tmp$`);
+const OWN_PNG = new RegExp(`^(${ID_PATTERN})\\.png$`);
+/** The last 12 bytes of every complete PNG: the IEND chunk (length 0, type, CRC). */
+const PNG_END = Buffer.from([0, 0, 0, 0, 0x49, 0x45, 0x4e, 0x44, 0xae, 0x42, 0x60, 0x82]);
+
+/** Written within the last hour: possibly still being written by another process sharing the folder. */
+async function isRecent(file: string): Promise<boolean> {
+  const stat = await fsp.stat(file).catch(() => null);
+  return stat !== null && Date.now() - stat.mtimeMs < 3600_000;
+}
 
 /** Sortable, readable and NTFS-safe (no colons): 20250131-154502-123-k3f9. */
 function historyId(now: Date): string {
@@ -123,16 +135,38 @@ export class HistoryStore {
     return entry;
   }
 
+  /** A stored image that turned out unreadable after start: it leaves the list, and the log says why. */
+  forget(entry: HistoryEntry, reason: string): void {
+    if (!this.byId.delete(entry.id)) return;
+    this.entries = this.entries.filter((e) => e !== entry);
+    this.logger.warn({ id: entry.id, file: this.imagePath(entry), reason }, 'history image is unreadable; left out of the history');
+  }
+
+  /**
+   * Reads every sidecar back. At the same time: our own temp files (a crash mid-write) are deleted; a PNG
+   * with no sidecar (a crash between the two renames: the job was never reported done, and without its
+   * sidecar its parameters are unknown) is deleted; an entry whose PNG is truncated or the wrong size is
+   * left out and logged, its files kept for whoever wants to look at them.
+   */
   private async rebuild(): Promise<void> {
     const names = await fsp.readdir(this.dir);
     const present = new Set(names);
     const entries: HistoryEntry[] = [];
     for (const name of names) {
-      if (name.endsWith(TMP_SUFFIX)) {
-        // Left by a crash mid-write: never part of a finished result.
+      if (OWN_TMP.test(name)) {
+        // Left by a crash mid-write: never part of a finished result. In a shared folder another process
+        // may be writing it right now, so only an old one is removed there.
         const file = path.join(this.dir, name);
-        if (this.shared && Date.now() - (await fsp.stat(file).catch(() => ({ mtimeMs: 0 }))).mtimeMs < 3600_000) continue;
+        if (this.shared && (await isRecent(file))) continue;
         await fsp.rm(file, { force: true });
+        continue;
+      }
+      const orphan = OWN_PNG.exec(name);
+      if (orphan && !present.has(`${orphan[1]}.json`)) {
+        // In a shared folder a worker may be between its PNG and its sidecar right now.
+        if (this.shared && (await isRecent(path.join(this.dir, name)))) continue;
+        this.logger.warn({ file: name }, 'deleting a result PNG without its sidecar (left by a crash before the job was done)');
+        await fsp.rm(path.join(this.dir, name), { force: true });
         continue;
       }
       if (!name.endsWith('.json')) continue;
@@ -142,14 +176,40 @@ export class HistoryStore {
         if (!parsed.success) throw new Error(parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '));
         if (parsed.data.id !== id) throw new Error(`its id "${parsed.data.id}" does not match the file name`);
         if (!present.has(`${id}.png`)) throw new Error(`${id}.png is missing`);
+        await checkPng(this.imagePath(parsed.data), parsed.data);
         entries.push(parsed.data);
       } catch (err) {
-        this.logger.warn({ file: name, reason: (err as Error).message }, 'skipping a history sidecar');
+        this.logger.warn({ file: name, reason: (err as Error).message }, 'skipping a history entry');
       }
     }
     this.entries = entries.sort(newestFirst);
     this.byId.clear();
     for (const entry of this.entries) this.byId.set(entry.id, entry);
     this.logger.info({ dir: this.dir, entries: this.entries.length }, 'history loaded');
+  }
+}
+
+/**
+ * Cheap enough for every entry at start (two small reads, no decode): the PNG header names the sidecar's
+ * size, and the file ends with IEND, so a file cut short by a crash or a full disk is caught.
+ */
+async function checkPng(file: string, entry: HistoryEntry): Promise<void> {
+  const handle = await fsp.open(file, 'r');
+  try {
+    const { size } = await handle.stat();
+    const head = Buffer.alloc(24);
+    const tail = Buffer.alloc(PNG_END.length);
+    if (size < head.length + tail.length) throw new Error(`${path.basename(file)} is cut short (${size} bytes)`);
+    await handle.read(head, 0, head.length, 0);
+    await handle.read(tail, 0, tail.length, size - tail.length);
+    if (!isPng(head) || head.toString('latin1', 12, 16) !== 'IHDR') throw new Error(`${path.basename(file)} is not a PNG`);
+    const width = head.readUInt32BE(16);
+    const height = head.readUInt32BE(20);
+    if (width !== entry.width || height !== entry.height) {
+      throw new Error(`${path.basename(file)} is ${width}×${height}, its sidecar says ${entry.width}×${entry.height}`);
+    }
+    if (!tail.equals(PNG_END)) throw new Error(`${path.basename(file)} is cut short (no IEND chunk at its end)`);
+  } finally {
+    await handle.close();
   }
 }

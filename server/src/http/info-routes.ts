@@ -1,7 +1,5 @@
 /** Health, models, history and the OpenAPI document. */
-import * as fs from 'fs';
 import express, { type Router } from 'express';
-import sharp from 'sharp';
 import {
   ApiError,
   apiPaths,
@@ -12,11 +10,10 @@ import {
   type ModelSelectResponse,
   type ModelsResponse,
 } from '../../../shared/src';
-import { decodePng } from '../image/png';
 import type { AppContext } from './context';
 import { requireJson } from './jobs-routes';
 import { buildOpenApi } from './openapi';
-import { sendRaw, wantedFormat } from './pixels';
+import { sendStoredImage } from './stored-image';
 import { idParam, parseOrThrow } from './validate';
 
 export function infoRoutes(ctx: AppContext): Router {
@@ -33,6 +30,7 @@ export function infoRoutes(ctx: AppContext): Router {
       ok: true,
       version: ctx.version,
       model: engine.model?.name ?? null,
+      loading: queue.loading,
       device: engine.device,
       demo,
       notice: demo ? ctx.demoNotice : null,
@@ -70,19 +68,8 @@ export function infoRoutes(ctx: AppContext): Router {
   router.get(apiPaths.historyImage(':id'), async (req, res) => {
     const entry = history.get(idParam(req.params));
     if (!entry) throw new ApiError('UNKNOWN_HISTORY', `no history entry with id "${idParam(req.params)}"`);
-    const file = history.imagePath(entry);
     const { maxSide } = parseOrThrow(historyImageQuerySchema, req.query, 'history image query (?maxSide=16…1024)');
-    if (maxSide !== undefined) {
-      // A thumbnail: an 8-bit PNG that fits maxSide×maxSide, never enlarged (sharp reads 16-bit PNGs itself).
-      const thumbnail = await sharp(file).resize(maxSide, maxSide, { fit: 'inside', withoutEnlargement: true }).png().toBuffer();
-      res.type('image/png').send(thumbnail);
-      return;
-    }
-    if (wantedFormat(req) === 'png') {
-      res.type('image/png').sendFile(file);
-      return;
-    }
-    sendRaw(res, await decodePng(await fs.promises.readFile(file)));
+    await sendStoredImage(req, res, history, entry, { maxSide });
   });
 
   router.get(apiPaths.openapi, (_req, res) => {

@@ -1,5 +1,4 @@
 /** Jobs: create, status, Server-Sent Events, preview, result, cancel. */
-import * as fs from 'fs';
 import express, { type Router } from 'express';
 import {
   ApiError,
@@ -9,14 +8,15 @@ import {
   type JobCreateResponse,
   type JobSpec,
 } from '../../../shared/src';
+import { encodePng } from '../image/png';
 import type { RawImage } from '../engine/types';
-import { decodePng, encodePng } from '../image/png';
 import type { Job } from '../jobs/job';
 import { isTerminal } from '../jobs/queue';
 import { MIN_CROP_SIDE } from '../pipeline/fit';
 import { ProgressStreams } from './progress-streams';
 import type { AppContext } from './context';
-import { imageInfo, sendRaw, wantedFormat } from './pixels';
+import { imageInfo } from './pixels';
+import { sendStoredImage } from './stored-image';
 import { idParam, parseOrThrow } from './validate';
 
 /**
@@ -123,13 +123,7 @@ export function jobRoutes(ctx: AppContext): Router {
     if (job.state !== 'done' || !entry) {
       throw new ApiError('NO_RESULT', `job "${job.id}" is ${job.state}: it has no result`);
     }
-    if (wantedFormat(req) === 'png') {
-      // The PNG written to history is the result: served as is, never encoded twice.
-      res.type('image/png').sendFile(history.imagePath(entry));
-      return;
-    }
-    const inMemory: RawImage | undefined = job.output?.image;
-    sendRaw(res, inMemory ?? (await decodePng(await fs.promises.readFile(history.imagePath(entry)))));
+    await sendStoredImage(req, res, history, entry, { inMemory: job.output?.image });
   });
 
   return router;

@@ -151,12 +151,14 @@ export class PullManager {
         etaSeconds: meter.etaSeconds(p.bytesTotal - p.bytesDone),
       });
     };
+    // A client made here is closed here (pull() closes only the ones it makes itself).
+    const client = this.options.client?.();
     try {
       await fs.promises.mkdir(this.options.modelsDir, { recursive: true });
       const result = await pull({
         ...request,
         modelsDir: this.options.modelsDir,
-        client: this.options.client?.(),
+        client,
         retry: this.options.retry,
         freeBytes: this.options.freeBytes,
         signal: job.abort.signal,
@@ -174,6 +176,8 @@ export class PullManager {
       const code = err instanceof HubError && err.kind === 'argument' ? 'INVALID_REQUEST' : 'DOWNLOAD_FAILED';
       logger.warn({ pull: job.state.id, err: message }, 'model download failed');
       this.update(job, { state: 'failed', error: { code, message } });
+    } finally {
+      await client?.close().catch(() => undefined);
     }
   }
 

@@ -71,6 +71,13 @@ export class GraphBuilder {
     return name;
   }
 
+  /** An initializer made elsewhere, e.g. one whose bytes were already streamed to an external data file. */
+  addInitializer(tensor: TensorProto): string {
+    this.claim(tensor.name);
+    this.initializers.push(tensor);
+    return tensor.name;
+  }
+
   /** A float32 weight. */
   weight(name: string, dims: readonly number[], data: Float32Array): string {
     return this.initializer(name, 'float32', dims, data);

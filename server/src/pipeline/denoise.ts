@@ -37,20 +37,6 @@ export interface DenoiseOptions {
   fromNoise?: boolean;
 }
 
-/**
- * The first latents of a run from pure noise (txt2img). Variance-exploding samplers (the k-diffusion ones)
- * put x at x₀ + σ·noise: from noise that is noise × σ of their first step, A1111's txt2img start
- * (`x * sigmas[0]`). Variance-preserving ones (DDIM, diffusers' LCM) put x at √ᾱ·x₀ + √(1−ᾱ)·noise; their
- * txt2img starts from the noise itself (diffusers' init_noise_sigma 1, as A1111's DDIM). Which kind a
- * sampler is shows in how it noises a zero latent.
- */
-function pureNoiseLatents(sampler: Sampler, noise: Float32Array): Float32Array {
-  const scaleOfZero = sampler.noiseLatents(new Float32Array(1), new Float32Array([1]))[0];
-  const { sigma } = sampler.steps[0];
-  const varianceExploding = Math.abs(scaleOfZero - sigma) <= 1e-4 * sigma;
-  return varianceExploding ? scale(noise, scaleOfZero) : noise;
-}
-
 function addTime(timings: Record<string, number>, key: string, since: number): number {
   const now = performance.now();
   timings[key] = (timings[key] ?? 0) + (now - since);
@@ -77,7 +63,8 @@ function classifierFreeGuidance(prediction: Float32Array, guidanceScale: number)
 /**
  * img2img on one model-sized image with any sampler: encode, noise to the first step's level, run the
  * sampler's model calls, decode. `image` is [1,3,H,W] in [-1,1] with H, W multiples of 8; `context` comes
- * from encodeConditioning, or per model call from encodeScheduledConditioning (prompt editing). A plan of no steps returns the input itself (stepsRun 0): no VAE round trip.
+ * from encodeConditioning, or per model call from encodeScheduledConditioning (prompt editing). A plan of
+ * no steps returns the input itself (stepsRun 0): no VAE round trip.
  *
  * Per model call i: x → [hooks.blendLatents] → UNet (CFG batch [uncond, cond]) → sampler.denoised →
  * [hooks.blendDenoised] → sampler.step, whose noise, if it needs any, is the job's draw i + 1.
@@ -105,7 +92,7 @@ export async function img2imgTensor(
     // SD's VAE: 4 latent channels at 1/8 of the pixel size; the "clean" latents the hooks see are zero.
     dims = [1, 4, image.dims[2] / 8, image.dims[3] / 8];
     clean = new Float32Array(dims[1] * dims[2] * dims[3]);
-    latents = pureNoiseLatents(sampler, options.noise.draw(0, dims));
+    latents = sampler.pureNoiseLatents(options.noise.draw(0, dims));
   } else {
     const encoded = await runtime.encodeImage(image);
     t = addTime(timings, 'vaeEncode', t);

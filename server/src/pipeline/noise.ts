@@ -1,8 +1,9 @@
 import { PhiloxGenerator } from '../rng/philox';
 
 /**
- * Where a job's random numbers come from. Draw 0 is the initial latent noise; DDIM's variance noise for
- * step i is draw i + 1 (DESIGN §4). A tile cuts its window out of one noise field over the whole latent
+ * Where a job's random numbers come from. Draw 0 is the initial latent noise; the noise a sampler adds
+ * after model call i (DDIM's variance noise, Euler a's ancestral noise, LCM's re-noising) is draw i + 1
+ * (DESIGN §4). A tile cuts its window out of one noise field over the whole latent
  * canvas, so overlapping tiles see the same noise.
  */
 export interface NoiseSource {

@@ -72,7 +72,7 @@ function planFromNoise(width: number, height: number, fixed: [number, number] | 
 }
 
 /**
- * img2img of one crop (DESIGN §4): fit to the model, run DDIM, fit back to the exact input size. Alpha
+ * img2img of one crop (DESIGN §4): fit to the model, run the job's sampler, fit back to the exact input size. Alpha
  * and bit depth pass through; zero steps give the input back byte for byte.
  */
 export async function refineCrop(

@@ -29,6 +29,10 @@ export class DDIMSampler implements Sampler {
     return this.scheduler.addNoise(clean, noise, this.timesteps[0]);
   }
 
+  pureNoiseLatents(noise: Float32Array): Float32Array {
+    return noise;
+  }
+
   modelInput(x: Float32Array, index: number): Float32Array {
     return this.scheduler.scaleModelInput(x, this.timesteps[index]);
   }

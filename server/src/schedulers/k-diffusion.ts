@@ -37,6 +37,12 @@ export abstract class KDiffusionSampler implements Sampler {
     return out;
   }
 
+  /** txt2img: x = noise · σ_0. */
+  pureNoiseLatents(noise: Float32Array): Float32Array {
+    const sigma = this.sigmas[0];
+    return noise.map((value) => value * sigma);
+  }
+
   /** c_in = 1/√(σ² + σ_data²), σ_data = 1 (`DiscreteEpsDDPMDenoiser` / `DiscreteVDDPMDenoiser.get_scalings`). */
   modelInput(x: Float32Array, index: number): Float32Array {
     const sigma = this.steps[index].sigma;

@@ -68,6 +68,10 @@ export class LcmDistilledSampler implements Sampler {
     return clean.map((value, i) => a * value + b * noise[i]);
   }
 
+  pureNoiseLatents(noise: Float32Array): Float32Array {
+    return noise;
+  }
+
   /** `scale_model_input` is the identity. */
   modelInput(x: Float32Array): Float32Array {
     return x;

@@ -24,6 +24,12 @@ export interface Sampler {
   readonly steps: readonly SamplingStep[];
   /** x at the first model call, from the clean (scaled) latents and the job's draw 0. */
   noiseLatents(clean: Float32Array, noise: Float32Array): Float32Array;
+  /**
+   * x at the first model call of a run from pure noise (txt2img), from draw 0: the noise itself for the
+   * variance-preserving samplers (DDIM, LCM-distilled: diffusers' init_noise_sigma 1), noise × σ of the
+   * first call for the k-diffusion ones (A1111's txt2img, `x * sigmas[0]`).
+   */
+  pureNoiseLatents(noise: Float32Array): Float32Array;
   /** What the UNet sees for call `index` (x · c_in for the k-diffusion samplers). */
   modelInput(x: Float32Array, index: number): Float32Array;
   /** The model's prediction (after CFG) → the denoised estimate x̂₀ of call `index`. */

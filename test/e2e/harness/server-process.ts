@@ -28,7 +28,11 @@ export class ServerProcess {
   /** Where the demo model is generated (INSANERES_CACHE), so the user's cache is left alone. */
   readonly cache = fs.mkdtempSync(path.join(os.tmpdir(), 'insaneres-e2e-cache-'));
 
-  constructor(readonly port: number) {}
+  /** `args` and `env` add to the command line and the environment (a models folder, a loopback Hub). */
+  constructor(
+    readonly port: number,
+    private readonly extra: { args?: string[]; env?: NodeJS.ProcessEnv } = {},
+  ) {}
 
   get url(): string {
     return `http://127.0.0.1:${this.port}`;
@@ -39,8 +43,8 @@ export class ServerProcess {
   }
 
   async start(timeoutMs = 90_000): Promise<void> {
-    const child = spawn(process.execPath, [BIN, 'serve', '--port', String(this.port), '--outputs', this.outputs], {
-      env: { ...process.env, INSANERES_CACHE: this.cache },
+    const child = spawn(process.execPath, [BIN, 'serve', '--port', String(this.port), '--outputs', this.outputs, ...(this.extra.args ?? [])], {
+      env: { ...process.env, INSANERES_CACHE: this.cache, ...this.extra.env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     this.child = child;

@@ -98,10 +98,10 @@ describe('inference off the event loop', () => {
     await engine.img2img(image(512, 512), { ...PARAMS, steps: 20, strength: 1 });
     const elapsed = performance.now() - started;
     clearInterval(timer);
-    // If run() blocked this thread, the timer would stall for whole UNet calls.
-    expect(elapsed).toBeGreaterThan(500);
-    expect(ticks).toBeGreaterThan(elapsed / 10 / 4);
-    expect(worstGap).toBeLessThan(250);
+    // If run() blocked this thread, the timer would stall for the whole run (session.run is synchronous).
+    // Bounds relative to the run, not milliseconds: a busy machine slows both alike (the ms target is in the bench).
+    expect(ticks).toBeGreaterThanOrEqual(10);
+    expect(worstGap).toBeLessThan(elapsed / 2);
   });
 
   it('reports progress each step with a preview, and stops within one step when cancelled', async () => {
@@ -127,5 +127,25 @@ describe('inference off the event loop', () => {
     // the engine is still usable afterwards
     const after = await engine.img2img(image(64, 64), PARAMS);
     expect(after.image.width).toBe(64);
+  });
+});
+
+describe('closing the engine', () => {
+  it('stops a running job between steps and ends the worker without aborting the process', async () => {
+    const engine = await createEngine({ device: 'cpu' });
+    await engine.loadModel(await tinyModel());
+    let steps = 0;
+    let closing: Promise<void> | null = null;
+    const run = engine.img2img(image(512, 512), { ...PARAMS, steps: 100, strength: 1 }, {
+      onProgress: () => {
+        steps++;
+        // Closed while the worker is inside session.run: terminating it there would abort this process.
+        closing ??= engine.close();
+      },
+    });
+    await expect(run).rejects.toMatchObject({ code: 'CANCELLED' });
+    await closing;
+    expect(steps).toBeLessThan(100);
+    await expect(engine.img2img(image(64, 64), PARAMS)).rejects.toMatchObject({ code: 'NOT_READY' });
   });
 });

@@ -58,6 +58,8 @@ describe('bad input', () => {
     ['fractional steps', img2img({ steps: 3.5 }), 'INVALID_REQUEST', /params\.steps/],
     ['1e400 (Infinity) guidance', () => ({ ...job({}), body: `{"kind":"img2img","image":"${image}","params":{"guidanceScale":1e400}}` }), 'INVALID_REQUEST', /guidanceScale/],
     ['seed below -1', img2img({ seed: -5 }), 'INVALID_REQUEST', /params\.seed/],
+    ['an unknown sampler', img2img({ sampler: 'PLMS' }), 'INVALID_REQUEST', /params\.sampler: unknown sampler 'PLMS'; accepted: ddim, euler, euler_a, dpmpp_2m, lcm, .*DPM\+\+ 2M Karras/],
+    ['an unknown schedule type', img2img({ scheduler: 'exponential' }), 'INVALID_REQUEST', /params\.scheduler/],
     ['seed beyond 2^53', () => ({ ...job({}), body: `{"kind":"img2img","image":"${image}","params":{"seed":18446744073709551616}}` }), 'INVALID_REQUEST', /seed/],
     ['img2img on a 1×1 image', () => job({ kind: 'img2img', image: tiny }), 'INVALID_REQUEST', /1×1 px; img2img needs both sides at least 8 px/],
     ['upscale on a 64×7 image', () => job({ kind: 'upscale', image: narrow }), 'INVALID_REQUEST', /64×7 px; upscale needs both sides at least 8 px/],

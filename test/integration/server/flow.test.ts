@@ -4,7 +4,7 @@ import * as path from 'path';
 import { decodePng } from '../../../server/src/image/png';
 import type { HistoryListResponse, JobStatus } from '../../../shared/src';
 import {
-  createJob, getJson, gradient, readEvents, request, startTestServer, uploadRaw, waitTerminal, type TestServer,
+  createJob, expectApiError, getJson, gradient, readEvents, request, startTestServer, uploadRaw, waitTerminal, type TestServer,
 } from './harness';
 
 describe('full flow', () => {
@@ -101,5 +101,26 @@ describe('full flow', () => {
       kind: 'upscale', jobId: job.id, width: 600, height: 400,
       params: { scale: 2, tileSize: 256, tileOverlap: 32, colorMatch: true, steps: 4, strength: 0.5 },
     });
+  });
+});
+
+describe('damaged outputs', () => {
+  it('answers 404 UNKNOWN_HISTORY (never 500) for a stored PNG damaged after start, and drops it from the list', async () => {
+    const server = await startTestServer();
+    try {
+      const image = await uploadRaw(server.url, 16, 16, gradient(16, 16));
+      const job = await waitTerminal(server.url, (await createJob(server.url, { kind: 'img2img', image, params: { steps: 2 } })).id);
+      const id = job.historyId as string;
+      fs.writeFileSync(path.join(server.outputs, `${id}.png`), 'no longer a PNG');
+      const thumbnail = await request(server.url, { path: `/v1/history/${id}/image?maxSide=64` });
+      expectApiError(thumbnail, 'UNKNOWN_HISTORY');
+      expect(thumbnail.json<{ error: { message: string } }>().error.message).toMatch(/cannot be read/);
+      // Gone from the history now, so every later request is a plain 404 too.
+      expectApiError(await request(server.url, { path: `/v1/history/${id}/image`, headers: { accept: 'application/octet-stream' } }), 'UNKNOWN_HISTORY');
+      expect((await getJson<HistoryListResponse>(server.url, '/v1/history')).items.map((e) => e.id)).not.toContain(id);
+      expect(server.logs.some((l) => l.msg.includes('history image is unreadable'))).toBe(true);
+    } finally {
+      await server.close();
+    }
   });
 });

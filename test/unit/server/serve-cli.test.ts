@@ -30,6 +30,7 @@ describe('parseServeArgs', () => {
     [['--threads', '0'], '--threads'],
     [['--threads', '2.5'], '--threads'],
     [['--log-level', 'loud'], '--log-level'],
+    [['--log-format', 'fancy'], '--log-format'],
   ])('refuses %j with one line naming %s', (args, named) => {
     const run = (): unknown => parseServeArgs(args, {});
     expect(run).toThrow(ConfigError);

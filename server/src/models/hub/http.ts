@@ -52,7 +52,14 @@ export class HubClient {
     const token = options.token ?? env.HF_TOKEN ?? env.HUGGING_FACE_HUB_TOKEN;
     this.token = token && token.trim() ? token.trim() : undefined;
     this.stallMs = options.stallMs ?? 30_000;
-    this.dispatcher = options.dispatcher ?? new EnvHttpProxyAgent();
+    // The proxy variables are read from `env` (not only process.env) so that what the caller passes is what applies.
+    this.dispatcher =
+      options.dispatcher ??
+      new EnvHttpProxyAgent({
+        httpProxy: env.http_proxy ?? env.HTTP_PROXY,
+        httpsProxy: env.https_proxy ?? env.HTTPS_PROXY,
+        noProxy: env.no_proxy ?? env.NO_PROXY,
+      });
   }
 
   url(pathname: string): string {

@@ -42,8 +42,8 @@ export function cutNoiseWindow(field: Tensor, area: Rect): Tensor {
 
 /**
  * A job's noise over a latent field of `fieldDims` = [1,4,H/8,W/8], handed to each tile as its window.
- * Draw 0 (the initial noise, which every tile needs) is drawn once and kept; later draws (DDIM's variance
- * noise, eta > 0 only) are drawn for the tile's window alone (the generator is counter-based), and agree
+ * Draw 0 (the initial noise, which every tile needs) is drawn once and kept; later draws (the noise samplers
+ * add between steps) are drawn for the tile's window alone (the generator is counter-based), and agree
  * across tiles as well.
  */
 export class TiledNoise {

@@ -168,6 +168,9 @@ describe('state', () => {
     const online = { ...state, server: { kind: 'online' as const, health: {} as never } };
     expect(runBlocker(online)).toBe('Open a document first.');
     expect(runBlocker({ ...online, document: { id: 1, title: 't', width: 1, height: 1, bitDepth: 8, selectionBounds: null, resolution: 72 } })).toBeNull();
+    // While the server loads a model, Refine waits (jobs would queue behind the load anyway).
+    const loading = { ...state, server: { kind: 'online' as const, health: { loading: 'sd15' } as never } };
+    expect(runBlocker({ ...loading, document: { id: 1, title: 't', width: 1, height: 1, bitDepth: 8, selectionBounds: null, resolution: 72 } })).toMatch(/^Loading model sd15…/);
   });
 });
 

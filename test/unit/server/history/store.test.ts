@@ -37,15 +37,50 @@ describe('HistoryStore', () => {
     expect(reopened.list(1, 1).items.map((e) => e.seed)).toEqual([1]);
   });
 
-  it('deletes leftover temporary files and skips broken or orphaned sidecars', async () => {
+  it('deletes only its own leftover temporary files, and skips broken or orphaned sidecars', async () => {
     const store = await HistoryStore.open(dir, logger);
     const kept = await store.save(fields(1), image);
-    fs.writeFileSync(path.join(dir, 'x.png.123.abc.tmp'), 'half');
+    const ownTmp = `${kept.id}.png.123.abcdef.tmp`;
+    fs.writeFileSync(path.join(dir, ownTmp), 'half');
+    fs.writeFileSync(path.join(dir, 'x.png.123.abc.tmp'), 'someone else’s');
+    fs.writeFileSync(path.join(dir, 'notes.tmp'), 'someone else’s');
     fs.writeFileSync(path.join(dir, 'broken.json'), '{');
     fs.writeFileSync(path.join(dir, 'orphan.json'), JSON.stringify({ ...kept, id: 'orphan' }));
     const reopened = await HistoryStore.open(dir, logger);
     expect(reopened.list(0, 10).items.map((e) => e.id)).toEqual([kept.id]);
-    expect(fs.existsSync(path.join(dir, 'x.png.123.abc.tmp'))).toBe(false);
+    expect(fs.existsSync(path.join(dir, ownTmp))).toBe(false);
+    expect(fs.existsSync(path.join(dir, 'x.png.123.abc.tmp'))).toBe(true);
+    expect(fs.existsSync(path.join(dir, 'notes.tmp'))).toBe(true);
+  });
+
+  it('deletes a result PNG whose sidecar was never written (a crash between the renames), keeps other PNGs', async () => {
+    const store = await HistoryStore.open(dir, logger);
+    const kept = await store.save(fields(1), image);
+    const lost = await store.save(fields(2), image);
+    fs.rmSync(path.join(dir, `${lost.id}.json`));
+    fs.writeFileSync(path.join(dir, 'holiday.png'), 'not ours');
+    const lines: string[] = [];
+    const reopened = await HistoryStore.open(dir, pino({ level: 'info' }, { write: (l: string) => void lines.push(l) }));
+    expect(reopened.list(0, 10).items.map((e) => e.id)).toEqual([kept.id]);
+    expect(fs.readdirSync(dir).sort()).toEqual([`${kept.id}.json`, `${kept.id}.png`, 'holiday.png'].sort());
+    expect(lines.some((l) => l.includes(`${lost.id}.png`) && l.includes('without its sidecar'))).toBe(true);
+  });
+
+  it('leaves out (and logs) entries whose PNG is cut short or the wrong size, keeping their files', async () => {
+    const store = await HistoryStore.open(dir, logger);
+    const good = await store.save(fields(1), image);
+    const cut = await store.save(fields(2), image);
+    const resized = await store.save(fields(3), image);
+    const cutFile = path.join(dir, `${cut.id}.png`);
+    fs.writeFileSync(cutFile, fs.readFileSync(cutFile).subarray(0, -5));
+    const sidecar = path.join(dir, `${resized.id}.json`);
+    fs.writeFileSync(sidecar, JSON.stringify({ ...JSON.parse(fs.readFileSync(sidecar, 'utf8')), width: 3 }));
+    const lines: string[] = [];
+    const reopened = await HistoryStore.open(dir, pino({ level: 'info' }, { write: (l: string) => void lines.push(l) }));
+    expect(reopened.list(0, 10).items.map((e) => e.id)).toEqual([good.id]);
+    expect(lines.some((l) => l.includes('cut short'))).toBe(true);
+    expect(lines.some((l) => l.includes('is 2×1, its sidecar says 3×1'))).toBe(true);
+    expect(fs.existsSync(cutFile)).toBe(true);
   });
 
   it('uses file names that are safe on Windows', async () => {

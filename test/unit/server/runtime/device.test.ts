@@ -15,7 +15,7 @@ describe('execution provider choice', () => {
     expect(providers[providers.length - 1]).toBe('cpu');
     expect(providers).not.toContain('webgpu');
     expect(reason).toMatch(/^auto: this build offers .*cpu/);
-    // This Linux build lists CUDA as not installed (the .npmrc skips its download): auto must not try it.
+    // This Linux build lists CUDA as not installed (package.json allowScripts denies its download): auto must not try it.
     if (process.platform === 'linux' && /cuda \(not installed\)/.test(reason)) expect(providers).toEqual(['cpu']);
   });
 

@@ -166,3 +166,20 @@ describe('short loops on the fake UNet (10 steps, strength 0.5: 6 calls)', () =>
     expect(second.latents).toEqual(first.latents);
   });
 });
+
+describe('latents of a run from pure noise (txt2img)', () => {
+  const noise = Float32Array.from([1, -0.5]);
+  it('are noise · σ_max for the k-diffusion samplers at strength 1 (A1111’s x · sigmas[0])', () => {
+    const sampler = createSampler({ sampler: 'euler_a', steps: 10, strength: 1 }, SD15_SCHEDULER_CONFIG);
+    expectClose(Array.from(sampler.pureNoiseLatents(noise)), [14.614641229333637, -7.307320614666819], 4);
+  });
+
+  it('are the noise itself for the variance-preserving ones (DDIM, LCM on a timestep_cond UNet)', () => {
+    for (const sampler of [
+      createSampler({ sampler: 'ddim', steps: 10, strength: 1 }, SD15_SCHEDULER_CONFIG),
+      createSampler({ sampler: 'lcm', steps: 4, strength: 1 }, SD15_SCHEDULER_CONFIG, { guidanceEmbedding: true }),
+    ]) {
+      expect(Array.from(sampler.pureNoiseLatents(noise))).toEqual([1, -0.5]);
+    }
+  });
+});

@@ -1,5 +1,7 @@
 /** The downloader against a loopback Hub serving the tiny model as a repository. */
 import * as fs from 'fs';
+import * as http from 'http';
+import * as net from 'net';
 import * as path from 'path';
 import { HubError } from '../../../../../server/src/models/hub/errors';
 import { HubClient } from '../../../../../server/src/models/hub/http';
@@ -56,6 +58,7 @@ afterAll(() => hub.close());
 beforeEach(() => {
   hub.requests.length = 0;
   hub.cutOnce.clear();
+  hub.stallOnce.clear();
   hub.corrupt.clear();
   hub.throttle.clear();
   hub.ignoreRange = false;
@@ -107,17 +110,90 @@ test('a connection cut mid-file resumes with Range from what arrived', async () 
   const file = 'unet/model.onnx_data';
   const size = hub.files.find((f) => f.path === file)!.content.length;
   const cut = Math.floor(size / 3);
-  hub.cutOnce.set(file, cut);
-  await pull(options(modelsDir, { name: 'tiny' }));
+  // The answer stops after `cut` bytes; once they are on disk, the connection is cut.
+  hub.stallOnce.set(file, cut);
+  let failed: unknown = null;
+  const pulling = pull(options(modelsDir, { name: 'tiny' }));
+  pulling.catch((err: unknown) => (failed = err));
+  const part = path.join(modelsDir, '.incoming', 'tiny', `${file}.part`);
+  while (!failed && (!fs.existsSync(part) || fs.statSync(part).size < cut)) await new Promise((r) => setTimeout(r, 10));
+  hub.cut(file);
+  await pulling;
   const cdn = fileRequests(file).filter((r) => r.server === 'cdn');
-  expect(cdn).toHaveLength(2);
+  const summary = JSON.stringify(cdn);
   expect(cdn[0].range).toBeUndefined();
-  const start = Number(/^bytes=(\d+)-$/.exec(cdn[1].range ?? '')?.[1]);
-  expect(start).toBeGreaterThan(0);
-  expect(start).toBeLessThanOrEqual(cut);
+  // The retry asks for the rest from what arrived, and gets a 206 for it.
+  const start = Number(/^bytes=(\d+)-$/.exec(cdn[1]?.range ?? '')?.[1]);
+  expect({ start, summary }).toEqual({ start: cut, summary });
   expect(cdn[1].status).toBe(206);
-  expect(cdn[1].sent).toBe(size - start);
+  // What arrived was not fetched again: the two answers add up to the file.
+  const sent = cdn.reduce((total, r) => total + (r.sent ?? 0), 0);
+  expect({ sent, summary }).toEqual({ sent: size, summary });
   expect(fs.readFileSync(path.join(modelsDir, 'tiny', file)).equals(hub.files.find((f) => f.path === file)!.content)).toBe(true);
+});
+
+test('a stall (no byte for stallMs) is retried with Range from what arrived', async () => {
+  const modelsDir = tempDir('hub');
+  const file = 'unet/model.onnx_data';
+  const content = hub.files.find((f) => f.path === file)!.content;
+  hub.stallOnce.set(file, 4096);
+  const client = new HubClient({ endpoint: hub.endpoint, stallMs: 1000 }, {});
+  await pull(options(modelsDir, { name: 'tiny', client }));
+  await client.close();
+  const cdn = fileRequests(file).filter((r) => r.server === 'cdn');
+  expect(cdn.map((r) => r.range)).toEqual([undefined, 'bytes=4096-']);
+  expect(sleeps.length).toBeGreaterThan(0);
+  expect(fs.readFileSync(path.join(modelsDir, 'tiny', file)).equals(content)).toBe(true);
+});
+
+test('standard proxy variables route the Hub requests through the proxy', async () => {
+  // A minimal forward proxy: undici tunnels through it with CONNECT.
+  const seen: string[] = [];
+  const proxy = http.createServer();
+  proxy.on('connect', (req, socket: net.Socket, head) => {
+    seen.push(req.url ?? '');
+    const [host, port] = (req.url ?? '').split(':');
+    const upstream = net.connect(Number(port), host, () => {
+      socket.write('HTTP/1.1 200 Connection Established\r\n\r\n');
+      upstream.write(head);
+      upstream.pipe(socket);
+      socket.pipe(upstream);
+    });
+    upstream.on('error', () => socket.destroy());
+    socket.on('error', () => upstream.destroy());
+  });
+  await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', () => resolve()));
+  const proxyUrl = `http://127.0.0.1:${(proxy.address() as net.AddressInfo).port}`;
+  const client = new HubClient({ endpoint: hub.endpoint }, { HTTP_PROXY: proxyUrl });
+  try {
+    await pull(options(tempDir('hub'), { name: 'tiny', client }));
+  } finally {
+    await client.close();
+    proxy.closeAllConnections();
+    await new Promise<void>((resolve) => proxy.close(() => resolve()));
+  }
+  expect(seen).toContain(new URL(hub.endpoint).host);
+  expect(seen).toContain(new URL(hub.cdnOrigin).host);
+});
+
+test('an alias is pulled at its pinned commit, and refused when its branch moved away from the pin', async () => {
+  const pinned = await startFakeHub(hub.files, { repo: 'SimianLuo/LCM_Dreamshaper_v7', commit: 'a85df6a8bd976cdd08b4fd8f3b73f229c9e54df5' });
+  const moved = await startFakeHub(hub.files, { repo: 'onnx-community/stable-diffusion-v1-5-ONNX', commit: 'ffffffffffffffffffffffffffffffffffffffff' });
+  try {
+    const dir = tempDir('hub');
+    const ok = await pull(options(dir, { spec: 'lcm-dreamshaper-v7', client: new HubClient({ endpoint: pinned.endpoint }, {}) }));
+    expect(ok).toMatchObject({ name: 'lcm-dreamshaper-v7', commit: 'a85df6a8bd976cdd08b4fd8f3b73f229c9e54df5' });
+    // A full-SHA pin is asked for by its commit, not by the branch.
+    expect(pinned.requests[0].path).toContain('/revision/a85df6a8bd976cdd08b4fd8f3b73f229c9e54df5');
+    expect(readManifest(path.join(dir, 'lcm-dreamshaper-v7'))).toMatchObject({ alias: 'lcm-dreamshaper-v7', license: 'mit' });
+    const err = await pull(options(dir, { spec: 'sd15', acceptLicense: true, client: new HubClient({ endpoint: moved.endpoint }, {}) })).catch((e: unknown) => e);
+    expect((err as HubError).kind).toBe('argument');
+    expect((err as Error).message).toMatch(/pinned to onnx-community\/stable-diffusion-v1-5-ONNX@90ff1f1.*now ffffffffffff/);
+    expect(moved.requests.filter((r) => r.path.includes('/resolve/'))).toHaveLength(0);
+  } finally {
+    await pinned.close();
+    await moved.close();
+  }
 });
 
 test('a server that ignores Range gets the file restarted, not appended to', async () => {

@@ -1,0 +1,204 @@
+/**
+ * Overhead benchmark (issue 14, goals 2–4): one 512² img2img as the panel runs it (50 steps × strength 0.3
+ * = 15 run, CFG 7.5, live previews on), through the real CLI and the real HTTP server (compiled build),
+ * cold and warm, interleaved with the bare-ORT floor (ort-floor.ts) on the same files in the same run.
+ * Non-model time = job wall − Σ session.run. Also: the UNet step with 1 and N intra-op threads, preview
+ * cost, and the longest event-loop stall the HTTP side showed during a job (the slowest /v1/health reply
+ * while polling it every 20 ms).
+ */
+import { ChildProcess, spawn } from 'child_process';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { PROJECT_ROOT } from '../../server/src/project-root';
+import { resolveThreads } from '../../server/src/runtime/threads';
+import type { FloorResult } from './ort-floor';
+
+export interface OverheadReport {
+  ok: boolean;
+  lines: string[];
+}
+
+const STEPS = 50;
+const STRENGTH = 0.3;
+export const STEPS_RUN = Math.floor(STEPS * STRENGTH);
+const PARAMS = { prompt: 'masterpiece, best quality, skin texture', negativePrompt: 'blurry', strength: STRENGTH, steps: STEPS, guidanceScale: 7.5, seed: 1234 };
+
+/** Where and how the jobs run: `device` as the CLI's --device; `fp16` for an fp16 export's floor. */
+export interface BenchSetup {
+  device: 'cpu' | 'cuda';
+  fp16: boolean;
+}
+const CPU: BenchSetup = { device: 'cpu', fp16: false };
+const BIN = path.join(PROJECT_ROOT, 'bin', 'insaneres.js');
+
+/** Node arguments that run a sibling script, compiled (dist) or through tsx (sources). */
+function scriptArgs(name: string): string[] {
+  const file = path.join(__dirname, `${name}${path.extname(__filename)}`);
+  return __filename.endsWith('.ts') ? ['--require', require.resolve('tsx/cjs'), file] : [file];
+}
+
+function timedProcess(args: string[]): Promise<{ wallMs: number; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const start = performance.now();
+    const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    child.on('error', reject);
+    child.on('close', (code) => {
+      const wallMs = performance.now() - start;
+      if (code !== 0) reject(new Error(`${args.join(' ')} exited ${code}: ${stderr.slice(-500)}`));
+      else resolve({ wallMs, stdout, stderr });
+    });
+  });
+}
+
+export async function floorRun(modelDir: string, threads: number, compareThreads: boolean, setup: BenchSetup = CPU): Promise<FloorResult & { processMs: number }> {
+  const args = [...scriptArgs('ort-floor'), modelDir, String(STEPS_RUN), String(threads), '--device', setup.device];
+  if (compareThreads) args.push('--compare-threads');
+  if (setup.fp16) args.push('--fp16');
+  const { wallMs, stdout } = await timedProcess(args);
+  return { ...(JSON.parse(stdout.trim().split('\n').pop() as string) as FloorResult), processMs: wallMs };
+}
+
+async function cliRun(modelDir: string, input: string, output: string, threads: number): Promise<number> {
+  const { wallMs } = await timedProcess([
+    BIN, 'img2img', '--model', modelDir, '--input', input, '--output', output, '--prompt', PARAMS.prompt, '--negative', PARAMS.negativePrompt,
+    '--strength', String(STRENGTH), '--steps', String(STEPS), '--cfg', String(PARAMS.guidanceScale), '--seed', String(PARAMS.seed), '--threads', String(threads),
+  ]);
+  return wallMs;
+}
+
+export interface HttpJob {
+  wallMs: number;
+  runMs: number;
+  previewMs: number;
+  worstHealthMs: number;
+}
+
+export async function startServer(modelDir: string, outputs: string, threads: number, setup: BenchSetup = CPU): Promise<{ url: string; child: ChildProcess }> {
+  const args = [BIN, 'serve', '--model', modelDir, '--port', '0', '--outputs', outputs, '--threads', String(threads), '--device', setup.device];
+  const child = spawn(process.execPath, args, {
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  const url = await new Promise<string>((resolve, reject) => {
+    let text = '';
+    child.stderr?.on('data', (d: Buffer) => {
+      text += d.toString();
+      const m = /"url":"([^"]+)"[^\n]*"msg":"listening"/.exec(text);
+      if (m) resolve(m[1]);
+    });
+    child.on('exit', (code) => reject(new Error(`the server exited ${code}: ${text.slice(-500)}`)));
+  });
+  return { url, child };
+}
+
+/** Upload raw RGBA as the panel does, submit, follow the SSE stream to `done`, fetch the raw result. */
+export async function httpJob(url: string, rgba: Uint8Array): Promise<HttpJob> {
+  let worstHealthMs = 0;
+  let polling = true;
+  const poller = (async () => {
+    while (polling) {
+      const t = performance.now();
+      await (await fetch(`${url}/v1/health`)).arrayBuffer();
+      worstHealthMs = Math.max(worstHealthMs, performance.now() - t);
+      await new Promise((r) => setTimeout(r, 20));
+    }
+  })();
+  const start = performance.now();
+  const upload = await fetch(`${url}/v1/images?width=512&height=512&bitDepth=8`, { method: 'POST', headers: { 'content-type': 'application/octet-stream' }, body: new Blob([new Uint8Array(rgba)]) });
+  const { id: image } = (await upload.json()) as { id: string };
+  const submit = await fetch(`${url}/v1/jobs`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ kind: 'img2img', image, params: PARAMS }) });
+  const { id } = (await submit.json()) as { id: string };
+  const events = await fetch(`${url}/v1/jobs/${id}/events`);
+  const reader = (events.body as ReadableStream<Uint8Array>).getReader();
+  let text = '';
+  for (;;) {
+    const { value, done } = await reader.read();
+    if (done) break;
+    text += Buffer.from(value).toString();
+    if (/"state":"(done|failed|cancelled)"/.test(text)) break;
+  }
+  await reader.cancel();
+  if (!/"state":"done"/.test(text)) throw new Error(`the job did not finish: ${text.slice(-300)}`);
+  const result = await fetch(`${url}/v1/jobs/${id}/result`, { headers: { accept: 'application/octet-stream' } });
+  await result.arrayBuffer();
+  const wallMs = performance.now() - start;
+  polling = false;
+  await poller;
+  const history = (await (await fetch(`${url}/v1/history?limit=1`)).json()) as { items: { timings: Record<string, number> }[] };
+  const timings = history.items[0].timings;
+  return { wallMs, runMs: timings.sessionRun, previewMs: timings.preview ?? 0, worstHealthMs };
+}
+
+function ms(v: number): string {
+  return `${Math.round(v).toLocaleString('en-US')} ms`;
+}
+
+export async function overheadBench(modelDir: string, label: string, input: { png: Buffer; rgba: Uint8Array }, rounds: number): Promise<OverheadReport> {
+  const threads = resolveThreads(undefined);
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'insaneres-overhead-'));
+  const inputFile = path.join(tmp, 'in.png');
+  fs.writeFileSync(inputFile, input.png);
+  const lines: string[] = [];
+  const rows: { name: string; wall: number; run: number; floor: number }[] = [];
+  let worstHealth = 0;
+  let previewPerStep = 0;
+  let stepByThreads: [number, number] | undefined;
+  try {
+    for (let round = 0; round < rounds; round++) {
+      const floor = await floorRun(modelDir, threads, round === 0);
+      stepByThreads ??= floor.stepByThreads;
+      const cli = await cliRun(modelDir, inputFile, path.join(tmp, 'out.png'), threads);
+      // The CLI's own Σ session.run is not reported; the floor process ran the same calls cold.
+      rows.push({ name: 'CLI, cold (process start → PNG written; Σ run and non-model time against the floor process)', wall: cli, run: floor.createMs + floor.cold.runMs, floor: floor.processMs });
+      const server = await startServer(modelDir, path.join(tmp, 'outputs'), threads);
+      try {
+        const cold = await httpJob(server.url, input.rgba);
+        const warm = await httpJob(server.url, input.rgba);
+        rows.push({ name: 'HTTP, first job (upload → raw result)', wall: cold.wallMs, run: cold.runMs, floor: floor.cold.wallMs });
+        rows.push({ name: 'HTTP, warm job (upload → raw result)', wall: warm.wallMs, run: warm.runMs, floor: floor.warm.wallMs });
+        worstHealth = Math.max(worstHealth, cold.worstHealthMs, warm.worstHealthMs);
+        previewPerStep = warm.previewMs;
+      } finally {
+        server.child.kill('SIGTERM');
+      }
+      const floorAfter = await floorRun(modelDir, threads, false);
+      // The floor twice per round (before and after): its mean is what the jobs in between compete with.
+      for (const row of rows.slice(-3)) {
+        if (row.name.startsWith('CLI')) row.floor = (row.floor + floorAfter.processMs) / 2;
+        else if (row.name.includes('first')) row.floor = (row.floor + floorAfter.cold.wallMs) / 2;
+        else row.floor = (row.floor + floorAfter.warm.wallMs) / 2;
+      }
+    }
+  } finally {
+    fs.rmSync(tmp, { recursive: true, force: true });
+  }
+
+  lines.push(`\n## Overhead: 512² img2img, ${STEPS_RUN} steps, CFG 7.5, previews on — ${label} (${os.cpus().length} CPUs, ${threads} threads, ${rounds} round${rounds > 1 ? 's' : ''} interleaved with the bare-ORT floor)`);
+  lines.push('| job | wall | Σ session.run | non-model time | floor (bare ORT, same calls) | wall ÷ floor |');
+  lines.push('|---|---|---|---|---|---|');
+  let ok = true;
+  for (const name of [...new Set(rows.map((r) => r.name))]) {
+    const mine = rows.filter((r) => r.name === name);
+    const mean = (f: (r: (typeof rows)[number]) => number): number => mine.reduce((s, r) => s + f(r), 0) / mine.length;
+    const wall = mean((r) => r.wall);
+    const floor = mean((r) => r.floor);
+    const run = mean((r) => r.run);
+    const nonModel = name.startsWith('CLI') ? wall - floor : wall - run;
+    lines.push(`| ${name} | ${ms(wall)} | ${ms(run)} | ${ms(nonModel)} | ${ms(floor)} | ${(wall / floor).toFixed(3)} |`);
+    if (name.includes('warm') && nonModel > 100) ok = false;
+    if (wall / floor > 1.05) ok = false;
+  }
+  lines.push(`- live preview: ${previewPerStep.toFixed(1)} ms in all for a ${STEPS_RUN}-step job (at most one a second; target ≤ 5 ms each)`);
+  lines.push(`- longest /v1/health reply during a job (event-loop stall on the HTTP side): ${ms(worstHealth)} (target ≤ 50 ms)`);
+  if (worstHealth > 50) ok = false;
+  if (stepByThreads) {
+    lines.push(`- UNet step (CFG batch 2): 1 thread ${ms(stepByThreads[0])}, ${threads} threads ${ms(stepByThreads[1])} (${(stepByThreads[0] / stepByThreads[1]).toFixed(2)}×)`);
+  }
+  lines.push(`- targets: warm non-model time ≤ 100 ms; every job ≤ 1.05× its floor: ${ok ? 'OK' : 'MISSED'}`);
+  for (const line of lines) console.log(line);
+  return { ok, lines };
+}
