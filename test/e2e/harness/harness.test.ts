@@ -362,7 +362,12 @@ withBrowser('the harness page in Chromium', () => {
     await page.screenshotPage('8-offline');
     await server.start();
     await page.waitForPanel((p) => p.server === 'online', 20_000);
-    expect(await page.tab.getByTestId('run').isEnabled()).toBe(true);
+    // A restarted server answers while it still loads its model ("Loading model …"): Refine waits for it.
+    const ready = await page.tab
+      .waitForFunction(() => (document.querySelector('[data-testid="run"]') as HTMLButtonElement | null)?.disabled === false, null, { timeout: 30_000 })
+      .then(() => 'enabled')
+      .catch(async () => `still disabled: ${await page.tab.getByTestId('run').getAttribute('title')}`);
+    expect(ready).toBe('enabled');
   });
 
   it('raised no errors in the page', () => {
