@@ -364,7 +364,7 @@ withBrowser('the harness page in Chromium', () => {
     await page.waitForPanel((p) => p.server === 'online', 20_000);
     // The server answers before its model has loaded; meanwhile the panel says "Loading model…" and keeps
     // Refine disabled, then enables it once health reports the model (it polls every 3 s while loading).
-    const deadline = Date.now() + 30_000;
+    const deadline = Date.now() + 60_000;
     while (!(await page.tab.getByTestId('run').isEnabled())) {
       if (Date.now() > deadline) throw new Error(`Refine stayed disabled after the server came back: ${await page.tab.getByTestId('status').textContent()}`);
       await new Promise((resolve) => setTimeout(resolve, 200));
