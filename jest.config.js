@@ -6,6 +6,8 @@ module.exports = {
   transform: {
     '^.+\\.(t|j)sx?$': ['@swc/jest', { jsc: { parser: { syntax: 'typescript', tsx: true }, transform: { react: { runtime: 'automatic' } }, target: 'es2022' }, module: { type: 'commonjs' } }],
   },
-  testTimeout: 120000,
+  // Generous: a busy 2-core machine (CI, or eight builds at once) runs the integration tests several
+  // times slower than a quiet one. Tests assert no timings; a hang still fails, just later.
+  testTimeout: 300000,
   maxWorkers: 2,
 };

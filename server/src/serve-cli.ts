@@ -19,7 +19,8 @@ export const SERVE_USAGE = `insaneres serve [--model DIR | --models-dir DIR] [--
                 [--allow-origin ORIGIN]... [--allow-host NAME]... [--max-queue ${DEFAULT_LIMITS.maxQueue}]
                 [--max-pixels ${DEFAULT_LIMITS.maxPixels}] [--log-level info] [--log-format auto|pretty|json]
                 [--queue redis://HOST:6379[/DB] [--shared-outputs DIR]]   (studio mode: GPU workers run the jobs)
-  --token may also come from the INSANERES_TOKEN environment variable (it then stays out of the process list).
+  --token may also come from the INSANERES_TOKEN environment variable (it then stays out of the process list),
+  --queue from INSANERES_QUEUE (the same for Redis's password).
   --log-format auto (the default) prints a banner and readable lines on a terminal, JSON lines otherwise.`;
 
 const LOG_FORMATS = ['auto', 'pretty', 'json'] as const;
@@ -82,6 +83,8 @@ export function parseServeArgs(args: string[], env: NodeJS.ProcessEnv = process.
       throw new ConfigError(`--allow-origin needs an origin like http://localhost:8080 (scheme://host[:port], no path), got "${origin}"`);
     }
   }
+  // Like the token: from the environment, the Redis password stays out of the process list.
+  values.queue ??= env.INSANERES_QUEUE;
   if (values.queue !== undefined) {
     const problem = checkRedisUrl(values.queue);
     if (problem) throw new ConfigError(problem);

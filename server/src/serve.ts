@@ -113,14 +113,17 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
   const limits: Limits = { ...DEFAULT_LIMITS, ...options.limits };
   if (options.queue !== undefined) return startStudioServer(options, host, logger, limits);
 
-  // Downloads go to --models-dir, else to the user's InsaneRes/models folder, which is then listed too
-  // (when it exists), so a model pulled from the panel can be picked without a restart.
+  // Downloads go to --models-dir, else to the user's InsaneRes/models folder (created here), which is
+  // listed beside --model too, so a model pulled from the panel can be picked without a restart.
   const modelsDir = path.resolve(options.modelsDir ?? defaultModelsDir());
+  if (options.modelsDir === undefined) fs.mkdirSync(modelsDir, { recursive: true });
   let catalog: ModelCatalog;
   if (options.model !== undefined) {
-    catalog = ModelCatalog.create({ model: options.model, ...(options.modelsDir !== undefined || fs.existsSync(modelsDir) ? { modelsDir } : {}) });
+    // Without --models-dir, --model is a folder path first (as it always was), else an installed model's name.
+    const asPath = path.resolve(options.model);
+    const byName = options.modelsDir !== undefined || (!fs.existsSync(asPath) && fs.existsSync(path.join(modelsDir, options.model)));
+    catalog = ModelCatalog.create({ model: byName ? options.model : asPath, modelsDir });
   } else {
-    if (options.modelsDir === undefined) fs.mkdirSync(modelsDir, { recursive: true });
     if (fs.existsSync(modelsDir) && listModelFolders(modelsDir).length > 0) {
       catalog = ModelCatalog.create({ modelsDir });
     } else {

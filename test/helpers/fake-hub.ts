@@ -38,6 +38,8 @@ export interface FakeHub {
   cutOnce: Map<string, number>;
   /** Send this many body bytes, then nothing (the connection stays open), on the next request for that path only. */
   stallOnce: Map<string, number>;
+  /** Cuts the connection of an answer held by `stallOnce` (the test decides when). */
+  cut(path: string): void;
   /** Flip one byte of these paths in every answer. */
   corrupt: Set<string>;
   /** Answer this many requests for a path with 429 first. */
@@ -99,6 +101,7 @@ export async function startFakeHub(files: FakeRepoFile[], options: { pageSize?: 
     requests: [] as SeenRequest[],
     cutOnce: new Map<string, number>(),
     stallOnce: new Map<string, number>(),
+    held: new Map<string, http.ServerResponse>(),
     corrupt: new Set<string>(),
     throttle: new Map<string, number>(),
     ignoreRange: false,
@@ -137,6 +140,7 @@ export async function startFakeHub(files: FakeRepoFile[], options: { pageSize?: 
     if (stall !== undefined) {
       state.stallOnce.delete(f.path);
       seen.sent = stall;
+      state.held.set(f.path, res);
       res.write(slice.subarray(0, stall));
       return;
     }
@@ -226,6 +230,10 @@ export async function startFakeHub(files: FakeRepoFile[], options: { pageSize?: 
     },
     cutOnce: state.cutOnce,
     stallOnce: state.stallOnce,
+    cut: (p: string) => {
+      state.held.get(p)?.destroy();
+      state.held.delete(p);
+    },
     corrupt: state.corrupt,
     throttle: state.throttle,
     get ignoreRange() {

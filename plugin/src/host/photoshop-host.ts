@@ -8,21 +8,22 @@ import * as descriptors from './descriptors';
 import type { ActionDescriptor, ActionResult } from './descriptors';
 import {
   HostError,
-  type BitDepth,
   type CommitOptions,
   type DocumentInfo,
   type Host,
   type HostWriter,
   type LayerInfo,
   type LayerRef,
-  type PlaceLayerOptions,
   type ReadOptions,
   type Rect,
   type RgbaPixels,
   type SelectionMask,
   type SelectionRead,
 } from './host';
-import { canvasRect, growRect, eightToPs16, normalizeMask, normalizeRead, toDocumentSamples, type PixelArray } from './pixels';
+import { canvasRect, growRect, normalizeMask, normalizeRead, type PixelArray } from './pixels';
+import { createPhotoshopWriter, documentDepth, rgbaImageData, SRGB_PROFILE } from './photoshop-writer';
+
+export { SRGB_PROFILE };
 import type {
   PhotoshopModule,
   PsBounds,
@@ -32,14 +33,8 @@ import type {
   PsPixelsResult,
 } from './photoshop-types';
 
-/** Stable Diffusion sees sRGB; Photoshop converts to and from the document's profile. */
-export const SRGB_PROFILE = 'sRGB IEC61966-2.1';
-/** The profile Adobe's docs use for single-channel mask and selection data. */
-const GRAY_PROFILE = 'Gray Gamma 2.2';
 /** How long executeAsModal waits for another plugin's modal scope to end (ExecuteAsModalOptions.timeOut). */
 const MODAL_TIMEOUT_S = 2;
-/** Where the retoucher's own selection waits while a try is placed (inside the try's one history step). */
-const KEPT_SELECTION_CHANNEL = 'InsaneRes (your selection)';
 /** executeAsModal rejects with `number === 9` while another plugin or a dialog holds Photoshop. */
 const MODAL_BUSY_ERROR_NUMBER = 9;
 
@@ -58,11 +53,6 @@ export function createPhotoshopHost(options: PhotoshopHostOptions = {}): Photosh
 const toPsBounds = (r: Rect): PsBounds => ({ left: r.left, top: r.top, right: r.left + r.width, bottom: r.top + r.height });
 const fromPsBounds = (b: PsBounds): Rect => ({ left: b.left, top: b.top, width: b.right - b.left, height: b.bottom - b.top });
 
-function documentDepth(doc: PsDocument): 8 | 16 | 32 {
-  if (doc.bitsPerChannel === 'bitDepth16') return 16;
-  if (doc.bitsPerChannel === 'bitDepth32') return 32;
-  return 8;
-}
 
 function errorMessage(error: unknown): string {
   if (error instanceof Error) return error.message;
@@ -193,7 +183,7 @@ export class PhotoshopHost implements Host {
       }
       const suspension = await context.hostControl.suspendHistory({ documentID: doc.id, name: options.historyName });
       try {
-        const result = await write(this.writer(doc));
+        const result = await write(createPhotoshopWriter(this.ps, doc, (list) => this.batchPlay(list)));
         await context.hostControl.resumeHistory(suspension, true);
         return result;
       } catch (error) {
@@ -222,7 +212,7 @@ export class PhotoshopHost implements Host {
       if (!doc) throw new HostError('PHOTOSHOP_ERROR', 'Photoshop did not create the new document.');
       const layer = doc.layers[0];
       if (!layer) throw new HostError('PHOTOSHOP_ERROR', 'The new document has no layer to write into.');
-      const imageData = await this.rgbaImageData(pixels, pixels.bitDepth);
+      const imageData = await rgbaImageData(this.ps, pixels, pixels.bitDepth);
       try {
         await imaging.putPixels({ documentID: doc.id, layerID: layer.id, imageData, replace: true, targetBounds: { left: 0, top: 0 } });
       } finally {
@@ -232,127 +222,6 @@ export class PhotoshopHost implements Host {
   }
 
   // ------------------------------------------------------------------ inside the modal scope
-
-  private writer(doc: PsDocument): HostWriter {
-    const { imaging } = this.ps;
-    const depth = documentDepth(doc);
-    if (depth === 32) {
-      throw new HostError('UNSUPPORTED_DOCUMENT', '32-bit documents are not supported: convert to 16 bits (Image > Mode > 16 Bits/Channel).');
-    }
-    const play = (list: ActionDescriptor[]) => this.batchPlay(list);
-
-    return {
-      placeResultLayer: async ({ bounds, pixels, name, above }: PlaceLayerOptions): Promise<LayerRef> => {
-        if (pixels.width !== bounds.width || pixels.height !== bounds.height) {
-          throw new HostError(
-            'PHOTOSHOP_ERROR',
-            `The result is ${pixels.width}×${pixels.height} px but the selection is ${bounds.width}×${bounds.height} px.`,
-          );
-        }
-        // `make` puts the new layer above the target layer: target the layer that was read first.
-        if (above?.kind === 'layer') await play([descriptors.selectLayer(above.layerId)]);
-        const [made] = await play([descriptors.makePixelLayer(name)]);
-        const layerId = typeof made?.layerID === 'number' ? made.layerID : this.activeLayerId(doc);
-        if (above?.kind === 'topVisible') await this.moveAboveTopVisible(doc, layerId);
-        const imageData = await this.rgbaImageData(pixels, depth);
-        try {
-          // putPixels at the exact bounds: placeEvent would rescale by the document's DPI.
-          await imaging.putPixels({
-            documentID: doc.id,
-            layerID: layerId,
-            imageData,
-            replace: true,
-            targetBounds: { left: bounds.left, top: bounds.top },
-          });
-        } finally {
-          imageData.dispose();
-        }
-        return { documentId: doc.id, layerId, name };
-      },
-      setBlendMode: async (layer, mode) => {
-        await play([descriptors.setBlendMode(layer.layerId, mode)]);
-      },
-      setVisible: async (layer, visible) => {
-        await play([descriptors.setLayerVisible(layer.layerId, visible)]);
-      },
-      restoreSelection: async (mask) => {
-        const samples = depth === 16 ? eightToPs16(mask.data) : mask.data;
-        const imageData = await imaging.createImageDataFromBuffer(samples, {
-          width: mask.bounds.width,
-          height: mask.bounds.height,
-          components: 1,
-          chunky: false,
-          colorProfile: GRAY_PROFILE,
-          colorSpace: 'Grayscale',
-        });
-        try {
-          await imaging.putSelection({
-            documentID: doc.id,
-            imageData,
-            replace: true,
-            targetBounds: { left: mask.bounds.left, top: mask.bounds.top },
-          });
-        } finally {
-          imageData.dispose();
-        }
-      },
-      saveSelectionToChannel: async (channelName) => {
-        // Photoshop happily keeps two channels with one name: replace the old one instead.
-        const existing = Array.from(doc.channels).filter((c) => c.name === channelName);
-        await play([...existing.map(() => descriptors.deleteChannel(channelName)), descriptors.saveSelectionToChannel(channelName)]);
-      },
-      deleteChannel: async (channelName) => {
-        const existing = Array.from(doc.channels).filter((c) => c.name === channelName);
-        if (existing.length > 0) await play(existing.map(() => descriptors.deleteChannel(channelName)));
-      },
-      keepSelection: async () => {
-        if (!doc.selection.bounds) return null;
-        await play([descriptors.saveSelectionToChannel(KEPT_SELECTION_CHANNEL)]);
-        return { token: KEPT_SELECTION_CHANNEL };
-      },
-      restoreKeptSelection: async (kept) => {
-        if (!kept) {
-          await play([descriptors.deselect()]);
-          return;
-        }
-        await play([descriptors.loadSelectionFromChannel(KEPT_SELECTION_CHANNEL), descriptors.deleteChannel(KEPT_SELECTION_CHANNEL)]);
-      },
-      applyFeatheredMask: async (layer, channelName, featherPx) => {
-        await play(descriptors.featheredMaskSequence(layer.layerId, channelName, featherPx));
-      },
-      setMaskFeather: async (layer, featherPx) => {
-        await play([descriptors.setMaskFeather(layer.layerId, featherPx)]);
-      },
-    };
-  }
-
-  /**
-   * Moves the new layer above the topmost visible top-level layer (a group counts as one: a layer made inside
-   * it would be composited through the group's mode and opacity). Nothing to do when it is already there.
-   */
-  private async moveAboveTopVisible(doc: PsDocument, layerId: number): Promise<void> {
-    const layers = Array.from(doc.layers);
-    const index = layers.findIndex((l) => l.id === layerId);
-    const top = layers.find((l) => l.id !== layerId && l.visible);
-    if (!top) return;
-    const topIndex = layers.indexOf(top);
-    // Top-level layers are listed topmost first: directly above `top` means one index before it.
-    if (index >= 0 && index === topIndex - 1) return;
-    const made = index >= 0 ? layers[index] : Array.from(doc.activeLayers).find((l) => l.id === layerId);
-    if (!made) throw new HostError('PHOTOSHOP_ERROR', 'Photoshop did not report the new layer.');
-    await made.moveAbove(top);
-  }
-
-  private async rgbaImageData(pixels: RgbaPixels, depth: BitDepth): Promise<PsImageData> {
-    return this.ps.imaging.createImageDataFromBuffer(toDocumentSamples(pixels, depth), {
-      width: pixels.width,
-      height: pixels.height,
-      components: 4,
-      chunky: true,
-      colorProfile: SRGB_PROFILE,
-      colorSpace: 'RGB',
-    });
-  }
 
   private async batchPlay(list: ActionDescriptor[]): Promise<ActionResult[]> {
     const results = await this.ps.action.batchPlay(list, {});

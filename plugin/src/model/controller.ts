@@ -9,10 +9,11 @@ import { dataUrl } from '../api/raw';
 import type { Host, Rect, RgbaPixels, SelectionRead } from '../host/host';
 import { isAbortError, makeAbortController, type Abortable } from './abort';
 import { contextRingPx } from './crop';
+import { selectionMaskPixels, tryStrength, withInpaint } from './inpaint';
 import { EtaEstimate } from './eta';
 import { describeError, MIN_SELECTION_SIDE, selectionTooLarge, selectionTooSmall, START_SERVER_HINT } from './errors';
 import { defaultTimers, Follower, type Timers } from './follower';
-import { activeDocument, decideHistoryPlacement, historyPlacement } from './history-actions';
+import { placeFromHistory } from './history-actions';
 import { Placer, type PendingPlacement } from './placer';
 import { ResultActions } from './result-actions';
 import { allPresets, applyPreset, loadSettings, presetFromPrompt, saveSettings, type KeyValueStorage, type Settings } from './settings';
@@ -194,20 +195,25 @@ export class PanelController {
     this.store.dispatch({ type: 'jobStarted' });
     const { settings, lastSeed } = state;
     const signal = abort.signal;
-    const refine = settings.mode === 'refine';
+    // Refine and Inpaint both work on the selection's crop and place over it; only Upscale differs.
+    const refine = settings.mode !== 'upscale';
     try {
       // Refine reads a context ring around the selection (DESIGN §8); upscale enlarges exactly what is selected.
       const contextPx = refine ? contextRingPx(settings.contextPx, settings.featherPx) : 0;
       const read = await this.host.readSelection({ source: settings.source, wholeCanvasIfNone: options.wholeCanvas === true || !refine, contextPx });
       this.checkSize(read.selection?.bounds ?? read.bounds, read.bounds);
       const doc = await this.host.documentInfo();
+      // Inpaint: the selection's shape on the same crop is the mask (white = repaint), checked before uploading.
+      const maskPixels = settings.mode === 'inpaint' ? selectionMaskPixels(read) : null;
       const upload = await this.api.uploadRaw(read.pixels, { signal });
+      const mask = maskPixels ? await this.api.uploadRaw(maskPixels, { signal }) : null;
       const count = refine ? settings.variations : 1;
       const upscaleScale = refine ? undefined : upscaleSizing(read.bounds, settings.upscale.scale, settings.upscale.recipe).requestScale;
       // All variations are queued at once: the server runs them back to back.
       const seeds: number[] = [];
       for (let variation = 0; variation < count; variation++) {
-        const created = await this.api.createJob(jobRequest(settings, upload.id, lastSeed, { variation, upscaleScale }), { signal });
+        const request = jobRequest(settings, upload.id, lastSeed, { variation, upscaleScale });
+        const created = await this.api.createJob(mask ? withInpaint(request, settings, mask.id) : request, { signal });
         running.jobIds.push(created.id);
         seeds.push(created.seed);
       }
@@ -274,37 +280,12 @@ export class PanelController {
    * elsewhere only with `confirmed` (the panel asks first), and never when it is larger than the canvas.
    */
   async placeHistory(historyId: string, confirmed = false): Promise<void> {
-    const state = this.store.getState();
-    const item = state.history.find((h) => h.id === historyId);
-    if (isBusy(state.phase) || !item) return;
-    this.store.dispatch({ type: 'confirmPlace', confirm: null });
     try {
-      const doc = await activeDocument(this.host);
-      const decision = decideHistoryPlacement(state, item, doc, confirmed);
-      if (decision.kind === 'refuse') {
-        this.store.dispatch({ type: 'error', error: decision.error });
-        return;
-      }
-      if (decision.kind === 'confirm') {
-        this.store.dispatch({ type: 'confirmPlace', confirm: { historyId, message: decision.message } });
-        return;
-      }
-      this.store.dispatch({ type: 'placing' });
-      const pixels: RgbaPixels = await this.api.historyImageRaw(historyId);
-      const { known, bounds, selection } = historyPlacement(state, historyId, pixels, doc);
-      const settings = this.store.getState().settings;
-      const number = known?.number ?? this.takeTryNumbers(1)[0];
-      const seed = known?.seed ?? item.seed;
-      const strength = known?.strength ?? item.strength;
-      const name = layerName(number, seed, strength);
-      const channel = selection ? channelName(number) : null;
-      await this.placer.place({
-        historyName: `InsaneRes #${number}`,
-        plans: [{ bounds, above: anchorFor(settings.source, undefined), pixels, name, selection, channelName: channel, autoMask: settings.autoMask, featherPx: settings.featherPx }],
-        records: [
-          { ...recordBase(number, name, seed, strength, settings), jobId: known?.jobId ?? item.jobId, historyId, documentId: doc.id, documentTitle: doc.title, bounds, channelName: channel, selection, group: null },
-        ],
-      });
+      await placeFromHistory(
+        { store: this.store, host: this.host, api: this.api, placer: this.placer, takeTryNumber: () => this.takeTryNumbers(1)[0] },
+        historyId,
+        confirmed,
+      );
     } catch (error) {
       this.fail(describeError(error));
     }
@@ -346,7 +327,11 @@ export class PanelController {
     const channel = read.selection ? channelName(numbers[0]) : null;
     const group = finished.length > 1 ? numbers[0] : null;
     const records: Omit<TryRecord, 'layer' | 'masked' | 'blendMode' | 'visible' | 'gone'>[] = finished.map((job, i) => ({
-      ...recordBase(numbers[i], layerName(numbers[i], job.seed, settings.strength), job.seed, settings.strength, settings),
+      number: numbers[i],
+      name: layerName(numbers[i], job.seed, tryStrength(settings)),
+      seed: job.seed,
+      strength: tryStrength(settings),
+      featherPx: settings.featherPx,
       jobId: job.jobId,
       historyId: job.historyId,
       documentId: read.documentId,
@@ -410,9 +395,6 @@ export class PanelController {
   }
 }
 
-function recordBase(number: number, name: string, seed: number, strength: number, settings: Settings) {
-  return { number, name, seed, strength, featherPx: settings.featherPx };
-}
 
 function abortError(): Error {
   const error = new Error('cancelled');

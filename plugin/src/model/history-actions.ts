@@ -3,12 +3,15 @@
  * result is placed without a question only in the document it was made in. Anywhere else it needs the
  * retoucher's explicit yes, and a result larger than the canvas is refused with the reason.
  */
-import type { DocumentInfo, Host } from '../host/host';
+import type { ApiClient } from '../api/client';
+import type { DocumentInfo, Host, RgbaPixels } from '../host/host';
 import { HostError } from '../host/host';
 import { sameRect } from '../host/pixels';
+import type { Placer } from './placer';
 import type { HistoryItem, PanelError, PanelState } from './state';
-import { historyOrigin } from './state';
-import { placementFor } from './tries';
+import { historyOrigin, isBusy } from './state';
+import type { Store } from './store';
+import { anchorFor, channelName, layerName, placementFor } from './tries';
 
 export type HistoryDecision =
   | { kind: 'place' }
@@ -49,4 +52,64 @@ export async function activeDocument(host: Host): Promise<DocumentInfo> {
   const doc = await host.documentInfo();
   if (!doc) throw new HostError('NO_DOCUMENT', 'Open a document first.');
   return doc;
+}
+
+export interface HistoryDeps {
+  store: Store;
+  host: Host;
+  api: ApiClient;
+  placer: Placer;
+  takeTryNumber: () => number;
+}
+
+/**
+ * A history click: refuses, asks (the panel shows the question; the yes calls again with `confirmed`), or
+ * places the result as a new layer in one undo step — with its own mask when it goes back where it was made.
+ */
+export async function placeFromHistory(deps: HistoryDeps, historyId: string, confirmed: boolean): Promise<void> {
+  const { store, host, api, placer } = deps;
+  const state = store.getState();
+  const item = state.history.find((h) => h.id === historyId);
+  if (isBusy(state.phase) || !item) return;
+  store.dispatch({ type: 'confirmPlace', confirm: null });
+  const doc = await activeDocument(host);
+  const decision = decideHistoryPlacement(state, item, doc, confirmed);
+  if (decision.kind === 'refuse') {
+    store.dispatch({ type: 'error', error: decision.error });
+    return;
+  }
+  if (decision.kind === 'confirm') {
+    store.dispatch({ type: 'confirmPlace', confirm: { historyId, message: decision.message } });
+    return;
+  }
+  store.dispatch({ type: 'placing' });
+  const pixels: RgbaPixels = await api.historyImageRaw(historyId);
+  const { known, bounds, selection } = historyPlacement(state, historyId, pixels, doc);
+  const settings = store.getState().settings;
+  const number = known?.number ?? deps.takeTryNumber();
+  const seed = known?.seed ?? item.seed;
+  const strength = known?.strength ?? item.strength;
+  const name = layerName(number, seed, strength);
+  const channel = selection ? channelName(number) : null;
+  await placer.place({
+    historyName: `InsaneRes #${number}`,
+    plans: [{ bounds, above: anchorFor(settings.source, undefined), pixels, name, selection, channelName: channel, autoMask: settings.autoMask, featherPx: settings.featherPx }],
+    records: [
+      {
+        number,
+        name,
+        seed,
+        strength,
+        featherPx: settings.featherPx,
+        jobId: known?.jobId ?? item.jobId,
+        historyId,
+        documentId: doc.id,
+        documentTitle: doc.title,
+        bounds,
+        channelName: channel,
+        selection,
+        group: null,
+      },
+    ],
+  });
 }

@@ -5,11 +5,13 @@
  */
 import { z } from 'zod';
 import { DEFAULT_HOST, DEFAULT_PORT, PARAM_BOUNDS, UPSCALE_DEFAULTS } from '../../../shared/src';
+import { INPAINT_AREAS, INPAINT_DEFAULTS, INPAINT_FILLS } from '../../../shared/src/defaults';
+import { SAMPLER_IDS, SCHEDULE_TYPES } from '../../../shared/src/samplers';
 
 export const SETTINGS_KEY = 'insaneres.settings.v1';
 
 export type SeedMode = 'random' | 'fixed' | 'reuse';
-export type PanelMode = 'refine' | 'upscale';
+export type PanelMode = 'refine' | 'inpaint' | 'upscale';
 
 export interface Preset {
   id: string;
@@ -29,11 +31,21 @@ const B = PARAM_BOUNDS;
 const presetSchema = z.object({ id: z.string(), label: z.string(), text: z.string(), builtIn: z.literal(false) });
 export type UserPreset = z.output<typeof presetSchema>;
 
+const inpaintSettingsSchema = z
+  .object({
+    strength: z.number().min(B.strength.min).max(B.strength.max).catch(INPAINT_DEFAULTS.strength),
+    maskBlur: z.number().int().min(B.maskBlur.min).max(B.maskBlur.max).catch(INPAINT_DEFAULTS.maskBlur),
+    inpaintArea: z.enum(INPAINT_AREAS).catch(INPAINT_DEFAULTS.inpaintArea),
+    padding: z.number().int().min(B.padding.min).max(B.padding.max).catch(INPAINT_DEFAULTS.padding),
+    fill: z.enum(INPAINT_FILLS).catch(INPAINT_DEFAULTS.fill),
+  })
+  .catch({ ...INPAINT_DEFAULTS });
+
 /** Every field falls back to its default on its own (`.catch`), so one bad value never resets the rest. */
 export const settingsSchema = z.object({
   serverUrl: z.string().url().catch(`http://${DEFAULT_HOST}:${DEFAULT_PORT}`),
   token: z.string().catch(''),
-  mode: z.enum(['refine', 'upscale']).catch('refine'),
+  mode: z.enum(['refine', 'inpaint', 'upscale']).catch('refine'),
   prompt: z.string().max(B.promptLength.max).catch('masterpiece, best quality'),
   negativePrompt: z.string().max(B.promptLength.max).catch('lowres, blurry, jpeg artifacts'),
   /** Low strength keeps the crop's structure: the original workflow's 0.3. */
@@ -41,7 +53,10 @@ export const settingsSchema = z.object({
   steps: z.number().int().min(B.steps.min).max(B.steps.max).catch(50),
   /** High CFG as in the original workflow (the server's own default is 7.5). */
   guidanceScale: z.number().min(B.guidanceScale.min).max(B.guidanceScale.max).catch(12),
-  sampler: z.literal('ddim').catch('ddim'),
+  /** DDIM as in the original workflow; the others are A1111's (shared/src/samplers.ts). */
+  sampler: z.enum(SAMPLER_IDS).catch('ddim'),
+  /** A1111's "Schedule type"; DDIM runs its own timesteps and ignores it. */
+  scheduler: z.enum(SCHEDULE_TYPES).catch('automatic'),
   seedMode: z.enum(['random', 'fixed', 'reuse']).catch('random'),
   seed: z.number().int().min(0).max(B.seed.max).catch(1234),
   /** Refine: how many seeds one click tries (1–4); each lands as its own layer, the first one shown. */
@@ -66,6 +81,8 @@ export const settingsSchema = z.object({
       placement: z.enum(['document', 'layer']).catch('document'),
     })
     .catch({ scale: 2, tileSize: UPSCALE_DEFAULTS.tileSize, tileOverlap: UPSCALE_DEFAULTS.tileOverlap, strength: 0.25, recipe: true, placement: 'document' }),
+  /** "Inpaint selection" mode (docs/inpaint.md): the selection's shape is the mask. */
+  inpaint: inpaintSettingsSchema,
   userPresets: z.array(presetSchema).catch([]),
   /** Try numbers keep growing across sessions so layer names stay unique. */
   nextTryNumber: z.number().int().min(1).catch(1),

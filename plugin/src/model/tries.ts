@@ -57,6 +57,7 @@ export function jobRequest(settings: Settings, imageId: string, lastSeed: number
     steps: settings.steps,
     guidanceScale: settings.guidanceScale,
     sampler: settings.sampler,
+    scheduler: settings.scheduler,
     seed: variationSeed(seedFor(settings, lastSeed), options.variation ?? 0),
   };
   if (settings.mode === 'upscale') {

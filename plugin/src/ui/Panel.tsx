@@ -54,8 +54,9 @@ function RunSection() {
   const { phase, progress, settings } = state;
   const busy = isBusy(phase);
   const blocker = runBlocker(state);
-  const refine = settings.mode === 'refine';
-  const label = refine ? (settings.variations > 1 ? `Refine ×${settings.variations}` : 'Refine') : 'Upscale';
+  const refine = settings.mode !== 'upscale';
+  const verb = settings.mode === 'inpaint' ? 'Inpaint' : 'Refine';
+  const label = refine ? (settings.variations > 1 ? `${verb} ×${settings.variations}` : verb) : 'Upscale';
   const text = progressText(phase, progress);
   return (
     <div className="ir-col">

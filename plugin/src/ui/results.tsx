@@ -43,7 +43,7 @@ export function ResultRow() {
         />
       </div>
       {siblings.length > 1 && (
-        <div className="ir-row" data-testid="variations">
+        <div className="ir-row" data-testid="variation-row">
           <span className="ir-muted">Variations (shown layer)</span>
           {siblings.map((t, i) => (
             <ActionButton

@@ -1,10 +1,12 @@
 /** The panel's upper half: server status, mode, prompt with presets, and the job parameters. */
 import { useState } from 'react';
 import { PARAM_BOUNDS } from '../../../shared/src';
+import { SAMPLERS, SCHEDULE_LABELS, SCHEDULE_TYPES } from '../../../shared/src/samplers';
 import { contextRingPx, featherWarning } from '../model/crop';
 import { RECIPE_SHORT_SIDE, upscaleSizing } from '../model/upscale-plan';
 import { allPresets, type SeedMode } from '../model/settings';
 import { START_SERVER_HINT } from '../model/errors';
+import { InpaintParams } from './inpaint-params';
 import { useController, usePanelState } from './hooks';
 import { ActionButton, Checkbox, Picker, Slider, TextField } from './kit';
 
@@ -79,6 +81,7 @@ export function ModeSwitch() {
   return (
     <div className="ir-row">
       <ActionButton label="Refine selection" testId="mode-refine" selected={settings.mode === 'refine'} onPress={() => controller.updateSettings({ mode: 'refine' })} />
+      <ActionButton label="Inpaint selection" testId="mode-inpaint" selected={settings.mode === 'inpaint'} onPress={() => controller.updateSettings({ mode: 'inpaint' })} />
       <ActionButton label="Upscale" testId="mode-upscale" selected={settings.mode === 'upscale'} onPress={() => controller.updateSettings({ mode: 'upscale' })} />
     </div>
   );
@@ -129,12 +132,14 @@ export function ParamsSection() {
     <div className="ir-col">
       {upscale ? (
         <UpscaleParams />
+      ) : settings.mode === 'inpaint' ? (
+        <InpaintParams />
       ) : (
         <Slider testId="strength" label="Strength" min={0.05} max={1} step={0.01} value={settings.strength} format={(v) => v.toFixed(2)} onChange={(strength) => set({ strength })} />
       )}
       <Slider testId="cfg" label="CFG" min={1} max={PARAM_BOUNDS.guidanceScale.max} step={0.5} value={settings.guidanceScale} onChange={(guidanceScale) => set({ guidanceScale })} />
       <Slider testId="steps" label="Steps" min={PARAM_BOUNDS.steps.min} max={PARAM_BOUNDS.steps.max} step={1} value={settings.steps} onChange={(steps) => set({ steps })} />
-      <Picker testId="sampler" label="Sampler" value={settings.sampler} options={[{ value: 'ddim', label: 'DDIM' }]} onChange={(sampler) => set({ sampler })} />
+      <SamplerPicker />
       <div className="ir-row">
         <span className="ir-label">Seed</span>
         <TextField
@@ -200,6 +205,31 @@ export function ParamsSection() {
           { value: 'activeLayer', label: 'Active layer' },
         ]}
         onChange={(source) => set({ source })}
+      />
+    </div>
+  );
+}
+
+const SAMPLER_OPTIONS = SAMPLERS.map((info) => ({ value: info.id, label: info.label }));
+const SCHEDULE_OPTIONS = SCHEDULE_TYPES.map((type) => ({ value: type, label: SCHEDULE_LABELS[type] }));
+
+/** A1111's sampler names and schedule types (issue 12 §4); the job carries the ids. */
+function SamplerPicker() {
+  const controller = useController();
+  const { sampler, scheduler } = usePanelState().settings;
+  // DDIM runs diffusers' own timesteps (DESIGN §4): the schedule type does not apply to it.
+  const schedules = SAMPLERS.find((info) => info.id === sampler)?.automaticSchedule !== null;
+  return (
+    <div className="ir-row">
+      <Picker testId="sampler" label="Sampler" value={sampler} options={SAMPLER_OPTIONS} onChange={(value) => controller.updateSettings({ sampler: value })} />
+      <Picker
+        testId="scheduler"
+        label="Schedule"
+        value={scheduler}
+        options={SCHEDULE_OPTIONS}
+        disabled={!schedules}
+        title={schedules ? 'A1111’s Schedule type' : 'DDIM runs its own timesteps'}
+        onChange={(value) => controller.updateSettings({ scheduler: value })}
       />
     </div>
   );

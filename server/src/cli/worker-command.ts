@@ -12,7 +12,8 @@ import { parseFlags, UsageError } from './args';
 
 export const WORKER_USAGE = `insaneres worker --queue redis://HOST:6379[/DB] [--model DIR | --models-dir DIR [--model NAME]]
                  [--device ${DEVICES.join('|')}] [--name NAME] [--shared-outputs DIR] [--log-level info]
-  One process per GPU. --shared-outputs: this machine's path to the front's shared folder, if it differs.`;
+  One process per GPU. --shared-outputs: this machine's path to the front's shared folder, if it differs.
+  --queue may also come from INSANERES_QUEUE (keeps Redis's password out of the process list).`;
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
 
@@ -28,7 +29,8 @@ export function parseWorkerArgs(args: string[]): Omit<StudioWorkerOptions, 'logg
     help: { type: 'boolean', short: 'h' },
   });
   if (values.help) return 'help';
-  const url = values.queue;
+  // From the environment, the Redis password stays out of the process list.
+  const url = values.queue ?? process.env.INSANERES_QUEUE;
   if (typeof url !== 'string') throw new UsageError('--queue redis://HOST:6379 is required (the Redis the front server uses)');
   const problem = checkRedisUrl(url);
   if (problem) throw new UsageError(problem);

@@ -110,11 +110,18 @@ export class SecurityPolicy {
     return this.allowedOrigins().has(normalized);
   }
 
+  /**
+   * `Bearer T`, or HTTP Basic with the token as the password (any user name): A1111 clients only know
+   * Basic (A1111's `--api-auth user:password`), so they can reach a server started with `--token T`.
+   */
   tokenValid(authorization: string | undefined): boolean {
     if (!this.tokenDigest) return true;
-    const match = /^Bearer\s+(.+)$/i.exec(authorization ?? '');
+    const bearer = /^Bearer\s+(.+)$/i.exec(authorization ?? '');
+    const basic = /^Basic\s+([A-Za-z0-9+/=]+)\s*$/i.exec(authorization ?? '');
+    const decoded = basic ? Buffer.from(basic[1], 'base64').toString('utf8') : '';
+    const presented = bearer ? bearer[1].trim() : decoded.includes(':') ? decoded.slice(decoded.indexOf(':') + 1) : null;
     // Compare digests in constant time so the token cannot be guessed byte by byte from timings.
-    return match !== null && timingSafeEqual(digest(match[1].trim()), this.tokenDigest);
+    return presented !== null && timingSafeEqual(digest(presented), this.tokenDigest);
   }
 
   /** Host guard, Origin guard (with CORS headers for allowed web origins), token check. */

@@ -19,6 +19,8 @@ import { LATENT_CELL, planTiles, Tile, TileLayout } from './tiles/layout';
 import { TiledNoise } from './tiles/noise';
 import { Rect, rect } from './tiles/rect';
 import { cutSourceTile } from './tiles/source-tile';
+import { LatentInpaint, maskBlendHooks } from './inpaint/latents';
+import type { Tensor } from '../tensor';
 
 export interface TileParams {
   tileSize: number;
@@ -32,6 +34,11 @@ export type TiledRefineParams = ResolvedImg2ImgParams & TileParams;
 export interface TiledRefineOptions {
   /** 'none' cuts tiles hard: only for tests that must show seams exist without blending. */
   blend?: BlendMode;
+  /**
+   * Inpainting a large crop (pipeline/inpaint): the tile's mask settings and its (filled) picture, or null
+   * when the mask does not touch the tile, which then keeps its pixels without a model run.
+   */
+  inpaintTile?: (modelRect: Rect, source: Tensor) => Promise<{ source: Tensor; inpaint: LatentInpaint } | null>;
 }
 
 /** Where the model runs a tile: the tile, grown right and down to a size the model accepts. */
@@ -99,7 +106,8 @@ export async function refineTiled(
     const modelRect = plan.modelRect(tile);
     const source = cutSourceTile(image, modelRect);
     t = addTime(timings, 'tileAssembly', t);
-    const result = await img2imgTensor(context.runtime, sampler, conditioning, source, {
+    const inpainting = options.inpaintTile ? await options.inpaintTile(modelRect, source) : undefined;
+    const result = inpainting === null ? { image: source } : await img2imgTensor(context.runtime, sampler, conditioning, inpainting?.source ?? source, {
       guidanceScale: params.guidanceScale,
       noise: noise.forTile(modelRect),
       latentScale: context.latentScale,
@@ -107,6 +115,8 @@ export async function refineTiled(
       // Per-step reports carry no picture: the preview is the assembled image, refreshed per tile.
       onStep: (step, total) => hooks.onProgress({ step, totalSteps: total, tile: tileNumber, totalTiles }),
       timings,
+      inpaint: inpainting?.inpaint,
+      hooks: inpainting ? maskBlendHooks(inpainting.inpaint) : undefined,
     });
     t = performance.now();
     const { width, height } = tile.rect;

@@ -51,6 +51,8 @@ withBrowser('the harness page in Chromium', () => {
 
   const selection: Rect = { left: 80, top: 60, width: 160, height: 120 };
   const featherPx = 6;
+  /** The selection and its context ring: 32 px (the default; the feather's 3σ reach is 18 px). */
+  const crop: Rect = { left: 48, top: 28, width: 224, height: 184 };
   let before: Rgba;
 
   it('opens an image from the file picker and selects a rectangle with the mouse', async () => {
@@ -80,7 +82,7 @@ withBrowser('the harness page in Chromium', () => {
     const doc = (await page.state()).active!;
     expect(doc.layers).toHaveLength(2);
     const result = doc.layers[1];
-    expect(result).toMatchObject({ bounds: selection, blendMode: 'difference', visible: true, mask: { featherPx, sourceBounds: selection } });
+    expect(result).toMatchObject({ bounds: crop, blendMode: 'difference', visible: true, mask: { featherPx, sourceBounds: selection } });
     expect(result.name).toMatch(/^InsaneRes #1 · seed \d+ · strength 0\.3$/);
     expect(doc.history).toEqual(['Open', 'Rectangular Marquee', 'InsaneRes #1']);
     expect(doc.channels).toEqual(['InsaneRes #1 selection']);
@@ -94,10 +96,10 @@ withBrowser('the harness page in Chromium', () => {
     expect(await page.maskAt(result.id, selection.left - 1, middleY)).toBeLessThan(140);
     expect(await page.maskAt(result.id, selection.left - 3 * featherPx - 1, middleY)).toBe(0);
 
-    // The screenshot: outside the selection not one pixel changed; inside, the difference shows.
+    // The screenshot: outside the crop not one pixel changed; inside, the difference shows.
     const after = await page.screenshotCanvas('2-difference');
     const inner = { left: selection.left + 3 * featherPx, top: selection.top + 3 * featherPx, width: selection.width - 6 * featherPx, height: selection.height - 6 * featherPx };
-    const { changedOutside, meanInside } = compareAround(before, after, selection, inner);
+    const { changedOutside, meanInside } = compareAround(before, after, crop, inner);
     expect(changedOutside).toBe(0);
     expect(meanInside).toBeGreaterThan(20);
 
@@ -110,7 +112,7 @@ withBrowser('the harness page in Chromium', () => {
       for (let x = 0; x < inner.width; x += 5) {
         const docX = inner.left + x;
         const docY = inner.top + y;
-        const r = ((docY - selection.top) * selection.width + (docX - selection.left)) * 4;
+        const r = ((docY - crop.top) * crop.width + (docX - crop.left)) * 4;
         const o = (docY * before.width + docX) * 4;
         const s = (y * inner.width + x) * 4;
         for (let c = 0; c < 3; c++) expect(shown[s + c]).toBe(Math.abs(refined[r + c] - original[o + c]));
@@ -143,17 +145,87 @@ withBrowser('the harness page in Chromium', () => {
     await page.waitForPanel((p) => p.current?.blendMode === 'normal');
     expect((await page.state()).active!.layers[1].blendMode).toBe('normal');
     const normal = await page.screenshotCanvas('4-normal');
-    expect(compareAround(before, normal, selection, selection).changedOutside).toBe(0);
+    expect(compareAround(before, normal, crop, crop).changedOutside).toBe(0);
     await page.tab.getByTestId('compare').click();
     await page.waitForPanel((p) => p.current?.blendMode === 'difference');
     expect((await page.state()).active!.history.slice(-2)).toEqual(['InsaneRes #1: normal', 'InsaneRes #1: difference']);
+  });
+
+  it('context ring: across the edge of the layer the image has no step (Normal mode, the mask profile measured)', async () => {
+    await page.tab.getByTestId('compare').click();
+    await page.waitForPanel((p) => p.current?.blendMode === 'normal');
+    const layer = (await page.state()).active!.layers[1];
+    const row = selection.top + selection.height / 2;
+    const from = crop.left - 4;
+    const to = selection.left + 4 * featherPx;
+    const shown = await page.pixels({ left: from, top: row, width: to - from, height: 1 });
+    // d(x): how much the composite moved from the original, per channel; the mask profile across the edge.
+    const moved = (x: number) => [0, 1, 2].map((c) => shown[(x - from) * 4 + c] - before.data[(row * before.width + x) * 4 + c]);
+    const mask: number[] = [];
+    for (let x = from; x < to; x++) mask.push((await page.maskAt(layer.id, x, row)) ?? 0);
+    console.log(`mask profile across the left edge (x = ${from}…${to - 1}): ${mask.join(' ')}`);
+    expect(mask[crop.left - from]).toBeLessThanOrEqual(1); // the layer's first column: faded out
+    expect(moved(crop.left - 1)).toEqual([0, 0, 0]);
+    expect(moved(crop.left).every((d) => Math.abs(d) <= 1)).toBe(true); // no step where the layer ends
+    // σ = 6: the mask rises at most 255 / (6√2π) ≈ 17 levels per pixel; the composite moves no faster.
+    const jumps = mask.slice(1).map((m, i) => Math.abs(m - mask[i]));
+    expect(Math.max(...jumps)).toBeLessThanOrEqual(18);
+    expect(mask[selection.left - from]).toBeGreaterThan(100);
+    await page.tab.getByTestId('compare').click();
+    await page.waitForPanel((p) => p.current?.blendMode === 'difference');
+  });
+
+  it('a feather drag, and a run of arrow keys, are ONE undo step each; Ctrl+Z on the slider undoes it and the panel follows', async () => {
+    const steps = async () => (await page.state()).active!.history.slice(0, (await page.state()).active!.historyPosition + 1);
+    const before = (await steps()).length;
+    const slider = page.tab.getByTestId('feather');
+    const box = (await slider.boundingBox())!;
+    const at = (value: number) => box.x + 8 + ((box.width - 16) * value) / 100; // the thumb's travel, inside the ends
+    await page.tab.mouse.move(at(featherPx), box.y + box.height / 2);
+    await page.tab.mouse.down();
+    for (let v = featherPx + 1; v <= 14; v++) await page.tab.mouse.move(at(v), box.y + box.height / 2, { steps: 2 });
+    await page.tab.mouse.up();
+    await page.waitForPanel((p) => p.current?.featherPx === p.settings.featherPx && p.settings.featherPx > featherPx, 5_000);
+    const dragged = (await page.panel()).settings.featherPx;
+    let history = await steps();
+    expect(history.length).toBe(before + 1);
+    expect(history[history.length - 1]).toBe(`InsaneRes #1: feather ${dragged}px`);
+
+    await slider.focus();
+    for (let i = 0; i < 4; i++) await page.tab.keyboard.press('ArrowRight');
+    await page.waitForPanel((p) => p.current?.featherPx === dragged + 4, 5_000);
+    history = await steps();
+    expect(history.length).toBe(before + 2);
+
+    await page.tab.keyboard.press('Control+z'); // focus is still on the slider: the image's undo
+    await page.waitForPanel((p) => p.current?.featherPx === dragged && p.settings.featherPx === dragged, 5_000);
+    expect((await steps()).length).toBe(before + 1);
+    await page.tab.keyboard.press('Control+z');
+    await page.waitForPanel((p) => p.current?.featherPx === featherPx && p.settings.featherPx === featherPx, 5_000);
+  });
+
+  it('after undoing the try, Compare is gone (no error, no internal id); a redo brings it back', async () => {
+    const resultLayerId = (await page.panel()).current!.layerId!;
+    const position = (await page.state()).active!.historyPosition;
+    const tryStep = (await page.state()).active!.history.indexOf('InsaneRes #1');
+    await page.tab.locator(`[data-testid="history-steps"] li button`).nth(tryStep - 1).click();
+    await page.tab.getByTestId('result-gone').waitFor({ state: 'visible' });
+    expect(await page.tab.getByTestId('compare').count()).toBe(0);
+    expect(await page.tab.getByTestId('result-gone').textContent()).not.toContain(`layer ${resultLayerId}`);
+    expect((await page.panel()).error).toBeNull();
+    await page.tab.locator(`[data-testid="history-steps"] li button`).nth(position).click();
+    await page.tab.getByTestId('compare').waitFor({ state: 'visible' });
+    await page.tab.getByTestId('compare').click();
+    await page.waitForPanel((p) => p.current?.blendMode === 'normal');
+    await page.tab.getByTestId('undo').click();
+    await page.waitForPanel((p) => p.current?.blendMode === 'difference');
   });
 
   it('places an earlier try again from the history', async () => {
     await page.waitForPanel((p) => p.historyCount > 0);
     await page.tab.locator('[data-testid="history"] button').first().click();
     const doc = await page.waitForState((s) => (s.active?.layers.length ?? 0) === 3);
-    expect(doc.active!.layers[2]).toMatchObject({ bounds: selection, blendMode: 'difference', mask: { featherPx } });
+    expect(doc.active!.layers[2]).toMatchObject({ bounds: crop, blendMode: 'difference', mask: { featherPx } });
   });
 
   it('refines a freehand lasso selection: nothing changes outside its shape', async () => {
@@ -174,7 +246,11 @@ withBrowser('the harness page in Chromium', () => {
     await page.waitForPanel((p) => p.phase === 'done' || p.phase === 'failed', 90_000);
     const doc = (await page.state()).active!;
     const layer = doc.layers[doc.layers.length - 1];
-    expect(layer).toMatchObject({ bounds: lasso, blendMode: 'difference', mask: { featherPx: 0 } });
+    // Feather 0: the ring is the Context setting's 32 px, clipped to the canvas.
+    const lassoCrop = { left: Math.max(0, lasso.left - 32), top: Math.max(0, lasso.top - 32), width: 0, height: 0 };
+    lassoCrop.width = Math.min(doc.width, lasso.left + lasso.width + 32) - lassoCrop.left;
+    lassoCrop.height = Math.min(doc.height, lasso.top + lasso.height + 32) - lassoCrop.top;
+    expect(layer).toMatchObject({ bounds: lassoCrop, blendMode: 'difference', mask: { featherPx: 0, sourceBounds: lasso } });
     // Inside the bounds but past the hypotenuse: masked out, so the screenshot keeps the old pixel.
     const corner = { x: lasso.left + lasso.width - 3, y: lasso.top + lasso.height - 3 };
     expect(await page.maskAt(layer.id, corner.x, corner.y)).toBe(0);
@@ -183,6 +259,52 @@ withBrowser('the harness page in Chromium', () => {
     const offShape = { left: corner.x - 1, top: corner.y - 1, width: 3, height: 3 };
     expect(compareAround(beforeLasso, afterLasso, lasso, offShape).meanInside).toBe(0);
     expect(compareAround(beforeLasso, afterLasso, lasso, lasso).changedOutside).toBe(0);
+  });
+
+  it('a double-click on Refine runs one try and never cancels it', async () => {
+    const doc = (await page.state()).active!;
+    await page.tab.getByTestId('run').dblclick();
+    await page.waitForPanel((p) => p.phase === 'done' || p.phase === 'failed' || p.phase === 'cancelled', 90_000);
+    expect((await page.panel()).phase).toBe('done');
+    const after = (await page.state()).active!;
+    expect(after.layers).toHaveLength(doc.layers.length + 1);
+    expect(after.history.slice(doc.historyPosition + 1)).toHaveLength(1);
+  });
+
+  it('variations: one click queues 2 seeds; both land as layers in one undo step, the first shown; a click shows the other', async () => {
+    const doc = (await page.state()).active!;
+    await page.tab.getByTestId('variations').selectOption('2');
+    await page.tab.getByTestId('run').click();
+    await page.waitForPanel((p) => p.phase === 'done' || p.phase === 'failed', 90_000);
+    const after = (await page.state()).active!;
+    const added = after.layers.slice(doc.layers.length);
+    expect(added).toHaveLength(2);
+    expect(after.history[after.historyPosition]).toMatch(/^InsaneRes #\d+–#\d+$/);
+    expect(after.history.slice(doc.historyPosition + 1)).toHaveLength(1);
+    // Top first: the first variation on top and shown, the second hidden under it.
+    const [second, first] = added;
+    expect([first.visible, second.visible]).toEqual([true, false]);
+    expect(first.name).toMatch(/^InsaneRes #\d+ · seed \d+/);
+    await page.screenshotPage('9-variations');
+    await page.tab.getByTestId('variation-2').click();
+    const shown = await page.waitForState((s) => s.active!.layers.find((l) => l.id === second.id)?.visible === true);
+    expect(shown.active!.layers.find((l) => l.id === first.id)?.visible).toBe(false);
+    await page.tab.getByTestId('variations').selectOption('1');
+  });
+
+  it('Ctrl+A selects the whole image (not the page), and a marquee may start beside the canvas', async () => {
+    const doc = (await page.state()).active!;
+    await page.tab.getByTestId('feather').focus(); // a slider with focus does not own the shortcuts
+    await page.tab.keyboard.press('Control+a');
+    await page.waitForState((s) => s.active!.history[s.active!.historyPosition] === 'Select All');
+    expect((await page.state()).active!.selection).toEqual({ left: 0, top: 0, width: doc.width, height: doc.height });
+    expect(await page.tab.evaluate(() => String(window.getSelection()))).toBe('');
+    // From 30 px left of and above the canvas to (60, 50) inside it: clipped to the canvas.
+    await page.drag('rectangle', [
+      { x: -30, y: -30 },
+      { x: 60, y: 50 },
+    ]);
+    expect((await page.state()).active!.selection).toEqual({ left: 0, top: 0, width: 60, height: 50 });
   });
 
   it('exports the flattened result as a PNG', async () => {
@@ -208,7 +330,7 @@ withBrowser('the harness page in Chromium', () => {
     await page.tab.getByTestId('preview').waitFor({ state: 'visible' });
     expect(await page.tab.getByTestId('progress-text').textContent()).toMatch(/step \d+\/150/);
     await page.screenshotPage('7-running');
-    await page.tab.getByTestId('run').click(); // the same button reads "Cancel" while running
+    await page.tab.getByTestId('cancel').click(); // a control of its own, never Refine's place
     await page.waitForPanel((p) => p.phase === 'cancelled');
     await page.tab.getByTestId('cancelled').waitFor({ state: 'visible' });
     const job = await page.waitForJob(server.url, running.progress?.jobId as string, 'cancelled');

@@ -1,7 +1,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { decodePng, encodePng } from '../../../server/src/image/png';
-import { runCli } from '../../helpers/cli';
+import { runCli, runCliInProcess } from '../../helpers/cli';
 import { syntheticImage } from '../../helpers/synthetic-image';
 import { tempDir, tinyModel } from '../../helpers/tiny-model';
 
@@ -30,7 +30,7 @@ describe('insaneres upscale', () => {
 
   it("runs the 'insane' recipe without colour matching", async () => {
     const output = path.join(work, 'insane.png');
-    const run = await runCli(['upscale', '--model', model, '--input', input, '--output', output, '--recipe', 'insane', '--no-color-match', '--steps', '4']);
+    const run = await runCliInProcess(['upscale', '--model', model, '--input', input, '--output', output, '--recipe', 'insane', '--no-color-match', '--steps', '4']);
     expect(run.code).toBe(0);
     // 300×200 → 768×512 (one tile) → ×2 = 1536×1024 (4 × 3 tiles of 512 with ≥ 64 px overlap).
     expect(run.stdout).toMatch(/\(1536×1024, seed \d+, 13 tiles of 1 steps/);
@@ -43,8 +43,9 @@ describe('insaneres upscale', () => {
     ['unknown recipe', ['--recipe', 'crazy'], /--recipe: unknown recipe 'crazy'; accepted: insane/],
     ['scale not a number', ['--scale', 'big'], /--scale must be a number, got 'big'/],
   ];
+  // The img2img CLI test runs a bad-input case as a real process; these share its main() in-process.
   it.each(cases)('exits 2 with one line on bad input: %s', async (_name, extra, message) => {
-    const run = await runCli(['upscale', '--model', model, '--input', input, '--output', path.join(work, 'bad.png'), ...extra]);
+    const run = await runCliInProcess(['upscale', '--model', model, '--input', input, '--output', path.join(work, 'bad.png'), ...extra]);
     expect(run.code).toBe(2);
     const lines = run.stderr.trim().split('\n');
     expect(lines).toHaveLength(1);

@@ -156,6 +156,36 @@ describe('inpaint on the tiny model (4-channel UNet: latent blend)', () => {
     expect(new Set(results).size).toBe(4);
   });
 
+  it('a crop over 1024 px goes tile by tile; tiles the mask misses do not run, nothing beyond the blur changes', async () => {
+    const [width, height] = [1100, 520];
+    const input = syntheticImage(width, height, (x, y, c) => texture(x, y, c));
+    const near = (x: number, y: number) => (x - 100) ** 2 + (y - 100) ** 2 <= 400;
+    const mask = syntheticImage(width, height, (x, y) => (near(x, y) ? 1 : 0));
+    let calls = 0;
+    const predict = context.runtime.predictNoise.bind(context.runtime);
+    const counting = { ...context, runtime: Object.assign(Object.create(Object.getPrototypeOf(context.runtime)), context.runtime, {
+      predictNoise: (...args: Parameters<typeof predict>) => {
+        calls++;
+        return predict(...args);
+      },
+    }) };
+    const hooks = recordingHooks();
+    const out = await inpaintImage(counting, input, settings(mask), hooks, {});
+    const totalTiles = hooks.reports[0].totalTiles;
+    expect(totalTiles).toBeGreaterThan(2);
+    expect(out.stepsRun).toBe(3);
+    expect(calls).toBeLessThan(totalTiles * 3);
+    let insideChanged = 0;
+    for (let y = 0; y < height; y++) {
+      for (let x = 0; x < width; x++) {
+        const reached = Math.abs(x - 100) <= 30 && Math.abs(y - 100) <= 30;
+        if (!reached && !pixelsEqual(out.image, input, x, y)) throw new Error(`pixel (${x}, ${y}) beyond the blur changed`);
+        if (near(x, y) && !pixelsEqual(out.image, input, x, y)) insideChanged++;
+      }
+    }
+    expect(insideChanged).toBeGreaterThan(1000);
+  });
+
   it.each(['ddim', 'euler', 'euler_a', 'dpmpp_2m'] as const)('%s: a latent mask of zeros gives back the clean original latents (VAE round trip)', async (samplerId) => {
     const image: Tensor = tensor(new Float32Array(3 * 64 * 64).map((_, i) => Math.sin(i * 0.37) * 0.8), [1, 3, 64, 64]);
     const conditioning = tensor(new Float32Array(2 * 77 * 32), [2, 77, 32]);

@@ -89,7 +89,9 @@ it('places a refined selection with the panel controller, pixel-exact, in one un
     createApi: (s) => new ApiClient({ baseUrl: server.url, token: s.token || null, pollIntervalMs: 20 }),
     timers: { setTimeout: () => 0, clearTimeout: () => undefined, now: () => Date.now() },
   });
-  controller.updateSettings({ steps: 8, strength: 0.5, seedMode: 'fixed', seed: 99 });
+  // Feather 2 px: the context ring is max(4, 3 × 2) = 6 px around the selection.
+  controller.updateSettings({ steps: 8, strength: 0.5, seedMode: 'fixed', seed: 99, featherPx: 2, contextPx: 4 });
+  const crop = { left: 6, top: 2, width: 60, height: 44 };
   controller.start();
   for (let i = 0; controller.store.getState().server.kind !== 'online' && i < 200; i++) await new Promise((r) => setTimeout(r, 10));
   await controller.refreshDocument();
@@ -97,10 +99,11 @@ it('places a refined selection with the panel controller, pixel-exact, in one un
   await controller.run();
   const state = controller.store.getState();
   expect(state.error).toBeNull();
-  expect(state.current).toMatchObject({ seed: 99, bounds: selection, masked: true, blendMode: 'difference' });
+  expect(state.current).toMatchObject({ seed: 99, bounds: crop, masked: true, blendMode: 'difference' });
   expect(fakePhotoshop.calls('hostControl.suspendHistory')).toHaveLength(1);
-  expect(fakePhotoshop.calls('imaging.putPixels')[0].args).toMatchObject({ targetBounds: { left: 12, top: 8 } });
+  expect(fakePhotoshop.calls('imaging.putPixels')[0].args).toMatchObject({ targetBounds: { left: 6, top: 2 } });
   const put = fakePhotoshop.put[0] as FakeImageData;
-  expect([put.width, put.height, put.components]).toEqual([48, 32, 4]);
+  expect([put.width, put.height, put.components]).toEqual([60, 44, 4]);
+  expect(fakePhotoshop.sim.state.layers[1].mask?.source?.bounds).toEqual(selection);
   controller.stop();
 });

@@ -101,12 +101,17 @@ describe('event streams', () => {
     expect(after.value.status).toBe(200);
   });
 
-  it('refuses streams over the per-job cap with 429, the limit and Retry-After', async () => {
-    const capped = await startTestServer({ limits: { maxStreamsPerJob: 2, maxStreams: 3 } });
+  it('refuses streams over the caps, and jobs over the queue limit, with 429, the limit and Retry-After', async () => {
+    const capped = await startTestServer({ limits: { maxStreamsPerJob: 2, maxStreams: 3, maxQueue: 1 } });
     try {
       const image = await uploadRaw(capped.url, 1024, 1024, gradient(1024, 1024));
       const first = await createJob(capped.url, { kind: 'img2img', image, params: { steps: 150, strength: 1 } });
       const second = await createJob(capped.url, { kind: 'img2img', image, params: { steps: 2 } });
+      // The other 429: a full queue, also with the limit named and a Retry-After.
+      const full = await request(capped.url, { method: 'POST', path: '/v1/jobs', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ kind: 'img2img', image }) });
+      expectApiError(full, 'QUEUE_FULL');
+      expect(full.json<{ error: { message: string } }>().error.message).toMatch(/at most 1 jobs may wait/);
+      expect(full.headers['retry-after']).toBe('10');
       const open = [await openStream(capped.url, first.id, true), await openStream(capped.url, first.id, false)];
       const perJob = await request(capped.url, { path: `/v1/jobs/${first.id}/events` });
       expectApiError(perJob, 'TOO_MANY_STREAMS');

@@ -17,6 +17,8 @@ import type { ServeProcess } from '../server/spawn';
 import { eventually, spawnFront, spawnWorker, stopProcess, type WorkerProcess } from './processes';
 
 const missing = redisMissing();
+// Real processes on a shared CI machine: a job killed and re-run from scratch can take a minute or more.
+jest.setTimeout(300_000);
 
 async function submit(url: string, body: object, client = 'test'): Promise<string> {
   const res = await postJson(url, '/v1/jobs', body, { 'X-InsaneRes-Client-Id': client });
@@ -85,6 +87,27 @@ const SHORT = { steps: 10, strength: 0.3 };
     const done = workers.map((w) => w.lines.filter((l) => l.msg === 'job done').length);
     expect(done.reduce((a, b) => a + b, 0)).toBe(sizes.length);
     expect(Math.min(...done)).toBeGreaterThan(0);
+  });
+
+  it('inpaints on a worker: the mask travels as a file beside the input, pixels outside it stay', async () => {
+    const [w, h] = [32, 32];
+    const image = await uploadRaw(url, w, h, gradient(w, h));
+    // White (repaint) on the left half, opaque alpha: what the panel sends.
+    const maskPixels = new Uint8Array(w * h * 4);
+    for (let i = 0; i < w * h; i++) maskPixels.set(i % w < w / 2 ? [255, 255, 255, 255] : [0, 0, 0, 255], i * 4);
+    const mask = await uploadRaw(url, w, h, maskPixels);
+    const id = await submit(url, { kind: 'img2img', image, params: { steps: 4, strength: 0.75, seed: 3, mask, maskBlur: 0, inpaintArea: 'whole' } });
+    expect(await waitTerminal(url, id, 120_000)).toMatchObject({ state: 'done', error: null });
+    const raw = await request(url, { path: `/v1/jobs/${id}/result`, headers: { accept: 'application/octet-stream' } });
+    const input = gradient(w, h);
+    let changedLeft = 0;
+    for (let i = 0; i < w * h; i++) {
+      const same = [0, 1, 2, 3].every((c) => raw.body[i * 4 + c] === input[i * 4 + c]);
+      if (i % w >= w / 2 && !same) throw new Error(`pixel (${i % w}, ${Math.floor(i / w)}) outside the mask changed`);
+      if (i % w < w / 2 && !same) changedLeft++;
+    }
+    expect(changedLeft).toBeGreaterThan(100);
+    expect(fs.readdirSync(path.join(shared, 'inputs'))).toEqual([]);
   });
 
   it('cancels a queued job, and stops a job running on a worker within one step', async () => {

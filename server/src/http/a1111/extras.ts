@@ -15,7 +15,7 @@ import { parseOrThrow } from '../validate';
 import { parseA1111, ValidationError } from './errors';
 import type { GenerateDeps } from './generate';
 import { decodeImage, imageBytes } from './images';
-import { extrasSingleImageRequestSchema, pngInfoRequestSchema, type ExtrasSingleImageRequest } from './schemas';
+import { extrasBatchImagesRequestSchema, extrasSingleImageRequestSchema, pngInfoRequestSchema, type ExtrasSingleImageRequest } from './schemas';
 
 /** The upscaler that runs our tiled SD upscale (with its defaults: strength 0.3, 512 px tiles). */
 export const SD_UPSCALER = 'InsaneRes SD upscale';
@@ -28,7 +28,7 @@ export const UPSCALERS = [
 ];
 
 /** A1111's target size: by factor (mode 0) or to width×height (mode 1; without crop the aspect is kept, covering it). */
-function targetSize(req: ExtrasSingleImageRequest, width: number, height: number): { width: number; height: number; crop: boolean } {
+function targetSize(req: Omit<ExtrasSingleImageRequest, 'image'>, width: number, height: number): { width: number; height: number; crop: boolean } {
   if (req.resize_mode === 1) {
     if (req.upscaling_crop) return { width: req.upscaling_resize_w, height: req.upscaling_resize_h, crop: true };
     const scale = Math.max(req.upscaling_resize_w / width, req.upscaling_resize_h / height);
@@ -71,41 +71,68 @@ async function sdUpscale(deps: GenerateDeps, res: Response, input: Awaited<Retur
   return fsp.readFile(history.imagePath(entry));
 }
 
-export async function extraSingleImage(deps: GenerateDeps, req: Request, res: Response): Promise<void> {
-  const request = parseA1111(extrasSingleImageRequestSchema, req.body);
-  if (request.image === '') throw ValidationError.one('image', 'the image to upscale, base64 or a data URL');
-  const { image, bytes } = await decodeImage(request.image, 'image', deps.ctx.limits);
+type ExtrasOptions = Omit<ExtrasSingleImageRequest, 'image'>;
+
+/** One image through A1111's Extras upscale: the PNG, A1111's postprocessing note, and what was not done. */
+async function postprocess(deps: GenerateDeps, res: Response, request: ExtrasOptions, encoded: string, field: string): Promise<{ png: Buffer; info: string; notes: string[] }> {
+  const { image, bytes } = await decodeImage(encoded, field, deps.ctx.limits);
   const notes: string[] = [];
   if (request.gfpgan_visibility > 0 || request.codeformer_visibility > 0) notes.push('face restoration is not available');
   if (request.upscaler_2 !== 'None' && request.extras_upscaler_2_visibility > 0) notes.push(`upscaler_2 (${request.upscaler_2}) is not applied`);
   const upscaler = UPSCALERS.find((u) => u.name.toLowerCase() === request.upscaler_1.toLowerCase())?.name;
   const size = targetSize(request, image.width, image.height);
   if (size.width * size.height > deps.ctx.limits.maxResultPixels) {
-    throw new ApiError('IMAGE_TOO_LARGE', `the result would be ${size.width}×${size.height} pixels; the limit is ${deps.ctx.limits.maxResultPixels} pixels`);
+    throw new ApiError('IMAGE_TOO_LARGE', `${field}: the result would be ${size.width}×${size.height} pixels; the limit is ${deps.ctx.limits.maxResultPixels} pixels`);
   }
-  let out: Buffer;
+  let png: Buffer;
   let info: string;
+  const viaQueue = upscaler === SD_UPSCALER && request.resize_mode === 0;
   if (upscaler === 'None') {
     // A1111 skips the upscale step when the upscaler is None: the image comes back as it was.
-    out = isPng(bytes) ? bytes : await sharp(bytes).png().toBuffer();
+    png = isPng(bytes) ? bytes : await sharp(bytes).png().toBuffer();
     info = '';
-  } else if (upscaler === SD_UPSCALER && request.resize_mode === 0) {
-    out = await sdUpscale(deps, res, image, request.upscaling_resize);
+  } else if (viaQueue) {
+    png = await sdUpscale(deps, res, image, request.upscaling_resize);
     info = `Postprocess upscale by: ${request.upscaling_resize}, Postprocess upscaler: ${SD_UPSCALER}`;
   } else {
     const kernel = upscaler === 'Nearest' ? 'nearest' : 'lanczos3';
     if (upscaler === undefined) notes.push(`upscaler "${request.upscaler_1}" is not available; used Lanczos`);
     if (upscaler === SD_UPSCALER) notes.push(`${SD_UPSCALER} upscales by a factor (resize_mode 0); used Lanczos`);
-    out = await sharp(bytes).resize(size.width, size.height, { kernel, fit: size.crop ? 'cover' : 'fill' }).png().toBuffer();
+    png = await sharp(bytes).resize(size.width, size.height, { kernel, fit: size.crop ? 'cover' : 'fill' }).png().toBuffer();
     info = `Postprocess upscale by: ${request.resize_mode === 1 ? `${size.width}x${size.height}` : request.upscaling_resize}, Postprocess upscaler: ${upscaler === 'Nearest' ? 'Nearest' : 'Lanczos'}`;
   }
-  // The input's own text (its infotext) travels with it, plus A1111's "postprocessing" note.
-  if (upscaler !== SD_UPSCALER && isPng(bytes)) {
-    for (const [keyword, value] of Object.entries(readTextChunks(bytes))) out = withTextChunk(out, keyword, value);
+  // The input's own text (its infotext) travels with it, plus A1111's "postprocessing" note; an SD upscale
+  // has its own infotext from the history.
+  if (!viaQueue && isPng(bytes)) {
+    for (const [keyword, value] of Object.entries(readTextChunks(bytes))) png = withTextChunk(png, keyword, value);
   }
-  if (info) out = withTextChunk(out, 'postprocessing', info);
-  const html = [info, ...notes].filter(Boolean).join('<br>');
-  res.json({ html_info: html ? `<p>${html}</p>` : '', image: request.show_extras_results ? out.toString('base64') : null });
+  if (info) png = withTextChunk(png, 'postprocessing', info);
+  return { png, info, notes };
+}
+
+function htmlInfo(lines: string[]): string {
+  const html = [...new Set(lines.filter(Boolean))].join('<br>');
+  return html ? `<p>${html}</p>` : '';
+}
+
+export async function extraSingleImage(deps: GenerateDeps, req: Request, res: Response): Promise<void> {
+  const request = parseA1111(extrasSingleImageRequestSchema, req.body);
+  if (request.image === '') throw ValidationError.one('image', 'the image to upscale, base64 or a data URL');
+  const { png, info, notes } = await postprocess(deps, res, request, request.image, 'image');
+  res.json({ html_info: htmlInfo([info, ...notes]), image: request.show_extras_results ? png.toString('base64') : null });
+}
+
+/** `POST extra-batch-images`: the same for each of `imageList` ([{data, name}]), one after the other. */
+export async function extraBatchImages(deps: GenerateDeps, req: Request, res: Response): Promise<void> {
+  const request = parseA1111(extrasBatchImagesRequestSchema, req.body);
+  const images: string[] = [];
+  const lines: string[] = [];
+  for (const [i, item] of request.imageList.entries()) {
+    const { png, info, notes } = await postprocess(deps, res, request, item.data, `imageList[${i}].data`);
+    images.push(png.toString('base64'));
+    lines.push(info, ...notes);
+  }
+  res.json({ html_info: htmlInfo(lines), images: request.show_extras_results ? images : [] });
 }
 
 export function pngInfo(req: Request, res: Response): void {

@@ -64,7 +64,7 @@ async function run(deps: GenerateDeps, res: Response, name: string, plan: Genera
   res.on('close', onClose);
   try {
     try {
-      for (const planned of plan.jobs) jobs.push(await queue.submit(planned.spec, planned.input, imageInfo(planned.input)));
+      for (const planned of plan.jobs) jobs.push(await queue.submit(planned.spec, planned.input, imageInfo(planned.input), { mask: planned.mask }));
     } catch (err) {
       onClose();
       throw err;
@@ -144,12 +144,10 @@ export async function txt2img(deps: GenerateDeps, req: Request, res: Response): 
 export async function img2img(deps: GenerateDeps, req: Request, res: Response): Promise<void> {
   const request = parseA1111(img2imgRequestSchema, req.body);
   if (request.init_images === undefined) throw ValidationError.one('init_images', 'img2img needs init_images: a list of base64 images (or data URLs)');
-  if (request.mask) {
-    // Silently repainting the whole image would be wrong: the client asked for only the masked part.
-    throw new ApiError('NOT_IMPLEMENTED', 'inpainting (mask) is not available on this server yet; send img2img without mask');
-  }
   const inits = await Promise.all(request.init_images.map(async (encoded, i) => (await decodeImage(encoded, `init_images[${i}]`, deps.ctx.limits)).image));
-  const plan = planImg2Img(request, inits, (key) => deps.options.get(key), deps.ctx.limits);
+  // An empty string is "no mask" (clients send "" as well as null).
+  const mask = request.mask ? (await decodeImage(request.mask, 'mask', deps.ctx.limits)).image : null;
+  const plan = planImg2Img(request, inits, mask, (key) => deps.options.get(key), deps.ctx.limits);
   // A1111 echoes the request; the images go back only with include_init_images.
   const echo = request.include_init_images ? request : { ...request, init_images: null, mask: null };
   await run(deps, res, 'img2img', plan, request.override_settings_restore_afterwards, request, echo);

@@ -8,7 +8,7 @@ import { z } from 'zod';
 import { ApiError, type Limits } from '../../../../shared/src';
 import type { AppContext } from '../context';
 import { a1111ErrorHandler, parseA1111 } from './errors';
-import { extraSingleImage, pngInfo, UPSCALERS } from './extras';
+import { extraBatchImages, extraSingleImage, pngInfo, UPSCALERS } from './extras';
 import { img2img, txt2img, type GenerateDeps } from './generate';
 import { findCheckpoint, OptionsStore } from './options';
 import { progressQuerySchema } from './schemas';
@@ -37,6 +37,7 @@ export function a1111Routes(ctx: AppContext): Router {
   post('txt2img', (req, res) => txt2img(deps, req, res));
   post('img2img', (req, res) => img2img(deps, req, res));
   post('extra-single-image', (req, res) => extraSingleImage(deps, req, res));
+  post('extra-batch-images', (req, res) => extraBatchImages(deps, req, res));
   post('png-info', pngInfo);
   get('progress', async (req, res) => {
     const { skip_current_image } = parseA1111(progressQuerySchema, req.query);
@@ -58,9 +59,10 @@ export function a1111Routes(ctx: AppContext): Router {
   post('options', async (req, res) => {
     const changes = parseA1111(z.record(z.string(), z.unknown()), req.body);
     const checkpoint = changes.sd_model_checkpoint;
-    if (typeof checkpoint === 'string' && checkpoint !== currentModel()) {
+    if (typeof checkpoint === 'string') {
       const entry = findCheckpoint(ctx.catalog, checkpoint);
-      await ctx.queue.selectModel(entry.name, entry.dir);
+      // "name.safetensors [hash]" may name the loaded model: no reload then.
+      if (!ctx.catalog.sameDir(entry.dir, ctx.engine.model?.dir)) await ctx.queue.selectModel(entry.name, entry.dir);
     }
     await options.set(changes);
     res.json(null);

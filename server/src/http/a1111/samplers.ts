@@ -74,7 +74,11 @@ export function resolveA1111Sampler(name: string, schedulerName: string | undefi
   }
   const suffix = SCHEDULE_SUFFIX.exec(name.trim());
   const base = suffix ? name.trim().slice(0, suffix.index) : name.trim();
-  if (suffix) scheduler = parseScheduleType(suffix[1]) ?? scheduler;
+  if (suffix) {
+    const named = parseScheduleType(suffix[1]);
+    if (named) scheduler = named;
+    else warnings.push(`schedule type "${suffix[1]}" (from the sampler name) is not available here; used Automatic`);
+  }
   const known = direct !== null || A1111_SAMPLERS.some((s) => s.toLowerCase() === base.toLowerCase());
   if (!known) {
     const accepted = runnableSamplers().map(label);

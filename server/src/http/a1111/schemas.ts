@@ -75,10 +75,10 @@ export const img2imgRequestSchema = z.object({
   /** 0 just resize, 1 crop and resize, 2 resize and fill, 3 just resize (latent upscale). */
   resize_mode: orDefault(integer(0, 3).default(0)),
   mask: orDefault(z.string().optional()),
-  mask_blur: orDefault(integer(0, 64).default(4)),
+  mask_blur: orDefault(integer(B.maskBlur.min, B.maskBlur.max).default(4)),
   inpainting_fill: orDefault(integer(0, 3).default(0)),
   inpaint_full_res: orDefault(boolean.default(true)),
-  inpaint_full_res_padding: orDefault(integer(0, 1024).default(0)),
+  inpaint_full_res_padding: orDefault(integer(B.padding.min, B.padding.max).default(0)),
   inpainting_mask_invert: orDefault(boolean.default(false)),
   include_init_images: orDefault(boolean.default(false)),
 });
@@ -102,6 +102,11 @@ export const extrasSingleImageRequestSchema = z.object({
   upscale_first: orDefault(boolean.default(false)),
 });
 export type ExtrasSingleImageRequest = z.output<typeof extrasSingleImageRequestSchema>;
+
+/** `ExtrasBatchImagesRequest`: the same options for a list of `{data, name}` images. */
+export const extrasBatchImagesRequestSchema = extrasSingleImageRequestSchema.omit({ image: true }).extend({
+  imageList: z.array(z.object({ data: z.string(), name: orDefault(z.string().default('')) })).min(1).max(64),
+});
 
 export const pngInfoRequestSchema = z.object({ image: z.string() });
 

@@ -23,6 +23,8 @@ import type { Img2ImgRequest, Txt2ImgRequest } from './schemas';
 export interface PlannedJob {
   spec: JobSpec;
   input: RawImage;
+  /** The inpaint mask, the input's size (white = repaint). */
+  mask?: RawImage;
 }
 
 export interface GenerationPlan {
@@ -122,7 +124,26 @@ export function planTxt2Img(req: Txt2ImgRequest, options: Options, limits: Limit
   return { jobs, seeds, warnings, samplerLabel, checkpoint: checkpointOf(req) };
 }
 
-/** A1111's resize modes for an init image of another size than width×height. */
+/** A1111's `inpainting_fill` 0…3 under our names (docs/inpaint.md). */
+const FILLS = ['fill', 'original', 'latent-noise', 'latent-nothing'] as const;
+
+/**
+ * A1111's inpaint fields as our job params: `inpaint_full_res` is "Only masked" (`inpaintArea` 'masked',
+ * where the padding applies), `inpainting_fill` the masked content. The mask itself travels beside the job.
+ */
+function inpaintParams(req: Img2ImgRequest) {
+  const masked = req.inpaint_full_res;
+  return {
+    mask: 'a1111-mask',
+    maskBlur: req.mask_blur,
+    inpaintArea: masked ? ('masked' as const) : ('whole' as const),
+    padding: masked ? req.inpaint_full_res_padding : undefined,
+    fill: FILLS[req.inpainting_fill],
+    invertMask: req.inpainting_mask_invert,
+  };
+}
+
+/** A1111's resize modes for an init image (or mask) of another size than width×height. */
 function fitInit(image: RawImage, req: Img2ImgRequest, warnings: string[]): RawImage {
   const { width, height } = req;
   if (image.width === width && image.height === height) return image;
@@ -159,12 +180,13 @@ function sdUpscaleArgs(args: unknown[], warnings: string[]): { overlap: number; 
   return { overlap, scale };
 }
 
-export function planImg2Img(req: Img2ImgRequest, inits: RawImage[], options: Options, limits: Limits): GenerationPlan {
+export function planImg2Img(req: Img2ImgRequest, inits: RawImage[], mask: RawImage | null, options: Options, limits: Limits): GenerationPlan {
   const warnings: string[] = [];
   const script = req.script_name?.trim().toLowerCase();
   if (script && script !== 'sd upscale') {
     throw ValidationError.one('script_name', `Script '${req.script_name}' not found (available: sd upscale)`);
   }
+  if (script && mask) throw ValidationError.one('mask', 'the sd upscale script takes no mask: inpaint without script_name');
   const { params, samplerLabel } = sharedParams(req, options, warnings);
   if (script === 'sd upscale') {
     const { overlap, scale } = sdUpscaleArgs(req.script_args, warnings);
@@ -188,9 +210,12 @@ export function planImg2Img(req: Img2ImgRequest, inits: RawImage[], options: Opt
   const seeds = seedsFor(req.seed, imageCount(req, limits));
   // A1111 cycles through init_images over the images of a batch.
   const fitted = inits.map((image) => fitInit(image, req, warnings));
+  const fittedMask = mask ? fitInit(mask, req, warnings) : undefined;
+  const inpaint = fittedMask ? inpaintParams(req) : {};
   const jobs = seeds.map((seed, i) => ({
-    spec: { kind: 'img2img' as const, image: 'a1111-img2img', params: parseOrThrow(img2imgParamsSchema, { ...params, seed, strength: req.denoising_strength }, 'img2img parameters') },
+    spec: { kind: 'img2img' as const, image: 'a1111-img2img', params: parseOrThrow(img2imgParamsSchema, { ...params, ...inpaint, seed, strength: req.denoising_strength }, 'img2img parameters') },
     input: fitted[i % fitted.length],
+    mask: fittedMask,
   }));
   return { jobs, seeds, warnings: [...new Set(warnings)], samplerLabel, checkpoint: checkpointOf(req) };
 }

@@ -4,7 +4,7 @@
  * only translates.
  */
 import type { Job as BullJob, JobState as BullState } from 'bullmq';
-import type { JobState } from '../../../../shared/src';
+import type { ImageInfo, JobSpec, JobState } from '../../../../shared/src';
 import { estimateEta, newJob, type Job } from '../job';
 import { decodeError, type StudioJobData, type StudioProgress, type StudioResult } from './keys';
 
@@ -104,4 +104,16 @@ export function applyBull(tracked: Tracked, bull: BullJob<StudioJobData, StudioR
     }
   }
   return before !== JSON.stringify([job.state, job.step, job.tile, job.error, job.historyId, job.model, job.startedAt]);
+}
+
+/** A cancelled queued job is removed from BullMQ; this record (in Redis for a day) answers for it afterwards. */
+export interface CancelledRecord { spec: JobSpec; inputInfo: ImageInfo; createdAt: string; finishedAt: string; model: string; reason: string }
+
+export function cancelledJob(id: string, record: CancelledRecord): Job {
+  const job = newJob(id, record.spec, null as never, record.inputInfo);
+  Object.assign(job, {
+    input: null, state: 'cancelled', model: record.model, createdAt: new Date(record.createdAt), finishedAt: new Date(record.finishedAt),
+    error: { code: 'CANCELLED', message: record.reason },
+  });
+  return job;
 }

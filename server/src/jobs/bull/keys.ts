@@ -61,6 +61,8 @@ export interface StudioJobData {
   inputInfo: ImageInfo;
   /** The input's file, relative to the shared outputs folder. */
   input: string;
+  /** An img2img job's inpaint mask (white = repaint), a file like the input. */
+  mask?: string;
   client: string;
   /** The front's shared outputs folder: the default for a worker started without its own --shared-outputs. */
   sharedDir: string;

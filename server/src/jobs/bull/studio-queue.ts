@@ -19,10 +19,11 @@ import type { JobChangeListener, JobQueueApi, SubmitOptions } from '../api';
 import { jobStatus, newJob, type Job } from '../job';
 import { newId, withConcreteSeed } from '../queue';
 import { nextRound } from './fairness';
-import { applyBull, applyProgress, trackedFrom, type Tracked } from './job-view';
+import { applyBull, applyProgress, cancelledJob, trackedFrom, type CancelledRecord, type Tracked } from './job-view';
+import { WorkerRegistry } from './registry';
 import {
-  ATTEMPTS, FLAG_TTL_S, GONE_AFTER_MS, KEEP_FINISHED, KEYS, PREFIX, connect, modelOfQueue, queueNameFor, redactUrl,
-  type StudioJobData, type StudioProgress, type StudioResult, type WorkerHeartbeat,
+  ATTEMPTS, FLAG_TTL_S, KEEP_FINISHED, KEYS, PREFIX, connect, modelOfQueue, queueNameFor, redactUrl,
+  type StudioJobData, type StudioProgress, type StudioResult,
 } from './keys';
 import { decodeRaw, removeInput, writeInput } from './storage';
 
@@ -46,9 +47,6 @@ const STATE_TYPES: JobType[] = ['active', 'waiting', 'prioritized', 'delayed', '
 /** Finished jobs the front remembers; older ones are looked up in Redis again when asked for. */
 const KEEP_TRACKED = 1000;
 
-/** A cancelled queued job is removed from BullMQ; this record answers for it afterwards. */
-interface CancelledRecord { spec: JobSpec; inputInfo: ImageInfo; createdAt: string; finishedAt: string; model: string; reason: string }
-
 export class StudioQueue implements JobQueueApi {
   readonly loading = null;
   private readonly redis: IORedis;
@@ -56,7 +54,7 @@ export class StudioQueue implements JobQueueApi {
   private readonly tracked = new Map<string, Tracked>();
   private readonly chains = new Map<string, Promise<void>>();
   private readonly events = new EventEmitter();
-  private registry: WorkerHeartbeat[] = [];
+  private readonly registry = new WorkerRegistry();
   private defaultModel: string | null;
   private lastError = 'connecting';
   /** The rebuild from Redis after the latest (re)connect; lookups of unknown ids wait for it. */
@@ -108,10 +106,6 @@ export class StudioQueue implements JobQueueApi {
 
   async submit(requested: JobSpec, input: RawImage, inputInfo: ImageInfo, options: SubmitOptions = {}): Promise<Job> {
     this.checkAvailable();
-    if (options.mask) {
-      // Studio workers read their input from the shared folder and would not see the mask: refuse, not ignore.
-      throw new ApiError('INVALID_REQUEST', 'invalid job: params.mask: inpainting is not available with a studio queue (--queue) yet');
-    }
     if (requested.kind === 'upscale') {
       const { output } = planUpscale(input.width, input.height, requested.params);
       const pixels = output.width * output.height;
@@ -119,6 +113,8 @@ export class StudioQueue implements JobQueueApi {
         throw new ApiError('IMAGE_TOO_LARGE', `the upscaled image would have ${pixels} pixels; the limit is ${this.options.maxResultPixels} pixels`);
       }
     }
+    // A worker that joined since the last 2 s poll counts at once.
+    if (!this.registry.knows(requested.model ?? this.currentModel()?.name ?? '')) await this.loadRegistry().catch(() => undefined);
     const model = this.modelFor(requested.model);
     if (this.queueLength >= this.options.maxQueue) {
       throw new ApiError('QUEUE_FULL', `the queue is full: at most ${this.options.maxQueue} jobs may wait; try again when one finishes`);
@@ -128,7 +124,16 @@ export class StudioQueue implements JobQueueApi {
     const queueName = queueNameFor(model);
     const { queue } = this.ensureQueue(queueName);
     await this.redis.sadd(KEYS.queues, queueName).catch(() => undefined);
-    const inputRef = await writeInput(this.options.sharedDir, id, input);
+    let inputRef: string;
+    let maskRef: string | undefined;
+    try {
+      inputRef = await writeInput(this.options.sharedDir, id, input);
+      // An inpaint mask travels like the input: a file beside it, named in the job.
+      maskRef = options.mask ? await writeInput(this.options.sharedDir, `${id}.mask`, options.mask) : undefined;
+    } catch (err) {
+      // A network share that went away is an outage, not a bad request.
+      throw new ApiError('UNAVAILABLE', `the shared folder ${this.options.sharedDir} cannot be written: ${(err as Error).message}`);
+    }
     const job = newJob(id, spec, null as never, inputInfo);
     job.input = null;
     job.model = model;
@@ -136,13 +141,15 @@ export class StudioQueue implements JobQueueApi {
       const priority = await nextRound(this.redis, queueName, options.client ?? 'anonymous');
       // Known before BullMQ's first event about it can arrive.
       this.tracked.set(id, { job, queueName, priority, order: job.createdAt.getTime() });
-      const data: StudioJobData = { spec, inputInfo, input: inputRef, client: options.client ?? 'anonymous', sharedDir: this.options.sharedDir };
+      const data: StudioJobData = {
+        spec, inputInfo, input: inputRef, ...(maskRef ? { mask: maskRef } : {}), client: options.client ?? 'anonymous', sharedDir: this.options.sharedDir,
+      };
       await queue.add('job', data, {
         jobId: id, priority, attempts: ATTEMPTS, removeOnComplete: KEEP_FINISHED, removeOnFail: KEEP_FINISHED,
       });
     } catch (err) {
       this.tracked.delete(id);
-      await removeInput(this.options.sharedDir, inputRef).catch(() => undefined);
+      for (const ref of [inputRef, maskRef]) if (ref) await removeInput(this.options.sharedDir, ref).catch(() => undefined);
       throw new ApiError('UNAVAILABLE', `the job could not be queued: ${(err as Error).message}`);
     }
     this.options.logger.info({ job: id, kind: spec.kind, model, client: options.client, priority: this.tracked.get(id)?.priority }, 'job queued');
@@ -162,7 +169,7 @@ export class StudioQueue implements JobQueueApi {
       if (bull) return (await this.track(bull, queueName)).job;
     }
     const record = await this.redis.get(KEYS.cancelled(id)).catch(() => null);
-    if (record) return this.fromCancelledRecord(id, JSON.parse(record) as CancelledRecord);
+    if (record) return cancelledJob(id, JSON.parse(record) as CancelledRecord);
     throw new ApiError('UNKNOWN_JOB', `no job with id "${id}" (finished jobs are forgotten after a while)`);
   }
 
@@ -211,7 +218,7 @@ export class StudioQueue implements JobQueueApi {
           model: job.model ?? modelOfQueue(tracked.queueName), reason,
         };
         await this.redis.set(KEYS.cancelled(job.id), JSON.stringify(record), 'EX', FLAG_TTL_S);
-        await removeInput(this.options.sharedDir, bull.data.input).catch(() => undefined);
+        await this.removeInputs(bull.data);
         job.state = 'cancelled';
         job.error = { code: 'CANCELLED', message: reason };
         job.finishedAt = new Date();
@@ -228,40 +235,32 @@ export class StudioQueue implements JobQueueApi {
 
   async selectModel(name: string): Promise<ModelInfo> {
     this.checkAvailable();
-    const worker = this.liveWorkers().find((w) => w.model === name);
-    if (!worker) throw new ApiError('UNKNOWN_MODEL', `no running worker serves model "${name}" (serving: ${this.servedList()})`);
+    if (!this.registry.live().some((w) => w.model === name)) {
+      throw new ApiError('UNKNOWN_MODEL', `no running worker serves model "${name}" (serving: ${this.registry.servedList()})`);
+    }
     await this.redis.set(KEYS.defaultModel, name);
     this.defaultModel = name;
-    return { name, dir: `worker:${name}`, demo: worker.demo, device: worker.device };
+    return this.registry.modelInfo(name);
   }
 
   workers(): WorkerInfo[] {
-    const now = Date.now();
-    return this.registry.map((w) => ({
-      name: w.name, model: w.model, device: w.device, job: w.job, lastSeen: new Date(w.lastSeen).toISOString(),
-      state: now - w.lastSeen > GONE_AFTER_MS ? 'gone' : w.busy ? 'busy' : 'idle',
-    }));
+    return this.registry.infos();
   }
 
   /** The models workers announce (a gone worker's too: it may be restarting), for /v1/models. */
   catalogEntries(): CatalogEntry[] {
-    const seen = new Map<string, CatalogEntry>();
-    for (const w of this.registry) if (!seen.has(w.model)) seen.set(w.model, { name: w.model, dir: `worker:${w.model}`, demo: w.demo });
-    return [...seen.values()];
+    return this.registry.catalogEntries();
   }
 
   /** The default model as the front's "engine" shows it (health, /v1/models' current). */
   currentModel(): ModelInfo | null {
-    const name = this.defaultModel ?? this.liveWorkers()[0]?.model ?? null;
-    if (!name) return null;
-    const worker = this.registry.find((w) => w.model === name);
-    return { name, dir: `worker:${name}`, demo: worker?.demo ?? false, device: worker?.device ?? 'none' };
+    // With every worker gone, jobs still go to a known model's queue and wait for a worker to come back.
+    const name = this.defaultModel ?? this.registry.live()[0]?.model ?? this.registry.catalogEntries()[0]?.name ?? null;
+    return name ? this.registry.modelInfo(name) : null;
   }
 
   devicesSummary(): string {
-    const live = this.liveWorkers();
-    if (live.length === 0) return 'no workers';
-    return `${live.length} worker${live.length > 1 ? 's' : ''}: ${[...new Set(live.map((w) => w.device))].join(', ')}`;
+    return this.registry.devicesSummary();
   }
 
   /** Only disconnects: queued and running jobs live on in Redis and on the workers. */
@@ -277,22 +276,12 @@ export class StudioQueue implements JobQueueApi {
     this.redis.disconnect();
   }
 
-  private liveWorkers(): WorkerHeartbeat[] {
-    const now = Date.now();
-    return this.registry.filter((w) => now - w.lastSeen <= GONE_AFTER_MS);
-  }
-
-  private servedList(): string {
-    const models = [...new Set(this.liveWorkers().map((w) => `"${w.model}"`))];
-    return models.length ? models.join(', ') : 'none: start one with `insaneres worker --queue …`';
-  }
-
   private modelFor(named: string | undefined): string {
     const model = named ?? this.currentModel()?.name;
     if (!model) throw new ApiError('UNAVAILABLE', 'no GPU worker has announced itself yet: start one with `insaneres worker --queue …`');
     // A gone worker's model is still accepted: its job waits until a worker with that model is back.
-    if (!this.registry.some((w) => w.model === model)) {
-      throw new ApiError('UNKNOWN_MODEL', `no worker serves model "${model}" (serving: ${this.servedList()})`);
+    if (!this.registry.knows(model)) {
+      throw new ApiError('UNKNOWN_MODEL', `no worker serves model "${model}" (serving: ${this.registry.servedList()})`);
     }
     return model;
   }
@@ -333,7 +322,7 @@ export class StudioQueue implements JobQueueApi {
     if (state === 'completed' && bull.returnvalue?.historyId) await this.options.history.adopt(bull.returnvalue.historyId);
     const changed = applyBull(tracked, bull, state);
     const { job } = tracked;
-    if (job.state === 'failed' || job.state === 'cancelled') await removeInput(this.options.sharedDir, bull.data.input).catch(() => undefined);
+    if (job.state === 'failed' || job.state === 'cancelled') await this.removeInputs(bull.data);
     if (changed) this.emit(job);
     if (wasQueued && job.state !== 'queued') this.emitQueued(tracked.queueName);
   }
@@ -377,10 +366,7 @@ export class StudioQueue implements JobQueueApi {
   private async reconcile(full: boolean): Promise<void> {
     if (this.closed || this.redis.status !== 'ready') return;
     try {
-      const raw = await this.redis.hgetall(KEYS.workers);
-      this.registry = Object.values(raw).map((v) => JSON.parse(v) as WorkerHeartbeat).sort((a, b) => a.name.localeCompare(b.name));
-      this.defaultModel = (await this.redis.get(KEYS.defaultModel)) ?? this.defaultModel;
-      for (const w of this.registry) this.ensureQueue(queueNameFor(w.model));
+      await this.loadRegistry();
       for (const name of await this.redis.smembers(KEYS.queues)) this.ensureQueue(name);
       if (full) {
         for (const [queueName, { queue }] of this.queues) {
@@ -397,13 +383,14 @@ export class StudioQueue implements JobQueueApi {
     }
   }
 
-  private fromCancelledRecord(id: string, record: CancelledRecord): Job {
-    const job = newJob(id, record.spec, null as never, record.inputInfo);
-    Object.assign(job, {
-      input: null, state: 'cancelled', model: record.model, createdAt: new Date(record.createdAt), finishedAt: new Date(record.finishedAt),
-      error: { code: 'CANCELLED', message: record.reason },
-    });
-    return job;
+  private async loadRegistry(): Promise<void> {
+    const workers = await this.registry.load(this.redis);
+    this.defaultModel = (await this.redis.get(KEYS.defaultModel)) ?? this.defaultModel;
+    for (const w of workers) this.ensureQueue(queueNameFor(w.model));
+  }
+
+  private async removeInputs(data: StudioJobData): Promise<void> {
+    for (const ref of [data.input, data.mask]) if (ref) await removeInput(this.options.sharedDir, ref).catch(() => undefined);
   }
 
   private forgetOld(): void {

@@ -8,6 +8,7 @@ import * as os from 'os';
 import { Worker, UnrecoverableError, type Job as BullJob } from 'bullmq';
 import type { ErrorBody } from '../../../../shared/src';
 import { createEngine } from '../../engine/engine';
+import { inpaintParamsFrom } from '../../engine/inpaint-params';
 import type { Engine, ModelInfo, Progress } from '../../engine/types';
 import { HistoryStore } from '../../history/store';
 import type { Logger } from '../../logger';
@@ -95,6 +96,7 @@ export async function startStudioWorker(options: StudioWorkerOptions): Promise<R
       if (flagged) throw Object.assign(new Error(flagged), { code: 'CANCELLED' });
       const history = await historyIn(sharedDir);
       const input = await readInput(sharedDir, job.data.input);
+      const mask = job.data.mask ? await readInput(sharedDir, job.data.mask) : null;
       const { spec } = job.data;
       let previewVersion = 0;
       const onProgress = (progress: Progress): void => {
@@ -111,7 +113,7 @@ export async function startStudioWorker(options: StudioWorkerOptions): Promise<R
       const started = Date.now();
       const runOptions = { signal: abort.signal, onProgress };
       const output = spec.kind === 'img2img'
-        ? await engine.img2img(input, spec.params, runOptions)
+        ? await engine.img2img(input, mask ? { ...spec.params, inpaint: inpaintParamsFrom(spec.params, mask) } : spec.params, runOptions)
         : await engine.upscale(input, spec.params, runOptions);
       await pending;
       // A cancel that lands after the last step still wins, as in the in-process queue.
@@ -126,7 +128,7 @@ export async function startStudioWorker(options: StudioWorkerOptions): Promise<R
         } as Parameters<HistoryStore['save']>[0],
         image,
       );
-      await removeInput(sharedDir, job.data.input).catch(() => undefined);
+      for (const ref of [job.data.input, job.data.mask]) if (ref) await removeInput(sharedDir, ref).catch(() => undefined);
       logger.info({ job: id, ms: Date.now() - started, historyId: entry.id }, 'job done');
       return {
         historyId: entry.id, result: { width: image.width, height: image.height, bitDepth: image.bitDepth, channels: 4 },

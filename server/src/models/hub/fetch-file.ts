@@ -52,7 +52,7 @@ async function attempt(o: FetchFileOptions, part: string): Promise<void> {
   const status = res.status;
   if (status === 429) {
     res.body.resume();
-    throw new RetryAfter(parseRetryAfter(header(res.headers, 'retry-after')) ?? 5000, `${file.path}: HTTP 429`);
+    throw new RetryAfter(parseRetryAfter(header(res.headers, 'retry-after')) ?? 5000, 'HTTP 429 (too many requests)');
   }
   if (status >= 500 || status === 408) {
     res.body.resume();

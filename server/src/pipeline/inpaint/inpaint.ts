@@ -7,7 +7,8 @@
  * exactly, at any bit depth, alpha untouched.
  */
 import type { InpaintParams, RawImage } from '../../engine/types';
-import { modelTensorToRaw, rawToModelTensor, reflectPad } from '../../image/convert';
+import { UPSCALE_DEFAULTS } from '../../../../shared/src/defaults';
+import { modelTensorToRaw, rawToModelTensor, reflectIndex, reflectPad } from '../../image/convert';
 import { resizeLanczos } from '../../image/resample';
 import { createSampler } from '../../schedulers';
 import { Tensor, tensor } from '../../tensor';
@@ -18,6 +19,7 @@ import { philoxNoise } from '../noise';
 import { cropPreview } from '../preview';
 import type { DiffusionRuntime } from '../runtime';
 import { fromModelSize, JobHooks, PipelineContext, ResolvedImg2ImgParams, toModelSize } from '../refine';
+import { refineTiled } from '../tiled-refine';
 import { Rect, rect } from '../tiles/rect';
 import { fillMasked } from './fill';
 import { inpaintUnetExtra, LatentInpaint, maskBlendHooks } from './latents';
@@ -35,11 +37,6 @@ import {
 } from './mask';
 
 export type ResolvedInpaintParams = ResolvedImg2ImgParams & { inpaint: InpaintParams };
-
-/** An inpaint crop that the model cannot take in one pass. */
-export class InpaintCropError extends Error {
-  readonly code = 'IMAGE_TOO_LARGE';
-}
 
 function addTime(timings: Record<string, number>, key: string, since: number): number {
   const now = performance.now();
@@ -122,6 +119,28 @@ export async function inpaintingConditioning(runtime: DiffusionRuntime, image: T
   return inpaintUnetExtra(cells, latents);
 }
 
+/** The mask over a tile's model rectangle, mirrored where it sticks out of the crop (as cutSourceTile). */
+export function cutMaskTile(mask: MaskPlane, area: Rect): MaskPlane {
+  const data = new Float32Array(area.width * area.height);
+  for (let row = 0; row < area.height; row++) {
+    const y = reflectIndex(area.y + row, mask.height);
+    for (let column = 0; column < area.width; column++) data[row * area.width + column] = mask.data[y * mask.width + reflectIndex(area.x + column, mask.width)];
+  }
+  return { width: area.width, height: area.height, data };
+}
+
+/**
+ * What one model-size picture needs to be inpainted: the picture the model starts from (A1111 fills before
+ * encoding, with the blurred mask at model size) and the latent settings (mask, fill, 9-channel input).
+ */
+async function prepareLatentInpaint(context: PipelineContext, modelImage: Tensor, modelMask: MaskPlane, fill: InpaintParams['fill']): Promise<{ source: Tensor; inpaint: LatentInpaint }> {
+  const source = fill === 'fill' ? fillMasked(modelImage, modelMask) : modelImage;
+  const nineChannels = (context.runtime.unetInputChannels ?? 4) === 9;
+  const inpaint: LatentInpaint = { latentMask: latentMaskOf(modelMask), fill, blend: !nineChannels };
+  if (nineChannels) inpaint.unetExtra = await inpaintingConditioning(context.runtime, source, modelMask, context.latentScale);
+  return { source, inpaint };
+}
+
 /** img2img of one crop with its (blurred) mask, fitted to the model and back: the generated crop, unpasted. */
 async function inpaintCrop(
   context: PipelineContext,
@@ -134,30 +153,22 @@ async function inpaintCrop(
   const fixed = context.runtime.fixedLatentSize;
   const plan = planFit(crop.width, crop.height, fixed ? Math.min(fixed[0], fixed[1]) * 8 : null);
   if (plan.kind === 'tiles') {
-    throw new InpaintCropError(
-      `the inpaint area is ${crop.width}×${crop.height} px; it must fit one model pass (at most 1024 px a side): ` +
-        `use inpaintArea "masked" with a smaller mask or padding`,
-    );
+    // Larger than one pass: tile by tile at native size as refine does; tiles the mask misses are skipped.
+    const tiles = { tileSize: plan.tileSize, tileOverlap: UPSCALE_DEFAULTS.tileOverlap, colorMatch: UPSCALE_DEFAULTS.colorMatch };
+    return refineTiled(context, { ...crop, data: crop.data.slice() }, { ...params, ...tiles }, hooks, timings, {
+      inpaintTile: async (modelRect, source) => {
+        const tileMask = cutMaskTile(mask, modelRect);
+        return tileMask.data.some((v) => v > 0) ? prepareLatentInpaint(context, source, tileMask, params.inpaint.fill) : null;
+      },
+    });
   }
   const sampler = createSampler(params, context.schedulerConfig, { guidanceEmbedding: Boolean(context.runtime.timestepCondDim) });
   const totalSteps = sampler.steps.length;
   if (totalSteps === 0) return { image: crop, stepsRun: 0 };
 
   let t = performance.now();
-  let modelImage = toModelSize(rawToModelTensor(crop), plan);
-  const modelMask = maskToModelSize(mask, plan);
-  const { fill } = params.inpaint;
-  // A1111 fills before encoding, with the blurred (unrounded) mask at model size.
-  const source = fill === 'fill' ? fillMasked(modelImage, modelMask) : modelImage;
-  t = addTime(timings, 'imageConversion', t);
-  const latentMask = latentMaskOf(modelMask);
-  const nineChannels = (context.runtime.unetInputChannels ?? 4) === 9;
-  const inpaint: LatentInpaint = { latentMask, fill, blend: !nineChannels };
-  if (nineChannels) {
-    inpaint.unetExtra = await inpaintingConditioning(context.runtime, source, modelMask, context.latentScale);
-    addTime(timings, 'vaeEncode', t);
-  }
-  modelImage = source;
+  const { source: modelImage, inpaint } = await prepareLatentInpaint(context, toModelSize(rawToModelTensor(crop), plan), maskToModelSize(mask, plan), params.inpaint.fill);
+  addTime(timings, 'imageConversion', t);
   const conditioning = await encodeConditioning(context.runtime, context.tokenizer, params, timings);
   hooks.onProgress({ step: 0, totalSteps, tile: 1, totalTiles: 1 });
 

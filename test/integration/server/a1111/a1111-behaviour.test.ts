@@ -126,6 +126,21 @@ describe('A1111 API behaviour', () => {
     expect(parsed).toMatchObject({ Prompt: 'skin, pores', Steps: '4', Seed: '99', 'CFG scale': '12', 'Denoising strength': '0.5', 'Size-1': '48', 'Size-2': '40', Sampler: 'DDIM' });
   });
 
+  it('extra-single-image with our SD upscaler runs a queued upscale job and keeps it in the history', async () => {
+    const before = (await getJson<HistoryListResponse>(server.url, '/v1/history?limit=1')).total;
+    const res = await post200(server.url, '/sdapi/v1/extra-single-image', { image: await pngBase64(40, 32), upscaler_1: 'InsaneRes SD upscale', upscaling_resize: 2 });
+    const body = res.json<{ image: string; html_info: string }>();
+    const png = Buffer.from(body.image, 'base64');
+    expect((await sharp(png).metadata())).toMatchObject({ width: 80, height: 64 });
+    expect(body.html_info).toMatch(/Postprocess upscaler: InsaneRes SD upscale/);
+    const history = await getJson<HistoryListResponse>(server.url, '/v1/history?limit=1');
+    expect(history.total).toBe(before + 1);
+    expect(history.items[0]).toMatchObject({ kind: 'upscale', width: 80, height: 64, params: { scale: 2 } });
+    expect(parseInfotext(readTextChunks(png).parameters)).toMatchObject({ 'SD upscale upscaler': 'Lanczos', 'Size-1': '80' });
+    const tooBig = await postJson(server.url, '/sdapi/v1/extra-single-image', { image: await pngBase64(40, 32), upscaler_1: 'InsaneRes SD upscale', upscaling_resize: 6 });
+    expect(tooBig.status).toBe(400);
+  });
+
   it('reports progress with a preview while a request runs, and interrupt stops the whole request', async () => {
     const pending = postJson(server.url, '/sdapi/v1/txt2img', { ...simpleTxt2ImgRequest(), n_iter: 3, steps: 150, seed: 5 });
     const during = await progressWhen(server.url, (p) => p.state.job_count === 3 && p.state.sampling_step > 0);

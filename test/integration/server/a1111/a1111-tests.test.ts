@@ -6,9 +6,17 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import sharp from 'sharp';
+import { decodePng, encodePng } from '../../../../server/src/image/png';
 import { parseInfotext } from '../../../../server/src/infotext/infotext';
 import { getJson, postJson, request, startTestServer, type TestServer } from '../harness';
-import { infoOf, post200, pngDataUrl, simpleImg2ImgRequest, simpleTxt2ImgRequest, type GenerationResult } from './fixtures';
+import { infoOf, pngBase64, post200, pngDataUrl, simpleImg2ImgRequest, simpleTxt2ImgRequest, type GenerationResult } from './fixtures';
+
+/** Black left half, white right half (white = repaint), as a data URL like conftest's mask_basic.png. */
+async function halfMaskBase64(width: number, height: number): Promise<string> {
+  const data = new Uint8Array(width * height * 3);
+  for (let y = 0; y < height; y++) for (let x = width / 2; x < width; x++) data.fill(255, (y * width + x) * 3, (y * width + x) * 3 + 3);
+  return `data:image/png;base64,${(await encodePng({ width, height, channels: 3, bitDepth: 8, data })).toString('base64')}`;
+}
 
 async function sizeOf(base64: string): Promise<[number, number]> {
   const meta = await sharp(Buffer.from(base64, 'base64')).metadata();
@@ -109,12 +117,30 @@ describe('A1111 API tests, ported', () => {
     });
 
     it.each([
-      ['inpainting masked', {}],
-      ['inpainting with inverted mask', { inpainting_mask_invert: true }],
-    ])('%s: answered 501 with the reason until inpaint is available (A1111 expects 200)', async (_name, changes) => {
-      const res = await postJson(server.url, '/sdapi/v1/img2img', { ...simpleImg2ImgRequest(initImage), mask: await pngDataUrl(96, 96), ...changes });
-      expect(res.status).toBe(501);
-      expect(res.json<{ detail: string }>().detail).toMatch(/inpainting \(mask\) is not available/);
+      ['inpainting masked', {}, 'left'],
+      ['inpainting with inverted mask', { inpainting_mask_invert: true }, 'right'],
+    ])('%s: only the mask\'s white is repainted; far from it the init image comes back as it was', async (_name, changes, kept) => {
+      // 64×64 so no resize is involved: the kept side must equal the init pixels exactly.
+      const init = await pngBase64(64, 64);
+      const res = await post200(server.url, '/sdapi/v1/img2img', { ...simpleImg2ImgRequest(init), mask: await halfMaskBase64(64, 64), ...changes });
+      const out = await decodePng(Buffer.from(res.json<GenerationResult>().images[0], 'base64'));
+      const before = await decodePng(Buffer.from(init, 'base64'));
+      expect([out.width, out.height]).toEqual([64, 64]);
+      // Columns 0…19 (left) or 44…63 (right): more than the blur away from the mask's edge at x = 32.
+      const columns = kept === 'left' ? [0, 20] : [44, 64];
+      const repaintedColumns = kept === 'left' ? [44, 64] : [0, 20];
+      const differences = (from: number, to: number): number => {
+        let count = 0;
+        for (let y = 0; y < 64; y++) {
+          for (let x = from; x < to; x++) {
+            for (let c = 0; c < 3; c++) if (out.data[(y * 64 + x) * out.channels + c] !== before.data[(y * 64 + x) * before.channels + c]) count++;
+          }
+        }
+        return count;
+      };
+      expect(differences(columns[0], columns[1])).toBe(0);
+      expect(differences(repaintedColumns[0], repaintedColumns[1])).toBeGreaterThan(0);
+      expect(parseInfotext(infoOf(res).infotexts[0])).toMatchObject({ 'Denoising strength': '0.75' });
     });
 
     it('sd upscale with A1111\'s positional script_args ["", 8, "Lanczos", 2.0]', async () => {

@@ -8,7 +8,7 @@
 import * as path from 'path';
 import sharp, { type Metadata } from 'sharp';
 import { makeTinyModel } from '../../../../scripts/tiny-model/make-tiny-model';
-import { getJson, postJson, startTestServer, tempDir, type TestServer } from '../harness';
+import { getJson, postJson, request, startTestServer, tempDir, type TestServer } from '../harness';
 import { pngBase64, pngDataUrl } from './fixtures';
 
 /** webuiapi's `_to_api_result`: base64.b64decode each image, json.loads(info). */
@@ -82,6 +82,16 @@ describe('real A1111 clients', () => {
     expect(extras.images.map((m) => [m.width, m.height])).toEqual([[96, 96]]);
     expect(String(extras.info.html_info)).toMatch(/R-ESRGAN 4x\+.* not available; used Lanczos/);
 
+    // extra_batch_images: imageList of {data: b64_img, name: "image00001"}; r["images"] decoded in order.
+    const batch = await postJson(server.url, '/sdapi/v1/extra-batch-images', {
+      resize_mode: 0, show_extras_results: true, upscaling_resize: 2, upscaler_1: 'Lanczos', upscaler_2: 'None',
+      imageList: [{ data: `data:image/png;base64,${squirrel}`, name: 'image00001' }, { data: await pngDataUrl(20, 10), name: 'image00002' }],
+    });
+    const batchImages = await Promise.all(batch.json<{ images: string[] }>().images.map((i) => sharp(Buffer.from(i, 'base64')).metadata()));
+    expect(batchImages.map((m) => [m.width, m.height])).toEqual([[128, 128], [40, 20]]);
+    // The squirrel's infotext travels with it through the upscale.
+    expect(batchImages[0].comments?.find((c) => c.keyword === 'parameters')?.text).toMatch(/^cute squirrel/);
+
     const info = (await postJson(server.url, '/sdapi/v1/png-info', { image: `data:image/png;base64,${squirrel}` })).json<{ info: string }>().info;
     expect(info).toMatch(/^cute squirrel\nSteps: 3, Sampler: \w+.*Seed: 1003, Size: 64x64, Model: alpha/);
   });
@@ -107,6 +117,26 @@ describe('real A1111 clients', () => {
       await new Promise((r) => setTimeout(r, 50));
     }
     await postJson(server.url, '/sdapi/v1/options', { sd_model_checkpoint: 'alpha' });
+    // A1111 titles ("name.safetensors [hash]") name the same model: the loaded one is not loaded again.
+    const loads = server.logs.filter((l) => l.msg === 'loading model').length;
+    expect((await postJson(server.url, '/sdapi/v1/options', { sd_model_checkpoint: 'alpha.safetensors [0123abcd]' })).status).toBe(200);
+    expect(server.logs.filter((l) => l.msg === 'loading model').length).toBe(loads);
+  });
+
+  it('plugin-style inpaint: raw base64 mask, 0/1 booleans, only-masked padding; the infotext says how', async () => {
+    // A mask that is white in the middle only.
+    const maskPng = await sharp({ create: { width: 64, height: 64, channels: 3, background: 'black' } })
+      .composite([{ input: await sharp({ create: { width: 16, height: 16, channels: 3, background: 'white' } }).png().toBuffer(), left: 24, top: 24 }])
+      .png().toBuffer();
+    const res = await toApiResult(await postJson(server.url, '/sdapi/v1/img2img', {
+      init_images: [await pngBase64(64, 64)], mask: maskPng.toString('base64'), prompt: 'an eye', seed: 5, steps: 3, width: 64, height: 64,
+      denoising_strength: 0.75, mask_blur: 4, inpainting_fill: 1, inpaint_full_res: 1, inpaint_full_res_padding: 32, inpainting_mask_invert: 0,
+      sampler_name: 'DPM++ 2M', scheduler: 'Karras', cfg_scale: 7, include_init_images: false,
+    }));
+    expect(res.images.map((m) => [m.width, m.height])).toEqual([[64, 64]]);
+    const infotext = (res.info.infotexts as string[])[0];
+    expect(infotext).toMatch(/Sampler: DPM\+\+ 2M, Schedule type: Karras/);
+    expect(infotext).toMatch(/Mask blur: 4, Inpaint area: Only masked, Masked area padding: 32/);
   });
 
   it('plugin-style payloads: raw base64, 0/1 booleans, nulls, scheduler "Simple", script_name ""', async () => {
@@ -130,5 +160,9 @@ describe('real A1111 clients', () => {
     expect(res.json()).toMatchObject({ info: '' });
     expect((await postJson(server.url, '/sdapi/v1/interrupt', {})).json()).toEqual({});
     expect((await postJson(server.url, '/sdapi/v1/skip', {})).status).toBe(200);
+    // webuiapi's interrupt()/skip(): session.post(url) with no body at all.
+    for (const route of ['interrupt', 'skip']) {
+      expect((await request(server.url, { method: 'POST', path: `/sdapi/v1/${route}`, headers: { 'content-length': '0' } })).status).toBe(200);
+    }
   });
 });

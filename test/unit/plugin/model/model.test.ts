@@ -76,7 +76,7 @@ describe('tries', () => {
     expect(request).toEqual({
       kind: 'img2img',
       image: 'img1',
-      params: { prompt: 'eyes', negativePrompt: 'blur', steps: 30, guidanceScale: 11, sampler: 'ddim', seed: -1, strength: 0.35 },
+      params: { prompt: 'eyes', negativePrompt: 'blur', steps: 30, guidanceScale: 11, sampler: 'ddim', scheduler: 'automatic', seed: -1, strength: 0.35 },
     });
     expect(jobCreateRequestSchema.safeParse(request).success).toBe(true);
   });

@@ -61,7 +61,7 @@ test('a running download shows bytes, rate, ETA and file, and can be cancelled',
   fireEvent.click(await screen.findByTestId('download-model'));
   fireEvent.click(screen.getByTestId('licence-accept'));
   const text = await screen.findByText(/of 4\.3 GB/);
-  expect(text.textContent).toBe('1.4 GB of 4.3 GB · 50 MB/s · 57 s left · file 9/12');
+  expect(text.textContent).toBe('1.4 GB of 4.3 GB · 50.0 MB/s · 57 s left · file 9/12');
   fireEvent.click(screen.getByTestId('download-cancel'));
   await screen.findByTestId('download-cancelled');
   expect(fake.pull?.state).toBe('cancelled');
@@ -96,6 +96,6 @@ test('with real models installed: no download offer; the picker switches with on
 test('download progress wording', () => {
   const base = { id: 'p', spec: 'sd15', state: 'running' as const, file: null, model: null, error: null, fileIndex: 0, fileCount: 0, bytesDone: 0, bytesTotal: 0, bytesPerSecond: 0, etaSeconds: null };
   expect(downloadText({ ...base, phase: 'resolving' })).toMatch(/pinned version/);
-  expect(downloadText({ ...base, phase: 'downloading', bytesDone: 2_500_000, bytesTotal: 4_270_000_000, bytesPerSecond: 0, fileIndex: 1, fileCount: 12 })).toBe('3 MB of 4.3 GB · file 1/12');
-  expect(downloadText({ ...base, phase: 'downloading', bytesDone: 1e9, bytesTotal: 2e9, bytesPerSecond: 1e7, etaSeconds: 100, fileIndex: 2, fileCount: 3 })).toBe('1.0 GB of 2.0 GB · 10 MB/s · 1 min 40 s left · file 2/3');
+  expect(downloadText({ ...base, phase: 'downloading', bytesDone: 2_500_000, bytesTotal: 4_270_000_000, bytesPerSecond: 0, fileIndex: 1, fileCount: 12 })).toBe('2.5 MB of 4.3 GB · file 1/12');
+  expect(downloadText({ ...base, phase: 'downloading', bytesDone: 1e9, bytesTotal: 2e9, bytesPerSecond: 1e7, etaSeconds: 100, fileIndex: 2, fileCount: 3 })).toBe('1.0 GB of 2.0 GB · 10.0 MB/s · 1 min 40 s left · file 2/3');
 });

@@ -78,6 +78,15 @@ describe('the panel', () => {
     expect(screen.getByTestId('mask').textContent).toBe('Mask');
   });
 
+  it('after a random-seed try the seed field shows the seed actually used', async () => {
+    const { state } = await renderPanel();
+    expect(state().settings.seedMode).toBe('random');
+    click('run');
+    await waitFor(() => expect(state().phase).toBe('done'));
+    expect((screen.getByTestId('seed') as Element).value).toBe(String(state().current?.seed));
+    expect(state().current?.seed).toBe(4242); // the fake server's pick
+  });
+
   it('Enter in the prompt runs; Shift+Enter does not', async () => {
     const { server, state } = await renderPanel();
     fireEvent.keyDown(screen.getByTestId('prompt'), { key: 'Enter', shiftKey: true });
@@ -195,6 +204,24 @@ describe('the panel', () => {
     await waitFor(() => expect(state().phase).toBe('done'));
     expect(server.jobRequests[0]).toMatchObject({ params: { strength: 0.6 } });
     expect(fakePhotoshop.calls('imaging.getPixels')[0].args).toMatchObject({ layerID: 1 });
+  });
+});
+
+describe('the sampler picker (issue 12 §4)', () => {
+  it("lists A1111's names, sends the ids, and greys out the schedule type for DDIM", async () => {
+    const { server, state } = await renderPanel({}, 'html');
+    const sampler = screen.getByTestId('sampler') as HTMLSelectElement;
+    expect(Array.from(sampler.options).map((o) => o.textContent)).toEqual(['DDIM', 'Euler', 'Euler a', 'DPM++ 2M', 'LCM']);
+    expect((screen.getByTestId('scheduler') as HTMLSelectElement).disabled).toBe(true); // DDIM, the default
+    fireEvent.change(sampler, { target: { selectedIndex: 2 } });
+    await waitFor(() => expect((screen.getByTestId('scheduler') as HTMLSelectElement).disabled).toBe(false));
+    const scheduler = screen.getByTestId('scheduler') as HTMLSelectElement;
+    expect(Array.from(scheduler.options).map((o) => o.textContent)).toEqual(['Automatic', 'Uniform', 'Karras']);
+    fireEvent.change(scheduler, { target: { selectedIndex: 2 } });
+    expect(state().settings).toMatchObject({ sampler: 'euler_a', scheduler: 'karras' });
+    click('run');
+    await waitFor(() => expect(state().phase).toBe('done'));
+    expect(server.jobRequests[0]).toMatchObject({ params: { sampler: 'euler_a', scheduler: 'karras' } });
   });
 });
 

@@ -82,6 +82,12 @@ describe('Bearer token', () => {
     ['Basic secret-token', false],
     ['Bearer secret-token', true],
     ['bearer secret-token', true],
+    // A1111 clients: HTTP Basic with the token as the password, any user name.
+    [`Basic ${Buffer.from('me:secret-token').toString('base64')}`, true],
+    [`Basic ${Buffer.from(':secret-token').toString('base64')}`, true],
+    [`Basic ${Buffer.from('me:wrong').toString('base64')}`, false],
+    [`Basic ${Buffer.from('secret-token').toString('base64')}`, false],
+    [`Basic ${Buffer.from('secret-token:me').toString('base64')}`, false],
   ])('%j → %s', (header, expected) => {
     expect(policy({ token: 'secret-token' }).tokenValid(header)).toBe(expected);
   });

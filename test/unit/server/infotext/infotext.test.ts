@@ -105,3 +105,18 @@ describe('infotextFor with the A1111 samplers', () => {
     expect(eulerADefault).not.toHaveProperty('Eta');
   });
 });
+
+describe('infotextFor an inpaint', () => {
+  it('writes A1111\'s inpaint fields, leaving out those equal to what its parser assumes when missing', () => {
+    const base = { seed: 3, model: 'm', width: 64, height: 64, kind: 'img2img' as const };
+    const masked = img2imgParamsSchema.parse({ mask: 'm1', maskBlur: 8, inpaintArea: 'masked', padding: 40, fill: 'latent-noise', invertMask: true });
+    expect(parseInfotext(infotextFor({ ...base, params: masked }))).toMatchObject({
+      'Mask blur': '8', 'Mask mode': 'Inpaint not masked', 'Masked content': 'latent noise', 'Inpaint area': 'Only masked', 'Masked area padding': '40',
+    });
+    const whole = parseInfotext(infotextFor({ ...base, params: img2imgParamsSchema.parse({ mask: 'm1', inpaintArea: 'whole', maskBlur: 0 }) }));
+    // Absent fields read back as A1111's defaults: whole picture, original content, inpaint masked.
+    expect(whole).toMatchObject({ 'Inpaint area': 'Whole picture', 'Masked content': 'original', 'Mask mode': 'Inpaint masked' });
+    expect(whole).not.toHaveProperty('Mask blur');
+    expect(parseInfotext(infotextFor({ ...base, params: img2imgParamsSchema.parse({}) }))).not.toHaveProperty('Mask blur');
+  });
+});

@@ -18,7 +18,8 @@ function weightSum(width: number, height: number, options: TileOptions, mode: Bl
 
 function maxError(values: Float64Array): number {
   let worst = 0;
-  for (const v of values) worst = Math.max(worst, Math.abs(v - 1));
+  // An index loop: iterating a typed array with for…of is ~50× slower inside jest's sandbox.
+  for (let i = 0; i < values.length; i++) worst = Math.max(worst, Math.abs(values[i] - 1));
   return worst;
 }
 
