@@ -15,6 +15,9 @@ import { sessionOptions } from '../../server/src/runtime/onnx-runtime';
 
 export interface FloorResult {
   createMs: number;
+  /** performance.now() (ms since this process started) when the cold pass ended, and when it printed. */
+  coldDoneAtMs: number;
+  doneAtMs: number;
   /** cpuMs: this process's CPU time (all threads) during the pass: robust on a machine others load. */
   cold: { wallMs: number; runMs: number; cpuMs: number };
   warm: { wallMs: number; runMs: number; unetMs: number; cpuMs: number };
@@ -95,8 +98,9 @@ export async function runFloor(dir: string, steps: number, setup: FloorSetup, co
   const sessions = await createAll(dir, setup);
   const createMs = performance.now() - t0;
   const cold = await pass(sessions, steps, fp16);
+  const coldDoneAtMs = performance.now();
   const warm = await pass(sessions, steps, fp16);
-  const result: FloorResult = { createMs, cold: { wallMs: cold.wallMs, runMs: cold.runMs, cpuMs: cold.cpuMs }, warm: { wallMs: warm.wallMs, runMs: warm.runMs, unetMs: warm.unetMs, cpuMs: warm.cpuMs }, threads };
+  const result: FloorResult = { createMs, coldDoneAtMs, doneAtMs: 0, cold: { wallMs: cold.wallMs, runMs: cold.runMs, cpuMs: cold.cpuMs }, warm: { wallMs: warm.wallMs, runMs: warm.runMs, unetMs: warm.unetMs, cpuMs: warm.cpuMs }, threads };
   if (compareThreads) {
     const single = await ort.InferenceSession.create(path.join(dir, 'unet', 'model.onnx'), sessionOptions('cpu', 1));
     const feeds = feedsFor(sessions, warm.hidden, fp16).unet;
@@ -110,6 +114,7 @@ export async function runFloor(dir: string, steps: number, setup: FloorSetup, co
     await single.release();
   }
   await Promise.all(Object.values(sessions).map((s) => s.release()));
+  result.doneAtMs = performance.now();
   return result;
 }
 

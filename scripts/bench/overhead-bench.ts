@@ -60,7 +60,10 @@ export async function floorRun(modelDir: string, threads: number, compareThreads
   if (compareThreads) args.push('--compare-threads');
   if (setup.fp16) args.push('--fp16');
   const { wallMs, stdout } = await timedProcess(args);
-  return { ...(JSON.parse(stdout.trim().split('\n').pop() as string) as FloorResult), processMs: wallMs };
+  const result = JSON.parse(stdout.trim().split('\n').pop() as string) as FloorResult;
+  // What a one-job process costs: start-up to the end of the cold pass, plus the exit outside the JS clock
+  // (the floor process then runs a warm pass and maybe a thread comparison, which a CLI job does not).
+  return { ...result, processMs: result.coldDoneAtMs + Math.max(0, wallMs - result.doneAtMs) };
 }
 
 async function cliRun(modelDir: string, input: string, output: string, threads: number): Promise<number> {
