@@ -10,6 +10,7 @@ import { isPng } from '../../image/png';
 import { readTextChunks, withTextChunk } from '../../image/png-text';
 import { parseInfotext } from '../../infotext/infotext';
 import { isTerminal } from '../../jobs/queue';
+import { clientOf } from '../jobs-routes';
 import { imageInfo } from '../pixels';
 import { parseOrThrow } from '../validate';
 import { parseA1111, ValidationError } from './errors';
@@ -43,7 +44,7 @@ async function sdUpscale(deps: GenerateDeps, res: Response, input: Awaited<Retur
   const batch = deps.state.begin('extras');
   let job;
   try {
-    job = await queue.submit({ kind: 'upscale', image: 'a1111-extras', params }, input, imageInfo(input));
+    job = await queue.submit({ kind: 'upscale', image: 'a1111-extras', params }, input, imageInfo(input), { client: clientOf(res.req) });
   } catch (err) {
     deps.state.end(batch);
     throw err;

@@ -9,6 +9,7 @@ import { ApiError, type ErrorCode } from '../../../../shared/src';
 import { SCHEDULE_LABELS, samplerInfo } from '../../../../shared/src/samplers';
 import type { Job } from '../../jobs/job';
 import { isTerminal } from '../../jobs/queue';
+import { clientOf } from '../jobs-routes';
 import { imageInfo } from '../pixels';
 import type { AppContext } from '../context';
 import { decodeImage } from './images';
@@ -64,7 +65,7 @@ async function run(deps: GenerateDeps, res: Response, name: string, plan: Genera
   res.on('close', onClose);
   try {
     try {
-      for (const planned of plan.jobs) jobs.push(await queue.submit(planned.spec, planned.input, imageInfo(planned.input), { mask: planned.mask }));
+      for (const planned of plan.jobs) jobs.push(await queue.submit(planned.spec, planned.input, imageInfo(planned.input), { mask: planned.mask, client: clientOf(res.req) }));
     } catch (err) {
       onClose();
       throw err;
