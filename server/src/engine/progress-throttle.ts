@@ -9,11 +9,14 @@ export const PROGRESS_INTERVAL_MS = 100;
  * Decides, on the inference thread, which previews to make and which progress reports to post. Progress
  * is state, not a log: dropping a report that a newer one supersedes loses nothing. Kept always: the
  * start (step 0), the first step of each tile (the first preview, and where a tile begins), a tile's last
- * step, and any report carrying a picture.
+ * step, any report carrying a picture, and the step after a dropped one, so what clients see trails the
+ * worker by at most one step (a cancel's "stops within a step" stays checkable, and studio mode's
+ * "at most one step of delay" holds however fast the steps are).
  */
 export class ProgressThrottle {
   private lastPreview = -Infinity;
   private lastPost = -Infinity;
+  private lastPosted: { tile: number; step: number } | null = null;
 
   constructor(
     private readonly now: () => number = () => performance.now(),
@@ -32,12 +35,19 @@ export class ProgressThrottle {
   /** True when this report should be posted; false when a later one will carry the news. */
   shouldPost(progress: Progress): boolean {
     const now = this.now();
+    const last = this.lastPosted;
     const keep =
       progress.preview !== undefined ||
       progress.step <= 1 ||
       progress.step >= progress.totalSteps ||
+      last === null ||
+      last.tile !== progress.tile ||
+      progress.step - last.step >= 2 ||
       now - this.lastPost >= this.progressIntervalMs;
-    if (keep) this.lastPost = now;
+    if (keep) {
+      this.lastPost = now;
+      this.lastPosted = { tile: progress.tile, step: progress.step };
+    }
     return keep;
   }
 }

@@ -121,7 +121,9 @@ describe('inference off the event loop', () => {
     });
     await expect(run).rejects.toMatchObject({ code: 'CANCELLED' });
     const last = seen[seen.length - 1];
-    expect(last.step).toBeLessThanOrEqual(abortedAt + 1); // the step running when cancel arrived may finish, no more
+    // The step running when cancel arrived may finish, no more; the step seen may trail the worker's by one
+    // (coalesced reports, never two dropped in a row), so the bound on what was seen is two.
+    expect(last.step).toBeLessThanOrEqual(abortedAt + 2);
     expect(last.totalSteps).toBe(30);
     expect(seen.find((p) => p.step === 1)?.preview).toMatchObject({ width: 256, height: 256, channels: 3 }); // a 256-px thumbnail of the 512² crop
     // the engine is still usable afterwards

@@ -39,8 +39,10 @@ describe('cancel', () => {
     const stepAtCancel = atCancel.json<JobStatus>().step;
     status = await waitTerminal(server.url, long.id, 10_000);
     expect(status).toMatchObject({ state: 'cancelled', error: { code: 'CANCELLED' }, historyId: null });
-    // The step in flight when the cancel arrived may finish; no further one starts.
-    expect(status.step).toBeLessThanOrEqual(stepAtCancel + 1);
+    // The step in flight when the cancel arrived may finish; no further one starts. The reported step may
+    // trail the worker by one (step reports closer than 100 ms are coalesced, never two in a row: see
+    // ProgressThrottle), so the bound on the reported step is two.
+    expect(status.step).toBeLessThanOrEqual(stepAtCancel + 2);
     expectApiError(await request(server.url, { path: `/v1/jobs/${long.id}/result` }), 'NO_RESULT');
     expectApiError(await request(server.url, { path: `/v1/jobs/${long.id}/preview` }), 'NO_PREVIEW');
 

@@ -133,10 +133,11 @@ const SHORT = { steps: 10, strength: 0.3 };
     const atCancel = (await request(url, { method: 'DELETE', path: `/v1/jobs/${first}` })).json<JobStatus>();
     const final = await waitTerminal(url, first, 60_000);
     expect(final).toMatchObject({ state: 'cancelled', error: { code: 'CANCELLED' }, historyId: null });
-    // The worker logs the step it had reported when the cancel arrived; the step in flight may finish, no other.
+    // The worker logs the step it had been told of when the cancel arrived; the step in flight may finish, no
+    // other. What it was told may trail the inference thread by one step (coalesced reports), hence two.
     const received = workers.flatMap((w) => w.lines).find((l) => l.msg === 'cancel received' && l.job === first);
     expect(received).toBeDefined();
-    expect(final.step).toBeLessThanOrEqual((received?.step as number) + 1);
+    expect(final.step).toBeLessThanOrEqual((received?.step as number) + 2);
     expect(final.step).toBeGreaterThanOrEqual(running.step);
     expect(final.step).toBeLessThan(final.totalSteps);
     expect(atCancel.state).toBe('running');
