@@ -3,7 +3,6 @@
  * cancellation, model switches, and writing every finished result to history before reporting it done.
  */
 import { randomBytes, randomInt } from 'crypto';
-import { EventEmitter } from 'events';
 import {
   ApiError,
   ERROR_STATUS,
@@ -18,6 +17,7 @@ import type { HistoryStore } from '../history/store';
 import type { Logger } from '../logger';
 import type { JobChangeListener, JobQueueApi, SubmitOptions } from './api';
 import { estimateEta, jobStatus, newJob, type Job } from './job';
+import { JobChanges } from './job-changes';
 import { planUpscale } from '../pipeline/upscale';
 import { inpaintParamsFrom } from '../engine/inpaint-params';
 
@@ -62,17 +62,14 @@ export class JobQueue implements JobQueueApi {
   private readonly waiting: Job[] = [];
   private readonly switches: ModelSwitch[] = [];
   private readonly finished: Job[] = [];
-  private readonly events = new EventEmitter();
+  private readonly changes = new JobChanges((job) => this.status(job));
   private current: Job | null = null;
   private work: Promise<void> | null = null;
   private closing = false;
   /** The model being loaded, for /v1/models. */
   loading: string | null = null;
 
-  constructor(private readonly options: JobQueueOptions) {
-    // One listener per open SSE stream.
-    this.events.setMaxListeners(0);
-  }
+  constructor(private readonly options: JobQueueOptions) {}
 
   get queueLength(): number {
     return this.waiting.length;
@@ -128,20 +125,12 @@ export class JobQueue implements JobQueueApi {
     return jobStatus(job, index >= 0 ? index : null);
   }
 
-  /** Calls `listener` with every change of the job's status, until the returned function is called. */
   subscribe(job: Job, listener: (status: JobStatus) => void): () => void {
-    const handler = (changed: Job): void => {
-      if (changed === job) listener(this.status(job));
-    };
-    this.events.on('change', handler);
-    return () => this.events.off('change', handler);
+    return this.changes.subscribe(job, listener);
   }
 
-  /** Calls `listener` with every change of any job's status. */
   onChange(listener: JobChangeListener): () => void {
-    const handler = (changed: Job): void => listener(this.status(changed), changed);
-    this.events.on('change', handler);
-    return () => this.events.off('change', handler);
+    return this.changes.onChange(listener);
   }
 
   /** Removes a queued job, or stops a running one before its next step. Finished jobs stay as they are. */
@@ -322,7 +311,7 @@ export class JobQueue implements JobQueueApi {
   }
 
   private emit(job: Job): void {
-    this.events.emit('change', job);
+    this.changes.emit(job);
   }
 }
 

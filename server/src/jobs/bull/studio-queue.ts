@@ -6,7 +6,6 @@
  * jobs it knows, refreshed from BullMQ's QueueEvents (progress within a step) and a 2 s reconciliation, and
  * rebuilt from Redis at every (re)connect, so a restarted front finds queued, running and finished jobs.
  */
-import { EventEmitter } from 'events';
 import { Job as BullJob, Queue, QueueEvents, type JobState as BullState, type JobType } from 'bullmq';
 import type IORedis from 'ioredis';
 import { ApiError, TERMINAL_STATES, type ImageInfo, type JobSpec, type JobStatus, type WorkerInfo } from '../../../../shared/src';
@@ -14,6 +13,7 @@ import type { ModelInfo, RawImage } from '../../engine/types';
 import type { HistoryStore } from '../../history/store';
 import type { Logger } from '../../logger';
 import type { CatalogEntry } from '../../models/catalog';
+import { JobChanges } from '../job-changes';
 import { planUpscale } from '../../pipeline/upscale';
 import type { JobChangeListener, JobQueueApi, SubmitOptions } from '../api';
 import { jobStatus, newJob, type Job } from '../job';
@@ -53,7 +53,7 @@ export class StudioQueue implements JobQueueApi {
   private readonly queues = new Map<string, ModelQueue>();
   private readonly tracked = new Map<string, Tracked>();
   private readonly chains = new Map<string, Promise<void>>();
-  private readonly events = new EventEmitter();
+  private readonly changes = new JobChanges((job) => this.status(job));
   private readonly registry = new WorkerRegistry();
   private defaultModel: string | null;
   private lastError = 'connecting';
@@ -63,7 +63,6 @@ export class StudioQueue implements JobQueueApi {
   private closed = false;
 
   constructor(private readonly options: StudioQueueOptions) {
-    this.events.setMaxListeners(0);
     this.defaultModel = options.defaultModel ?? null;
     this.redis = connect(options.url, 'commands', 'insaneres-front');
     this.redis.on('error', (err: Error) => {
@@ -191,17 +190,11 @@ export class StudioQueue implements JobQueueApi {
   }
 
   subscribe(job: Job, listener: (status: JobStatus) => void): () => void {
-    const handler = (changed: Job): void => {
-      if (changed === job) listener(this.status(job));
-    };
-    this.events.on('change', handler);
-    return () => this.events.off('change', handler);
+    return this.changes.subscribe(job, listener);
   }
 
   onChange(listener: JobChangeListener): () => void {
-    const handler = (changed: Job): void => listener(this.status(changed), changed);
-    this.events.on('change', handler);
-    return () => this.events.off('change', handler);
+    return this.changes.onChange(listener);
   }
 
   /** Queued: removed from BullMQ. Running: a flag plus a pub/sub message; the worker stops before its next step. */
@@ -412,6 +405,6 @@ export class StudioQueue implements JobQueueApi {
   }
 
   private emit(job: Job): void {
-    this.events.emit('change', job);
+    this.changes.emit(job);
   }
 }
