@@ -6,47 +6,31 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import type { Page } from 'playwright-core';
 import type { Rect } from '../../../plugin/src/host/host';
-import { chromiumAvailable, CHROMIUM_PATH, launchChromium, type Browser } from './browser';
-import { ensureHarnessBuilt } from './build';
 import { changedPixels, compareAround, decodePng, testPicturePng, type Rgba } from './images';
-import { HarnessPage } from './page';
-import { freePort, ServerProcess } from './server-process';
+import type { HarnessPage } from './page';
+import type { ServerProcess } from './server-process';
+import { browserSuite, openHarnessSession, type HarnessSession } from './session';
 
 const ARTIFACTS = path.resolve(__dirname, '../../../test-artifacts/harness');
 
 // The browser comes from the OS (.ci/run installs Debian's chromium). A developer without one gets a
 // printed skip; CI sets INSANERES_REQUIRE_BROWSER, so there a missing browser fails the suite instead.
-if (!chromiumAvailable()) {
-  const reason = `no Chromium at ${CHROMIUM_PATH} (apt-get install chromium, or set CHROMIUM_PATH)`;
-  if (process.env.INSANERES_REQUIRE_BROWSER) throw new Error(`harness e2e: ${reason}`);
-  console.warn(`harness e2e skipped: ${reason}`);
-}
-const withBrowser = chromiumAvailable() ? describe : describe.skip;
+const withBrowser = browserSuite('harness e2e');
 
 withBrowser('the harness page in Chromium', () => {
+  let session: HarnessSession;
   let server: ServerProcess;
-  let browser: Browser;
   let page: HarnessPage;
-  const pageErrors: string[] = [];
+  let pageErrors: string[];
 
   beforeAll(async () => {
-    fs.mkdirSync(ARTIFACTS, { recursive: true });
-    await ensureHarnessBuilt();
-    server = new ServerProcess(await freePort());
-    await server.start();
-    browser = await launchChromium();
-    const tab: Page = await browser.context.newPage();
-    tab.on('pageerror', (error) => pageErrors.push(error.message));
-    page = new HarnessPage(tab, ARTIFACTS);
-    await tab.goto(`${server.url}/`);
-    await page.waitForPanel((p) => p.server === 'online');
+    session = await openHarnessSession(ARTIFACTS);
+    ({ server, page, pageErrors } = session);
   }, 180_000);
 
   afterAll(async () => {
-    await browser?.close();
-    await server?.dispose();
+    await session?.close();
   });
 
   const selection: Rect = { left: 80, top: 60, width: 160, height: 120 };

@@ -6,22 +6,15 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import type { Page } from 'playwright-core';
 import type { HistoryListResponse } from '../../../shared/src';
-import { chromiumAvailable, CHROMIUM_PATH, launchChromium, type Browser } from './browser';
-import { ensureHarnessBuilt } from './build';
 import { testPicturePng } from './images';
-import { HarnessPage } from './page';
-import { freePort, ServerProcess } from './server-process';
+import type { HarnessPage } from './page';
+import type { ServerProcess } from './server-process';
+import { browserSuite, openHarnessSession, type HarnessSession } from './session';
 
 const ARTIFACTS = path.resolve(__dirname, '../../../test-artifacts/harness-inpaint');
 
-if (!chromiumAvailable()) {
-  const reason = `no Chromium at ${CHROMIUM_PATH} (apt-get install chromium, or set CHROMIUM_PATH)`;
-  if (process.env.INSANERES_REQUIRE_BROWSER) throw new Error(`harness inpaint e2e: ${reason}`);
-  console.warn(`harness inpaint e2e skipped: ${reason}`);
-}
-const withBrowser = chromiumAvailable() ? describe : describe.skip;
+const withBrowser = browserSuite('harness inpaint e2e');
 
 type Point = { x: number; y: number };
 const triangle: Point[] = [
@@ -46,27 +39,18 @@ function distanceToTriangle(px: number, py: number): number {
 }
 
 withBrowser('Inpaint selection in the harness', () => {
+  let session: HarnessSession;
   let server: ServerProcess;
-  let browser: Browser;
   let page: HarnessPage;
-  const pageErrors: string[] = [];
+  let pageErrors: string[];
 
   beforeAll(async () => {
-    fs.mkdirSync(ARTIFACTS, { recursive: true });
-    await ensureHarnessBuilt();
-    server = new ServerProcess(await freePort());
-    await server.start();
-    browser = await launchChromium();
-    const tab: Page = await browser.context.newPage();
-    tab.on('pageerror', (error) => pageErrors.push(error.message));
-    page = new HarnessPage(tab, ARTIFACTS);
-    await tab.goto(`${server.url}/`);
-    await page.waitForPanel((p) => p.server === 'online');
+    session = await openHarnessSession(ARTIFACTS);
+    ({ server, page, pageErrors } = session);
   }, 180_000);
 
   afterAll(async () => {
-    await browser?.close();
-    await server?.dispose();
+    await session?.close();
   });
 
   it('repaints only inside a lasso: the result within the mask blur, the canvas within the feathered selection', async () => {

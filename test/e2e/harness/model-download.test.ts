@@ -7,52 +7,36 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import type { Page } from 'playwright-core';
 import { defaultAlias } from '../../../server/src/models/hub/aliases';
 import type { HealthResponse } from '../../../shared/src';
 import { repoFromFolder, startFakeHub, type FakeHub } from '../../helpers/fake-hub';
 import { tinyModel } from '../../helpers/tiny-model';
-import { chromiumAvailable, CHROMIUM_PATH, launchChromium, type Browser } from './browser';
-import { ensureHarnessBuilt } from './build';
-import { HarnessPage } from './page';
-import { freePort, ServerProcess } from './server-process';
+import type { HarnessPage } from './page';
+import type { ServerProcess } from './server-process';
+import { browserSuite, openHarnessSession, type HarnessSession } from './session';
 
 const ARTIFACTS = path.resolve(__dirname, '../../../test-artifacts/harness');
 
-if (!chromiumAvailable()) {
-  const reason = `no Chromium at ${CHROMIUM_PATH} (apt-get install chromium, or set CHROMIUM_PATH)`;
-  if (process.env.INSANERES_REQUIRE_BROWSER) throw new Error(`model download e2e: ${reason}`);
-  console.warn(`model download e2e skipped: ${reason}`);
-}
-const withBrowser = chromiumAvailable() ? describe : describe.skip;
+const withBrowser = browserSuite('model download e2e');
 
 withBrowser('downloading a model from the panel', () => {
   const alias = defaultAlias();
   const modelsDir = fs.mkdtempSync(path.join(os.tmpdir(), 'insaneres-e2e-models-'));
   let hub: FakeHub;
+  let session: HarnessSession;
   let server: ServerProcess;
-  let browser: Browser;
   let page: HarnessPage;
-  const pageErrors: string[] = [];
+  let pageErrors: string[];
 
   beforeAll(async () => {
-    fs.mkdirSync(ARTIFACTS, { recursive: true });
-    await ensureHarnessBuilt();
     // The alias is pinned to a (short) commit; the loopback Hub answers with a commit that starts with it.
     hub = await startFakeHub(repoFromFolder(await tinyModel()), { repo: alias.repo, commit: alias.commit.padEnd(40, '0') });
-    server = new ServerProcess(await freePort(), { args: ['--models-dir', modelsDir], env: { HF_ENDPOINT: hub.endpoint, HF_TOKEN: '' } });
-    await server.start();
-    browser = await launchChromium();
-    const tab: Page = await browser.context.newPage();
-    tab.on('pageerror', (error) => pageErrors.push(error.message));
-    page = new HarnessPage(tab, ARTIFACTS);
-    await tab.goto(`${server.url}/`);
-    await page.waitForPanel((p) => p.server === 'online');
+    session = await openHarnessSession(ARTIFACTS, { args: ['--models-dir', modelsDir], env: { HF_ENDPOINT: hub.endpoint, HF_TOKEN: '' } });
+    ({ server, page, pageErrors } = session);
   }, 180_000);
 
   afterAll(async () => {
-    await browser?.close();
-    await server?.dispose();
+    await session?.close();
     await hub?.close();
     fs.rmSync(modelsDir, { recursive: true, force: true });
   });
