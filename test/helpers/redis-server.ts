@@ -7,9 +7,9 @@
  */
 import { spawn, spawnSync, type ChildProcess } from 'child_process';
 import * as fs from 'fs';
-import * as net from 'net';
 import * as os from 'os';
 import * as path from 'path';
+import { freePort } from './free-port';
 
 const BINARY = process.env.REDIS_SERVER_PATH ?? 'redis-server';
 
@@ -34,17 +34,6 @@ export function redisMissing(): string | null {
   if (process.env.CI === 'true' || process.env.INSANERES_REQUIRE_REDIS === '1') throw new Error(`${why}: required in CI`);
   process.stdout.write(`SKIP studio-mode tests: ${why}\n`);
   return why;
-}
-
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 /** A self-signed CA and a server certificate for 127.0.0.1 / localhost, made with openssl. */

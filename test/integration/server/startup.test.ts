@@ -4,25 +4,14 @@
  * lines; and while the model loads, health says so and jobs wait for it instead of failing.
  */
 import { spawn } from 'child_process';
-import * as net from 'net';
 import * as path from 'path';
 import type { HealthResponse } from '../../../shared/src';
 import { startServer } from '../../../server/src/serve';
 import pino from 'pino';
 import { createJob, gradient, request, tempDir, tinyModel, uploadRaw, waitTerminal } from './harness';
+import { freePort } from '../../helpers/free-port';
 
 const BIN = path.resolve(__dirname, '../../../bin/insaneres.js');
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = net.createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const { port } = probe.address() as net.AddressInfo;
-      probe.close(() => resolve(port));
-    });
-  });
-}
 
 describe('start-up', () => {
   it('prints a human banner and readable lines with --log-format pretty, and stops with exit 0', async () => {

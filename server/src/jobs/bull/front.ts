@@ -5,10 +5,8 @@
  */
 import { ApiError } from '../../../../shared/src';
 import type { Engine, JobOutput, ModelInfo } from '../../engine/types';
-import type { HistoryStore } from '../../history/store';
-import type { Logger } from '../../logger';
 import { ModelCatalog } from '../../models/catalog';
-import { StudioQueue } from './studio-queue';
+import { StudioQueue, type StudioQueueOptions } from './studio-queue';
 
 export interface StudioFront {
   queue: StudioQueue;
@@ -43,15 +41,7 @@ class WorkersView implements Engine {
   async close(): Promise<void> {}
 }
 
-export function startStudioFront(options: {
-  url: string;
-  sharedDir: string;
-  history: HistoryStore;
-  logger: Logger;
-  maxQueue: number;
-  maxResultPixels: number;
-  defaultModel?: string;
-}): StudioFront {
+export function startStudioFront(options: StudioQueueOptions): StudioFront {
   const queue = new StudioQueue(options);
   return { queue, engine: new WorkersView(queue), catalog: ModelCatalog.remote(() => queue.catalogEntries()) };
 }
