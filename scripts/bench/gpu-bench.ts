@@ -29,7 +29,7 @@ async function probeCuda(): Promise<{ ok: boolean; why: string }> {
     return { ok: true, why: 'a CUDA session opened' };
   } catch (err) {
     const first = (err as Error).message.split('\n')[0];
-    return { ok: false, why: `the CUDA provider is not installed or cannot load (${first}); install it with ONNXRUNTIME_NODE_INSTALL=cuda12 npm rebuild onnxruntime-node` };
+    return { ok: false, why: `the CUDA provider is not installed or cannot load (${first}); install it with ONNXRUNTIME_NODE_INSTALL=cuda12 node node_modules/onnxruntime-node/script/install.js` };
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
