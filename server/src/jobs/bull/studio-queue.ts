@@ -3,8 +3,9 @@
  * jobs. Implements the same JobQueueApi as the in-process queue, so routes, SSE and history do not change.
  *
  * Redis holds the truth (jobs, states, progress, results' history ids); this front keeps a picture of the
- * jobs it knows, refreshed from BullMQ's QueueEvents (progress within a step) and a 2 s reconciliation, and
- * rebuilt from Redis at every (re)connect, so a restarted front finds queued, running and finished jobs.
+ * jobs it knows (job-mirror.ts), refreshed from BullMQ's QueueEvents (progress within a step) and a 2 s
+ * reconciliation, and rebuilt from Redis at every (re)connect, so a restarted front finds queued, running
+ * and finished jobs. This file owns the connections and the operations: submit, look up, cancel.
  */
 import { Job as BullJob, Queue, QueueEvents, type JobState as BullState, type JobType } from 'bullmq';
 import type IORedis from 'ioredis';
@@ -13,19 +14,19 @@ import type { ModelInfo, RawImage } from '../../engine/types';
 import type { HistoryStore } from '../../history/store';
 import type { Logger } from '../../logger';
 import type { CatalogEntry } from '../../models/catalog';
-import { JobChanges } from '../job-changes';
 import { planUpscale } from '../../pipeline/upscale';
 import type { JobChangeListener, JobQueueApi, SubmitOptions } from '../api';
-import { jobStatus, newJob, type Job } from '../job';
+import { newJob, type Job } from '../job';
 import { newId, withConcreteSeed } from '../queue';
 import { nextRound } from './fairness';
-import { applyBull, applyProgress, cancelledJob, trackedFrom, type CancelledRecord, type Tracked } from './job-view';
+import { JobMirror, KEEP_TRACKED, type StudioBullJob } from './job-mirror';
+import { cancelledJob, type CancelledRecord } from './job-view';
 import { WorkerRegistry } from './registry';
 import {
   ATTEMPTS, FLAG_TTL_S, KEEP_FINISHED, KEYS, PREFIX, connect, modelOfQueue, queueNameFor, redactUrl,
   type StudioJobData, type StudioProgress, type StudioResult,
 } from './keys';
-import { decodeRaw, removeInput, writeInput } from './storage';
+import { removeInput, writeInput } from './storage';
 
 export interface StudioQueueOptions {
   url: string;
@@ -39,21 +40,16 @@ export interface StudioQueueOptions {
   defaultModel?: string;
 }
 
-type StudioBullJob = BullJob<StudioJobData, StudioResult>;
 interface ModelQueue { queue: Queue<StudioJobData, StudioResult>; events: QueueEvents; connection: IORedis }
 
 const RECONCILE_MS = 2_000;
 const STATE_TYPES: JobType[] = ['active', 'waiting', 'prioritized', 'delayed', 'completed', 'failed'];
-/** Finished jobs the front remembers; older ones are looked up in Redis again when asked for. */
-const KEEP_TRACKED = 1000;
 
 export class StudioQueue implements JobQueueApi {
   readonly loading = null;
   private readonly redis: IORedis;
   private readonly queues = new Map<string, ModelQueue>();
-  private readonly tracked = new Map<string, Tracked>();
-  private readonly chains = new Map<string, Promise<void>>();
-  private readonly changes = new JobChanges((job) => this.status(job));
+  private readonly mirror: JobMirror;
   private readonly registry = new WorkerRegistry();
   private defaultModel: string | null;
   private lastError = 'connecting';
@@ -65,6 +61,13 @@ export class StudioQueue implements JobQueueApi {
   constructor(private readonly options: StudioQueueOptions) {
     this.defaultModel = options.defaultModel ?? null;
     this.redis = connect(options.url, 'commands', 'insaneres-front');
+    this.mirror = new JobMirror({
+      queueOf: (name) => this.queues.get(name)?.queue,
+      redis: this.redis,
+      history: options.history,
+      logger: options.logger,
+      removeInputs: (data) => this.removeInputs(data),
+    });
     this.redis.on('error', (err: Error) => {
       if (this.lastError !== err.message) options.logger.warn({ redis: redactUrl(options.url), err: err.message }, 'Redis unreachable');
       this.lastError = err.message;
@@ -86,11 +89,11 @@ export class StudioQueue implements JobQueueApi {
   }
 
   get queueLength(): number {
-    return [...this.tracked.values()].filter((t) => t.job.state === 'queued').length;
+    return this.mirror.queueLength;
   }
 
   get running(): boolean {
-    return [...this.tracked.values()].some((t) => t.job.state === 'running');
+    return this.mirror.running;
   }
 
   checkAvailable(): void {
@@ -139,7 +142,7 @@ export class StudioQueue implements JobQueueApi {
     try {
       const priority = await nextRound(this.redis, queueName, options.client ?? 'anonymous');
       // Known before BullMQ's first event about it can arrive.
-      this.tracked.set(id, { job, queueName, priority, order: job.createdAt.getTime() });
+      this.mirror.add({ job, queueName, priority, order: job.createdAt.getTime() });
       const data: StudioJobData = {
         spec, inputInfo, input: inputRef, ...(maskRef ? { mask: maskRef } : {}), client: options.client ?? 'anonymous', sharedDir: this.options.sharedDir,
       };
@@ -147,21 +150,21 @@ export class StudioQueue implements JobQueueApi {
         jobId: id, priority, attempts: ATTEMPTS, removeOnComplete: KEEP_FINISHED, removeOnFail: KEEP_FINISHED,
       });
     } catch (err) {
-      this.tracked.delete(id);
+      this.mirror.forget(id);
       for (const ref of [inputRef, maskRef]) if (ref) await removeInput(this.options.sharedDir, ref).catch(() => undefined);
       throw new ApiError('UNAVAILABLE', `the job could not be queued: ${(err as Error).message}`);
     }
-    this.options.logger.info({ job: id, kind: spec.kind, model, client: options.client, priority: this.tracked.get(id)?.priority }, 'job queued');
-    this.emit(job);
+    this.options.logger.info({ job: id, kind: spec.kind, model, client: options.client, priority: this.mirror.find(id)?.priority }, 'job queued');
+    this.mirror.emit(job);
     return job;
   }
 
   async get(id: string): Promise<Job> {
-    const known = this.tracked.get(id);
+    const known = this.mirror.find(id);
     if (known) return known.job;
     this.checkAvailable();
     await this.hydration;
-    const again = this.tracked.get(id);
+    const again = this.mirror.find(id);
     if (again) return again.job;
     for (const [queueName, { queue }] of this.queues) {
       // State first, then the job: read the other way round, a job finishing in between would look done
@@ -169,7 +172,7 @@ export class StudioQueue implements JobQueueApi {
       const state = await queue.getJobState(id);
       if (state === 'unknown') continue;
       const bull = (await BullJob.fromId(queue, id)) as StudioBullJob | undefined;
-      if (bull) return (await this.track(bull, queueName, state)).job;
+      if (bull) return (await this.mirror.track(bull, queueName, state)).job;
     }
     const record = await this.redis.get(KEYS.cancelled(id)).catch(() => null);
     if (record) return cancelledJob(id, JSON.parse(record) as CancelledRecord);
@@ -177,31 +180,22 @@ export class StudioQueue implements JobQueueApi {
   }
 
   status(job: Job): JobStatus {
-    const tracked = this.tracked.get(job.id);
-    let position: number | null = null;
-    if (tracked && job.state === 'queued') {
-      position = 0;
-      for (const other of this.tracked.values()) {
-        if (other.job.state !== 'queued' || other.queueName !== tracked.queueName || other === tracked) continue;
-        if (other.priority < tracked.priority || (other.priority === tracked.priority && other.order < tracked.order)) position++;
-      }
-    }
-    return jobStatus(job, position);
+    return this.mirror.status(job);
   }
 
   subscribe(job: Job, listener: (status: JobStatus) => void): () => void {
-    return this.changes.subscribe(job, listener);
+    return this.mirror.subscribe(job, listener);
   }
 
   onChange(listener: JobChangeListener): () => void {
-    return this.changes.onChange(listener);
+    return this.mirror.onChange(listener);
   }
 
   /** Queued: removed from BullMQ. Running: a flag plus a pub/sub message; the worker stops before its next step. */
   async cancel(job: Job, reason = 'cancelled by request'): Promise<void> {
     if (TERMINAL_STATES.includes(job.state)) return;
     this.checkAvailable();
-    const tracked = this.tracked.get(job.id);
+    const tracked = this.mirror.find(job.id);
     const modelQueue = tracked && this.queues.get(tracked.queueName);
     if (!tracked || !modelQueue) return;
     const bull = (await BullJob.fromId(modelQueue.queue, job.id)) as StudioBullJob | undefined;
@@ -219,8 +213,8 @@ export class StudioQueue implements JobQueueApi {
         job.state = 'cancelled';
         job.error = { code: 'CANCELLED', message: reason };
         job.finishedAt = new Date();
-        this.emit(job);
-        this.emitQueued(tracked.queueName);
+        this.mirror.emit(job);
+        this.mirror.emitQueued(tracked.queueName);
         return;
       } catch {
         // Locked: a worker took it a moment ago. Cancel it as a running job.
@@ -265,7 +259,7 @@ export class StudioQueue implements JobQueueApi {
     if (this.closed) return;
     this.closed = true;
     clearInterval(this.timer);
-    await Promise.all([...this.chains.values()].map((c) => c.catch(() => undefined)));
+    await this.mirror.settle();
     for (const { queue, events, connection } of this.queues.values()) {
       await Promise.race([Promise.all([events.close(), queue.close()]), new Promise((r) => setTimeout(r, 2_000))]);
       connection.disconnect();
@@ -292,73 +286,13 @@ export class StudioQueue implements JobQueueApi {
     queue.on('error', () => undefined);
     const events = new QueueEvents(queueName, { connection, prefix: PREFIX });
     events.on('error', () => undefined);
-    events.on('progress', ({ jobId, data }) => this.onProgress(jobId, data as unknown as StudioProgress));
+    events.on('progress', ({ jobId, data }) => this.mirror.onProgress(jobId, data as unknown as StudioProgress));
     for (const name of ['waiting', 'active', 'completed', 'failed', 'stalled', 'removed', 'retries-exhausted'] as const) {
-      events.on(name, ({ jobId }: { jobId: string }) => this.refresh(jobId));
+      events.on(name, ({ jobId }: { jobId: string }) => this.mirror.refresh(jobId));
     }
     entry = { queue, events, connection };
     this.queues.set(queueName, entry);
     return entry;
-  }
-
-  /** `state`: known when listed by type (the rebuild), saving a round trip per job. */
-  private async track(bull: StudioBullJob, queueName: string, state?: BullState): Promise<Tracked> {
-    let tracked = this.tracked.get(bull.id as string);
-    if (!tracked) {
-      tracked = trackedFrom(bull, queueName, modelOfQueue(queueName));
-      this.tracked.set(bull.id as string, tracked);
-      this.forgetOld();
-    }
-    await this.apply(tracked, bull, state ?? (await bull.getState()));
-    return tracked;
-  }
-
-  private async apply(tracked: Tracked, bull: StudioBullJob, state: BullState | 'unknown'): Promise<void> {
-    const wasQueued = tracked.job.state === 'queued';
-    // The result must be in the history before the record says done: clients read both right away.
-    if (state === 'completed' && bull.returnvalue?.historyId) await this.options.history.adopt(bull.returnvalue.historyId);
-    const changed = applyBull(tracked, bull, state);
-    const { job } = tracked;
-    if (job.state === 'failed' || job.state === 'cancelled') await this.removeInputs(bull.data);
-    if (changed) this.emit(job);
-    if (wasQueued && job.state !== 'queued') this.emitQueued(tracked.queueName);
-  }
-
-  /** Re-reads one job from Redis; calls per job run one after another, so an older answer never wins. */
-  private refresh(id: string): void {
-    const tracked = this.tracked.get(id);
-    if (!tracked) return;
-    const previous = this.chains.get(id) ?? Promise.resolve();
-    const next = previous.then(async () => {
-      const modelQueue = this.queues.get(tracked.queueName);
-      if (!modelQueue || TERMINAL_STATES.includes(tracked.job.state)) return;
-      // State first (see get): the job read after it is at least as far along.
-      const state = await modelQueue.queue.getJobState(id);
-      const bull = (await BullJob.fromId(modelQueue.queue, id)) as StudioBullJob | undefined;
-      if (bull) await this.apply(tracked, bull, state);
-    }).catch((err: unknown) => this.options.logger.debug({ job: id, err: (err as Error).message }, 'job refresh failed'));
-    this.chains.set(id, next);
-    void next.then(() => {
-      if (this.chains.get(id) === next) this.chains.delete(id);
-    });
-  }
-
-  private onProgress(id: string, progress: StudioProgress): void {
-    const tracked = this.tracked.get(id);
-    if (!tracked || TERMINAL_STATES.includes(tracked.job.state)) return;
-    const { job } = tracked;
-    const wasQueued = job.state === 'queued';
-    const moved = applyProgress(job, progress, Date.now());
-    if (wasQueued) this.emitQueued(tracked.queueName);
-    if (progress.previewVersion > job.previewVersion) {
-      const version = progress.previewVersion;
-      void this.redis.getBuffer(KEYS.preview(id)).then((bytes) => {
-        if (!bytes || version <= job.previewVersion || TERMINAL_STATES.includes(job.state)) return;
-        job.preview = decodeRaw(bytes);
-        job.previewVersion = version;
-      }, () => undefined);
-    }
-    if (moved) this.emit(job);
   }
 
   /** At every (re)connect, then every 2 s: workers, the default model, and the jobs not finished yet. */
@@ -371,12 +305,12 @@ export class StudioQueue implements JobQueueApi {
         for (const [queueName, { queue }] of this.queues) {
           for (const type of STATE_TYPES) {
             for (const bull of (await queue.getJobs(type, 0, KEEP_TRACKED - 1)) as StudioBullJob[]) {
-              if (bull?.id) await this.track(bull, queueName, type as BullState);
+              if (bull?.id) await this.mirror.track(bull, queueName, type as BullState);
             }
           }
         }
       }
-      for (const [id, tracked] of this.tracked) if (!TERMINAL_STATES.includes(tracked.job.state)) this.refresh(id);
+      this.mirror.refreshUnfinished();
     } catch (err) {
       this.options.logger.debug({ err: (err as Error).message }, 'reconcile failed');
     }
@@ -390,21 +324,5 @@ export class StudioQueue implements JobQueueApi {
 
   private async removeInputs(data: StudioJobData): Promise<void> {
     for (const ref of [data.input, data.mask]) if (ref) await removeInput(this.options.sharedDir, ref).catch(() => undefined);
-  }
-
-  private forgetOld(): void {
-    if (this.tracked.size <= KEEP_TRACKED * 2) return;
-    for (const [id, tracked] of this.tracked) {
-      if (this.tracked.size <= KEEP_TRACKED) break;
-      if (TERMINAL_STATES.includes(tracked.job.state)) this.tracked.delete(id);
-    }
-  }
-
-  private emitQueued(queueName: string): void {
-    for (const tracked of this.tracked.values()) if (tracked.queueName === queueName && tracked.job.state === 'queued') this.emit(tracked.job);
-  }
-
-  private emit(job: Job): void {
-    this.changes.emit(job);
   }
 }
