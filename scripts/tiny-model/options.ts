@@ -50,8 +50,8 @@ export interface TinyModelOptions {
    */
   timestepCondDim?: number;
   /**
-   * Also write `vae_decoder_tiny/`: a TAESD-layout decoder (diffusers' AutoencoderTiny, config.json
-   * `_class_name: AutoencoderTiny`), the tiny VAE decoder of fast mode.
+   * Also write TAESD (diffusers' AutoencoderTiny, config.json `_class_name: AutoencoderTiny`), fast mode's
+   * tiny VAE: its decoder in `vae_decoder_tiny/` and its encoder in `vae_encoder_tiny/`.
    */
   tinyDecoder?: boolean;
 }

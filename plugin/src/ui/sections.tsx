@@ -132,10 +132,10 @@ function FastToggleRow() {
   return (
     <Checkbox
       testId="fast"
-      label="Fast (LCM, 4 steps, tiny decoder)"
+      label="Fast (LCM, 4 steps, tiny VAE)"
       checked={fast.checked}
       disabled={!fast.available}
-      title={fast.reason ?? 'A quick draft: LCM at 4 steps, decoded by the tiny VAE; steps and sampler are set by fast mode'}
+      title={fast.reason ?? 'A quick draft: LCM at 4 steps, with the tiny VAE; steps and sampler are set by fast mode'}
       onChange={(checked) => controller.updateSettings({ fast: checked })}
     />
   );

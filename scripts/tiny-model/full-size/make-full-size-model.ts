@@ -15,8 +15,8 @@ import { buildClipText } from './clip-text';
 import { ExternalWeights, FloatType, Net } from './net';
 import { buildSdUnet } from './sd-unet';
 import { buildSdVaeDecoder, buildSdVaeEncoder } from './sd-vae';
-import { TINY_DECODER_FOLDER } from '../make-tiny-model';
-import { buildTaesdDecoder, TAESD_SHAPE, taesdConfig, TaesdWeights } from '../taesd';
+import { TINY_DECODER_FOLDER, TINY_ENCODER_FOLDER } from '../make-tiny-model';
+import { buildTaesdDecoder, buildTaesdEncoder, TAESD_ENCODER_SHAPE, TAESD_SHAPE, taesdConfig, TaesdWeights } from '../taesd';
 
 export interface FullSizeShape {
   /** UNet base width: 320 in SD 1.5 (then 640, 1280, 1280). */
@@ -35,7 +35,7 @@ export const SD15_SHAPE: FullSizeShape = { unetBase: 320, vaeBase: 128, textWidt
 export interface FullSizeVariant {
   /** An LCM-distilled UNet: `timestep_cond` of this width (256 in LCM_Dreamshaper_v7); 0 = none. */
   timestepCondDim?: number;
-  /** Also write `vae_decoder_tiny/`: TAESD's decoder at its real size (64 channels, blocks 3, 3, 3, 1). */
+  /** Also write TAESD at its real size (64 channels): `vae_decoder_tiny/` (blocks 3, 3, 3, 1), `vae_encoder_tiny/` (1, 3, 3, 3). */
   tinyDecoder?: boolean;
 }
 
@@ -66,7 +66,7 @@ export async function makeFullSizeModel(
     }
     totalBytes += writePart(dir, folder, float, build);
   }
-  if (variant.tinyDecoder) totalBytes += writeTinyDecoder(dir, float);
+  if (variant.tinyDecoder) totalBytes += writeTaesd(dir, float);
   const files: [string, string][] = [
     ...Object.entries(tokenizer.files).map(([name, text]): [string, string] => [`tokenizer/${name}`, text]),
     ['model_index.json', JSON.stringify(modelIndex(), null, 2)],
@@ -147,7 +147,9 @@ function linkFile(source: string, target: string): void {
 export async function ensureFullSizeLcmModel(cacheRoot: string, log: (line: string) => void = () => undefined, float: FloatType = 'float32'): Promise<string> {
   const base = await ensureFullSizeModel(cacheRoot, log, float);
   const dir = path.join(cacheRoot, `full-size-sd15-lcm-v${FULL_SIZE_VERSION}${float === 'float16' ? '-fp16' : ''}`);
-  if (fs.existsSync(path.join(dir, 'unet', 'model.onnx'))) return dir;
+  // Its last part marks it complete (the folder appears by rename); a variant from before it is remade (links: seconds).
+  if (fs.existsSync(path.join(dir, TINY_ENCODER_FOLDER, 'model.onnx'))) return dir;
+  fs.rmSync(dir, { recursive: true, force: true });
   const tmp = `${dir}.${process.pid}.tmp`;
   fs.rmSync(tmp, { recursive: true, force: true });
   const started = performance.now();
@@ -164,26 +166,33 @@ export function makeLcmVariant(base: string, dir: string, shape: FullSizeShape, 
     if (!entry.isFile()) continue;
     const source = path.join(entry.parentPath, entry.name);
     const relative = path.relative(base, source);
-    if (relative === path.join('unet', 'model.onnx') || relative.startsWith(TINY_DECODER_FOLDER)) continue;
+    if (relative === path.join('unet', 'model.onnx') || relative.startsWith(TINY_DECODER_FOLDER) || relative.startsWith(TINY_ENCODER_FOLDER)) continue;
     linkFile(source, path.join(dir, relative));
   }
   writeLcmUnet(dir, shape, float, LCM_TIMESTEP_COND_DIM, true);
-  writeTinyDecoder(dir, float);
+  writeTaesd(dir, float);
 }
 
-/** TAESD's decoder at real size in `vae_decoder_tiny/`, with the config.json that marks it as AutoencoderTiny. */
-export function writeTinyDecoder(dir: string, float: FloatType): number {
-  const bytes = writePart(dir, TINY_DECODER_FOLDER, float, (g, nn) => {
+/** TAESD at real size in `vae_decoder_tiny/` and `vae_encoder_tiny/`, with the config.json that marks each as AutoencoderTiny. */
+export function writeTaesd(dir: string, float: FloatType): number {
+  const weights = (nn: Net): TaesdWeights => ({
+    weight: (name, dims, fanIn, gain) => nn.random(name, dims, fanIn, gain),
+    bias: (name, size, center) => nn.near(name, [size], center, 0.02),
+    constant: (value) => nn.c(value),
+  });
+  let bytes = writePart(dir, TINY_DECODER_FOLDER, float, (g, nn) => {
     const latent = g.input('latent_sample', nn.float, ['batch', 4, 'height_latent', 'width_latent']);
-    const weights: TaesdWeights = {
-      weight: (name, dims, fanIn, gain) => nn.random(name, dims, fanIn, gain),
-      bias: (name, size, center) => nn.near(name, [size], center, 0.02),
-      constant: (value) => nn.c(value),
-    };
-    g.output(buildTaesdDecoder(g, weights, latent, TAESD_SHAPE), 'sample', nn.float, ['batch', 3, 'height', 'width']);
+    g.output(buildTaesdDecoder(g, weights(nn), latent, TAESD_SHAPE), 'sample', nn.float, ['batch', 3, 'height', 'width']);
     return g.toModel('insaneres-full-size-model');
   });
-  fs.writeFileSync(path.join(dir, TINY_DECODER_FOLDER, 'config.json'), `${JSON.stringify(taesdConfig(TAESD_SHAPE), null, 2)}\n`);
+  bytes += writePart(dir, TINY_ENCODER_FOLDER, float, (g, nn) => {
+    const image = g.input('sample', nn.float, ['batch', 3, 'height', 'width']);
+    g.output(buildTaesdEncoder(g, weights(nn), image, TAESD_ENCODER_SHAPE), 'latent_sample', nn.float, ['batch', 4, 'height_latent', 'width_latent']);
+    return g.toModel('insaneres-full-size-model');
+  });
+  for (const folder of [TINY_DECODER_FOLDER, TINY_ENCODER_FOLDER]) {
+    fs.writeFileSync(path.join(dir, folder, 'config.json'), `${JSON.stringify(taesdConfig(TAESD_SHAPE), null, 2)}\n`);
+  }
   return bytes;
 }
 

@@ -136,6 +136,10 @@ export const stderrLogger = {
 
 /** What the result line adds about how it ran: fast mode and a decoder other than the model's own. */
 export function describeRun(params: Img2ImgParams, output: JobOutput): string {
-  const parts = [params.fast ? 'fast: LCM' : null, output.decoder && output.decoder !== 'vae_decoder' ? `decoder ${output.decoder}` : null];
+  const parts = [
+    params.fast ? 'fast: LCM' : null,
+    output.encoder && output.encoder !== 'vae_encoder' ? `encoder ${output.encoder}` : null,
+    output.decoder && output.decoder !== 'vae_decoder' ? `decoder ${output.decoder}` : null,
+  ];
   return parts.filter((p) => p !== null).map((p) => `, ${p}`).join('');
 }

@@ -3,9 +3,9 @@ import { makeTinyModel } from '../../../scripts/tiny-model/make-tiny-model';
 import { parseFlags, UsageError } from './args';
 
 /**
- * `make-tiny-model DIR [--inpainting | --full-size] [--lcm] [--tiny-decoder]`: the tiny test model, or the
+ * `make-tiny-model DIR [--inpainting | --full-size] [--lcm] [--taesd]`: the tiny test model, or the
  * real-size SD 1.5 graph for benchmarks; `--lcm` gives the UNet a timestep_cond input (LCM-distilled, 256
- * wide as LCM_Dreamshaper_v7's), `--tiny-decoder` adds a TAESD-layout vae_decoder_tiny/ (fast mode).
+ * wide as LCM_Dreamshaper_v7's), `--taesd` adds TAESD's decoder and encoder in vae_decoder_tiny/ and vae_encoder_tiny/ (fast mode).
  */
 export async function makeTinyModelCommand(args: string[]): Promise<number> {
   const folders = args.filter((arg) => !arg.startsWith('-'));
@@ -15,11 +15,11 @@ export async function makeTinyModelCommand(args: string[]): Promise<number> {
     inpainting: { type: 'boolean' },
     'full-size': { type: 'boolean' },
     lcm: { type: 'boolean' },
-    'tiny-decoder': { type: 'boolean' },
+    taesd: { type: 'boolean' },
   });
-  if (folders.length !== 1) throw new UsageError('usage: insaneres make-tiny-model DIR [--inpainting | --full-size] [--lcm] [--tiny-decoder]');
+  if (folders.length !== 1) throw new UsageError('usage: insaneres make-tiny-model DIR [--inpainting | --full-size] [--lcm] [--taesd]');
   if (values.inpainting === true && values['full-size'] === true) throw new UsageError('--inpainting and --full-size do not go together (the full-size model has a 4-channel UNet)');
-  const variant = { timestepCondDim: values.lcm === true ? 256 : 0, tinyDecoder: values['tiny-decoder'] === true };
+  const variant = { timestepCondDim: values.lcm === true ? 256 : 0, tinyDecoder: values.taesd === true };
   const dir = path.resolve(folders[0]);
   const started = performance.now();
   if (values['full-size'] === true) {

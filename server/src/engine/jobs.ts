@@ -39,5 +39,5 @@ export async function runJob(
   timings.total = performance.now() - start;
   // Time spent inside session.run (the benchmark's "not inside run" share is total − this).
   timings.sessionRun = totalRunTime(runtime.stats) - totalRunTime(before);
-  return { image: result.image, seed: message.params.seed, stepsRun: result.stepsRun, timings, decoder: jobRuntime.decoder.label };
+  return { image: result.image, seed: message.params.seed, stepsRun: result.stepsRun, timings, decoder: jobRuntime.decoder.label, encoder: jobRuntime.encoder };
 }

@@ -84,6 +84,8 @@ export interface JobOutput {
   timings: Record<string, number>;
   /** The VAE decoder that ran: 'vae_decoder', 'vae_decoder_tiny', or the --vae folder. */
   decoder?: string;
+  /** The VAE encoder img2img started from: 'vae_encoder', or fast mode's 'vae_encoder_tiny'. */
+  encoder?: string;
 }
 
 export interface ModelInfo {

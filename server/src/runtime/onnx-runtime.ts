@@ -4,7 +4,7 @@ import { Tensor, tensor } from '../tensor';
 import { candidateProviders, Device } from './device';
 import { float16ToFloat32, float32ToFloat16, toHalf } from './float16';
 import { inspectModelFolder, ModelFolder, ModelFolderError } from './model-folder';
-import { findTinyDecoder, inspectVaeFolder, VaeDecoderFolder } from './vae-decoder-folder';
+import { findTinyDecoder, findTinyEncoder, inspectVaeFolder, VaeDecoderFolder } from './vae-decoder-folder';
 import {
   describeTextEncoder,
   describeUnet,
@@ -119,6 +119,13 @@ export interface Decoders {
   tiny: VaeDecoderFolder | null;
 }
 
+/** An encoder the runtime holds (fast mode's TAESD encoder; the normal one is `sessions.vaeEnc`). */
+interface Encoder {
+  folder: VaeDecoderFolder;
+  session: ort.InferenceSession;
+  io: VaeEncoderIO;
+}
+
 /** Which decoder files a model loads: `--vae` replaces both; else vae_decoder/ and vae_decoder_tiny/ if present. */
 export function resolveDecoders(folder: ModelFolder, vae: string | undefined): Decoders {
   if (vae !== undefined) {
@@ -130,7 +137,11 @@ export function resolveDecoders(folder: ModelFolder, vae: string | undefined): D
 }
 
 /** The job's view of the runtime: everything shared, the decoder chosen (fast mode's tiny one or the normal one). */
-export type JobRuntime = DiffusionRuntime & { readonly decoder: { label: string; kind: 'tiny' | 'full' } };
+export type JobRuntime = DiffusionRuntime & {
+  readonly decoder: { label: string; kind: 'tiny' | 'full' };
+  /** The VAE encoder img2img starts from: 'vae_encoder', or fast mode's 'vae_encoder_tiny'. */
+  readonly encoder: string;
+};
 
 export class OnnxDiffusionRuntime implements DiffusionRuntime {
   readonly stats: RunStats = { textEncoder: 0, unet: 0, vaeEncoder: 0, vaeDecoder: 0 };
@@ -141,6 +152,7 @@ export class OnnxDiffusionRuntime implements DiffusionRuntime {
     private readonly sessions: { text: ort.InferenceSession; unet: ort.InferenceSession; vaeEnc: ort.InferenceSession },
     private readonly io: { text: TextEncoderIO; unet: UnetIO; vaeEnc: VaeEncoderIO },
     private readonly decoders: { normal: Decoder; tiny: Decoder | null },
+    private readonly tinyEncoder: Encoder | null,
   ) {}
 
   /** Loads the sessions on the best provider that works for `device`, falling back to CPU. */
@@ -150,11 +162,13 @@ export class OnnxDiffusionRuntime implements DiffusionRuntime {
     const decoders = resolveDecoders(folder, options.vae);
     if (options.vae !== undefined) log.info(`model ${folder.name}: VAE decoder from ${decoders.normal.label} (${decoders.normal.kind === 'tiny' ? 'TAESD' : 'full'})`);
     else if (decoders.tiny) log.info(`model ${folder.name}: tiny VAE decoder ${decoders.tiny.label} for fast mode`);
+    const tinyEncoder = findTinyEncoder(folder.dir);
+    if (tinyEncoder) log.info(`model ${folder.name}: tiny VAE encoder ${tinyEncoder.label} for fast mode`);
     const { providers, reason } = candidateProviders(device);
     let lastError: Error | null = null;
     for (const provider of providers) {
       try {
-        const runtime = await OnnxDiffusionRuntime.loadWith(folder, decoders, provider, threads);
+        const runtime = await OnnxDiffusionRuntime.loadWith(folder, decoders, tinyEncoder, provider, threads);
         log.info(`model ${folder.name} runs on ${provider} (${reason}), ${threads > 0 ? `${threads} intra-op threads` : "ONNX Runtime's default threads"}`);
         return runtime;
       } catch (err) {
@@ -166,7 +180,13 @@ export class OnnxDiffusionRuntime implements DiffusionRuntime {
     throw new ModelFolderError(`could not load model ${folder.dir}: ${lastError?.message ?? 'no provider'}`);
   }
 
-  private static async loadWith(folder: ModelFolder, decoderFiles: Decoders, provider: string, threads: number): Promise<OnnxDiffusionRuntime> {
+  private static async loadWith(
+    folder: ModelFolder,
+    decoderFiles: Decoders,
+    tinyEncoderFile: VaeDecoderFolder | null,
+    provider: string,
+    threads: number,
+  ): Promise<OnnxDiffusionRuntime> {
     const options = sessionOptions(provider, threads);
     const open = async (file: string): Promise<ort.InferenceSession> => {
       try {
@@ -194,7 +214,11 @@ export class OnnxDiffusionRuntime implements DiffusionRuntime {
       unet: describeUnet(unet, folder.files.unet),
       vaeEnc: describeVaeEncoder(vaeEnc, folder.files.vaeEncoder),
     };
-    return new OnnxDiffusionRuntime(folder, provider, { text, unet, vaeEnc }, io, { normal, tiny });
+    const tinyEncoderSession = tinyEncoderFile ? await open(tinyEncoderFile.file) : null;
+    const tinyEncoder = tinyEncoderFile && tinyEncoderSession
+      ? { folder: tinyEncoderFile, session: tinyEncoderSession, io: describeVaeEncoder(tinyEncoderSession, tinyEncoderFile.file) }
+      : null;
+    return new OnnxDiffusionRuntime(folder, provider, { text, unet, vaeEnc }, io, { normal, tiny }, tinyEncoder);
   }
 
   /** The tiny decoder's folder (relative to the model, or the --vae path), or null when fast mode has none. */
@@ -208,9 +232,11 @@ export class OnnxDiffusionRuntime implements DiffusionRuntime {
    */
   forJob(options: { fast: boolean }): JobRuntime {
     const decoder = options.fast && this.decoders.tiny ? this.decoders.tiny : this.decoders.normal;
+    const encoder = options.fast ? this.tinyEncoder : null;
     const self = this;
     return {
       decoder: { label: decoder.folder.label, kind: decoder.folder.kind },
+      encoder: encoder?.folder.label ?? 'vae_encoder',
       get fixedLatentSize() {
         return self.fixedLatentSize;
       },
@@ -222,7 +248,7 @@ export class OnnxDiffusionRuntime implements DiffusionRuntime {
       },
       encodeText: (rows) => self.encodeText(rows),
       predictNoise: (sample, timestep, context, cond) => self.predictNoise(sample, timestep, context, cond),
-      encodeImage: (image) => self.encodeImage(image),
+      encodeImage: (image) => (encoder ? self.encodeTiny(encoder, image) : self.encodeImage(image)),
       decodeLatents: (latents) => self.decodeWith(decoder, latents),
     };
   }
@@ -310,6 +336,14 @@ export class OnnxDiffusionRuntime implements DiffusionRuntime {
     return tensor(mean, [n, 4, h, w]);
   }
 
+  /** TAESD's encoder gives the UNet's latent itself (factor 1): back to unscaled, as encodeImage returns. */
+  private async encodeTiny(encoder: Encoder, image: Tensor): Promise<Tensor> {
+    const { io } = encoder;
+    const out = await this.run('vaeEncoder', encoder.session, { [io.input.name]: toOrtFloat(image.data, image.dims, io.input) }, io.output.name);
+    const factor = (encoder.folder.scalingFactor ?? 1) / this.folder.latentScale;
+    return tensor(out.data.map((v) => v * factor), out.dims);
+  }
+
   async decodeLatents(latents: Tensor): Promise<Tensor> {
     return this.decodeWith(this.decoders.normal, latents);
   }
@@ -326,7 +360,7 @@ export class OnnxDiffusionRuntime implements DiffusionRuntime {
   }
 
   async release(): Promise<void> {
-    const decoders = new Set([this.decoders.normal.session, this.decoders.tiny?.session].filter((s) => s !== undefined));
+    const decoders = new Set([this.decoders.normal.session, this.decoders.tiny?.session, this.tinyEncoder?.session].filter((s) => s !== undefined));
     await Promise.all([...Object.values(this.sessions), ...decoders].map((s) => s.release()));
   }
 }

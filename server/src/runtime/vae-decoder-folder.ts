@@ -11,8 +11,9 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { ModelFolderError } from './model-folder';
 
-/** Fast mode's tiny decoder, inside the model folder next to `vae_decoder/`. */
+/** Fast mode's tiny decoder and encoder (TAESD), inside the model folder next to `vae_decoder/` and `vae_encoder/`. */
 export const TINY_DECODER_FOLDER = 'vae_decoder_tiny';
+export const TINY_ENCODER_FOLDER = 'vae_encoder_tiny';
 
 export type DecoderKind = 'tiny' | 'full';
 
@@ -79,13 +80,21 @@ export function inspectVaeFolder(dir: string): VaeDecoderFolder {
   throw new ModelFolderError(`VAE folder ${abs} has neither model.onnx nor vae_decoder/model.onnx (a VAE decoder: latent_sample [B,4,h,w] -> sample [B,3,8h,8w])`);
 }
 
-/** The model's tiny decoder, or null when it has none. Its folder name says "tiny" when config.json does not. */
-export function findTinyDecoder(modelDir: string): VaeDecoderFolder | null {
-  const dir = path.join(modelDir, TINY_DECODER_FOLDER);
+/**
+ * The model's tiny decoder (or, with `TINY_ENCODER_FOLDER`, encoder), or null when it has none. The folder's
+ * name says "tiny" when config.json does not.
+ */
+export function findTinyDecoder(modelDir: string, folderName: string = TINY_DECODER_FOLDER): VaeDecoderFolder | null {
+  const dir = path.join(modelDir, folderName);
   if (!fs.existsSync(path.join(dir, 'model.onnx'))) return null;
-  const folder = describe(dir, TINY_DECODER_FOLDER, 'tiny');
+  const folder = describe(dir, folderName, 'tiny');
   if (folder.kind !== 'tiny') {
-    throw new ModelFolderError(`${dir}/config.json describes a full VAE (AutoencoderKL); ${TINY_DECODER_FOLDER}/ is for a TAESD-layout decoder (AutoencoderTiny)`);
+    throw new ModelFolderError(`${dir}/config.json describes a full VAE (AutoencoderKL); ${folderName}/ is for TAESD (AutoencoderTiny)`);
   }
   return folder;
+}
+
+/** The model's tiny encoder (TAESD's, `vae_encoder_tiny/`), or null. Same folder rules as the decoder's. */
+export function findTinyEncoder(modelDir: string): VaeDecoderFolder | null {
+  return findTinyDecoder(modelDir, TINY_ENCODER_FOLDER);
 }

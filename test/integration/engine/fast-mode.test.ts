@@ -1,7 +1,7 @@
 /** @jest-environment ./test/helpers/ort-environment.js */
 /**
  * Fast mode and --vae through the real loader: the tiny model's LCM-distilled variant (a timestep_cond input)
- * with a generated TAESD-layout decoder in vae_decoder_tiny/, by the engine, the CLI and HTTP.
+ * with generated TAESD-layout parts in vae_decoder_tiny/ and vae_encoder_tiny/, by the engine, the CLI and HTTP.
  */
 import * as fs from 'fs';
 import * as path from 'path';
@@ -48,18 +48,18 @@ describe('fast mode in the engine', () => {
     expect(info.fast).toEqual({ available: true, tinyDecoder: true, reason: null });
   });
 
-  it('runs 4 LCM steps and decodes with vae_decoder_tiny; without it, the requested sampler and vae_decoder', async () => {
+  it('runs 4 LCM steps from vae_encoder_tiny to vae_decoder_tiny; without it, the requested sampler and SD’s VAE', async () => {
     await engine.loadModel(await tinyModel(LCM));
     const steps: number[] = [];
     const fast = await engine.img2img(image, { ...params, fast: true }, { onProgress: (p) => steps.push(p.totalSteps) });
     expect(fast.stepsRun).toBe(4);
     expect(new Set(steps)).toEqual(new Set([4]));
-    expect(fast.decoder).toBe('vae_decoder_tiny');
+    expect([fast.encoder, fast.decoder]).toEqual(['vae_encoder_tiny', 'vae_decoder_tiny']);
     expect([fast.image.width, fast.image.height]).toEqual([64, 64]);
     const plain = await engine.img2img(image, params);
     expect(plain.stepsRun).toBe(5);
-    expect(plain.decoder).toBe('vae_decoder');
-    // A different decoder gives a different picture from the same latents' path.
+    expect([plain.encoder, plain.decoder]).toEqual(['vae_encoder', 'vae_decoder']);
+    // Other parts, another picture.
     expect(Buffer.from(fast.image.data).equals(Buffer.from(plain.image.data))).toBe(false);
   });
 
@@ -77,10 +77,10 @@ describe('--fast and --vae on the command line', () => {
   const run = async (model: string, extra: string[], runner = runCliInProcess) =>
     runner(['img2img', '--model', model, '--input', await inputPng(), '--output', path.join(work, 'out.png'), '--prompt', 'a cat', '--strength', '0.5', '--seed', '3', ...extra]);
 
-  it('img2img --fast: 4 LCM steps, the tiny decoder, and the flags it overrides named (a real process)', async () => {
+  it('img2img --fast: 4 LCM steps, TAESD, and the flags it overrides named (a real process)', async () => {
     const result = await run(await tinyModel(LCM), ['--fast', '--steps', '30'], runCli);
     expect(result.code).toBe(0);
-    expect(result.stdout).toMatch(/seed 3, 4 steps, fast: LCM, decoder vae_decoder_tiny,/);
+    expect(result.stdout).toMatch(/seed 3, 4 steps, fast: LCM, encoder vae_encoder_tiny, decoder vae_decoder_tiny,/);
     expect(result.stderr).toMatch(/--fast runs LCM at 4 steps: --steps ignored/);
   });
 

@@ -9,7 +9,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import * as ort from 'onnxruntime-node';
 import { LCM_TIMESTEP_COND_DIM, makeFullSizeModel, makeLcmVariant } from '../../../scripts/tiny-model/full-size/make-full-size-model';
-import { findTinyDecoder } from '../../../server/src/runtime/vae-decoder-folder';
+import { findTinyDecoder, findTinyEncoder } from '../../../server/src/runtime/vae-decoder-folder';
 import { tempDir } from '../../helpers/tiny-model';
 
 const SHAPE = { unetBase: 32, vaeBase: 32, textWidth: 64, textLayers: 2, textHeads: 4 };
@@ -30,6 +30,7 @@ describe('the full-size model’s LCM variant', () => {
       expect([part, fs.statSync(path.join(lcm, part)).ino]).toEqual([part, fs.statSync(path.join(base, part)).ino]);
     }
     expect(findTinyDecoder(lcm)).toMatchObject({ kind: 'tiny', scalingFactor: 1, label: 'vae_decoder_tiny' });
+    expect(findTinyEncoder(lcm)).toMatchObject({ kind: 'tiny', scalingFactor: 1, label: 'vae_encoder_tiny' });
   });
 
   it('UNet: timestep_cond [B,256]; with a zero embedding it gives exactly the plain UNet’s output, with another a different one', async () => {
@@ -70,5 +71,18 @@ describe('the full-size model’s LCM variant', () => {
     expect(std).toBeGreaterThan(0.01);
     expect(std).toBeLessThan(2);
     await decoder.release();
+  });
+
+  it('TAESD encoder: 1/8 of the image size, latents finite and near unit size', async () => {
+    const encoder = await open(path.join(lcm, 'vae_encoder_tiny', 'model.onnx'));
+    const pixels = new ort.Tensor('float32', Float32Array.from({ length: 3 * 64 * 64 }, (_, i) => Math.sin(i / 50)), [1, 3, 64, 64]);
+    const latent = (await encoder.run({ sample: pixels })).latent_sample;
+    expect(latent.dims).toEqual([1, 4, 8, 8]);
+    const values = Array.from(latent.data as Float32Array);
+    expect(values.every(Number.isFinite)).toBe(true);
+    const rms = Math.sqrt(values.reduce((sum, v) => sum + v * v, 0) / values.length);
+    expect(rms).toBeGreaterThan(0.01);
+    expect(rms).toBeLessThan(100);
+    await encoder.release();
   });
 });
