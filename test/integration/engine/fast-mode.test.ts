@@ -84,6 +84,13 @@ describe('--fast and --vae on the command line', () => {
     expect(result.stderr).toMatch(/--fast runs LCM at 4 steps: --steps ignored/);
   });
 
+  it('upscale --fast: every tile runs 4 LCM steps with TAESD', async () => {
+    const output = path.join(work, 'up.png');
+    const result = await runCliInProcess(['upscale', '--model', await tinyModel(LCM), '--input', await inputPng(), '--output', output, '--scale', '2', '--seed', '3', '--fast']);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toMatch(/128×128, seed 3, \d+ tiles of 4 steps, fast: LCM, encoder vae_encoder_tiny, decoder vae_decoder_tiny,/);
+  });
+
   it('--fast on an ordinary model is refused with exit 2 and the reason', async () => {
     const result = await run(await tinyModel(), ['--fast']);
     expect(result.code).toBe(2);
