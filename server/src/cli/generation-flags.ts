@@ -2,7 +2,7 @@ import { img2imgParamsSchema } from '../../../shared/src/protocol';
 import { parseSamplerName, parseScheduleType, SCHEDULE_TYPES, unknownSamplerMessage } from '../../../shared/src/samplers';
 import * as path from 'path';
 import { EngineError } from '../engine/engine';
-import { applyFastMode, FAST_STEPS, FastModeError, resolveFast } from '../engine/fast-mode';
+import { applyFastMode, FAST_STEPS, FastModeError, fastModeOfInfo, resolveFast } from '../engine/fast-mode';
 import type { Engine, Img2ImgParams, JobOutput, ModelInfo } from '../engine/types';
 import { inspectVaeFolder } from '../runtime/vae-decoder-folder';
 import { DEVICES, isDevice } from '../runtime/device';
@@ -116,7 +116,7 @@ export function applyFastFlag<P extends Img2ImgParams>(values: Record<string, un
   if (values.fast !== true) return params;
   let fast: boolean;
   try {
-    fast = resolveFast(true, model.fast ?? { available: false, tinyDecoder: false, reason: `${model.name} reports no fast mode` }, false);
+    fast = resolveFast(true, fastModeOfInfo(model), false);
   } catch (err) {
     if (err instanceof FastModeError) throw new UsageError(`--fast: ${err.message}`);
     throw err;

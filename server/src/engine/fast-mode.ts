@@ -9,7 +9,7 @@
  * so it costs nothing (diffusers' LatentConsistencyModelPipeline does the same).
  */
 import type { FastMode } from '../../../shared/src/protocol';
-import type { Img2ImgParams } from './types';
+import type { Img2ImgParams, ModelInfo } from './types';
 
 /** LCM's own recommendation (the LCM paper and diffusers' docs: 2–8 steps, 4 the usual). */
 export const FAST_STEPS = 4;
@@ -28,6 +28,11 @@ export function fastModeOf(model: string, timestepCondDim: number | null, tinyDe
     };
   }
   return { available: true, tinyDecoder: tinyDecoder !== null, reason: null };
+}
+
+/** The model's fast mode; a model that reports none (a studio front's view, a fake) has none. */
+export function fastModeOfInfo(model: ModelInfo): Omit<FastMode, 'default'> {
+  return model.fast ?? { available: false, tinyDecoder: false, reason: `${model.name} reports no fast mode` };
 }
 
 /**

@@ -2,7 +2,7 @@ import { inpaintImage, ResolvedInpaintParams } from '../pipeline/inpaint/inpaint
 import { refineCrop, JobHooks, PipelineContext } from '../pipeline/refine';
 import { ResolvedUpscaleParams, upscaleImage } from '../pipeline/upscale';
 import type { OnnxDiffusionRuntime, RunStats } from '../runtime/onnx-runtime';
-import { applyFastMode, resolveFast } from './fast-mode';
+import { applyFastMode, fastModeOfInfo, resolveFast } from './fast-mode';
 import type { ToWorker } from './messages';
 import type { JobOutput, ModelInfo } from './types';
 
@@ -23,7 +23,7 @@ export async function runJob(
   const start = performance.now();
   // Callers resolve the default (server setting, CLI flag); here only `true` means fast, and a model
   // without fast mode refuses it whoever asked.
-  const fast = resolveFast(message.params.fast === true ? true : undefined, model.fast ?? { available: false, tinyDecoder: false, reason: 'no model' }, false);
+  const fast = resolveFast(message.params.fast === true ? true : undefined, fastModeOfInfo(model), false);
   const params = applyFastMode(message.params, fast);
   const jobRuntime = runtime.forJob({ fast });
   const jobContext: PipelineContext = { ...context, runtime: jobRuntime };

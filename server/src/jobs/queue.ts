@@ -20,9 +20,7 @@ import { estimateEta, jobStatus, newJob, type Job } from './job';
 import { JobChanges } from './job-changes';
 import { planUpscale } from '../pipeline/upscale';
 import { inpaintParamsFrom } from '../engine/inpaint-params';
-import { applyFastMode, resolveFast } from '../engine/fast-mode';
-
-const NO_FAST_MODE = { available: false, tinyDecoder: false, reason: 'the model reports no fast mode' };
+import { applyFastMode, fastModeOfInfo, resolveFast } from '../engine/fast-mode';
 
 export interface JobQueueOptions {
   engine: Engine;
@@ -226,7 +224,7 @@ export class JobQueue implements JobQueueApi {
       const input = job.input as RawImage;
       const options = { signal: abort.signal, onProgress: (progress: Progress) => this.onProgress(job, progress) };
       // Fast mode resolved against the model that runs the job; history records the sampler and steps it ran.
-      const fast = resolveFast(spec.params.fast, engine.model.fast ?? NO_FAST_MODE, this.options.fastDefault ?? false);
+      const fast = resolveFast(spec.params.fast, fastModeOfInfo(engine.model), this.options.fastDefault ?? false);
       const ran = { ...spec, params: applyFastMode(spec.params, fast) } as JobSpec;
       const output =
         ran.kind === 'img2img'
