@@ -1,17 +1,19 @@
 /**
- * `npm run bench [-- --quick] [engine|upscale|overhead]`: every benchmark, figures printed; exit 1 when a
- * target is missed. The overhead benchmark runs on the full-size SD 1.5-architecture model (generated once
- * into the cache folder, ~4.3 GB, minutes) unless `--quick`, which uses the small synthetic model.
+ * `npm run bench [-- --quick] [overhead|fast|engine|upscale|server|studio]`: every benchmark, figures printed;
+ * exit 1 when a target is missed. The overhead and fast benchmarks run on the full-size SD 1.5-architecture
+ * model (generated once into the cache folder, ~4.3 GB, minutes; fast mode's LCM variant is linked to it)
+ * unless `--quick`, which uses the small synthetic model.
  */
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import sharp from 'sharp';
-import { ensureFullSizeModel } from '../tiny-model/full-size/make-full-size-model';
+import { ensureFullSizeLcmModel, ensureFullSizeModel, LCM_TIMESTEP_COND_DIM } from '../tiny-model/full-size/make-full-size-model';
 import { makeTinyModel } from '../tiny-model/make-tiny-model';
 import { defaultCacheRoot } from '../../server/src/models/demo-model';
 import { PROJECT_ROOT } from '../../server/src/project-root';
 import { BENCH_UNET, engineBench } from './engine-bench';
+import { fastBench } from './fast-bench';
 import { overheadBench } from './overhead-bench';
 import { serverBench } from './server-bench';
 import { studioBench } from './studio-bench';
@@ -46,6 +48,21 @@ async function runOverhead(quick: boolean): Promise<boolean> {
   return (await overheadBench(dir, 'full-size SD 1.5 architecture, random weights', image, 1)).ok;
 }
 
+async function runFast(quick: boolean): Promise<boolean> {
+  const { png } = await benchImage();
+  if (quick) {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'insaneres-bench-'));
+    try {
+      await makeTinyModel(dir, { ...BENCH_UNET, timestepCondDim: LCM_TIMESTEP_COND_DIM, tinyDecoder: true });
+      return (await fastBench(dir, `synthetic LCM UNet ${BENCH_UNET.unetChannels} ch × ${BENCH_UNET.unetBlocks} blocks (--quick)`, png)).ok;
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  }
+  const dir = await ensureFullSizeLcmModel(defaultCacheRoot(), (line) => console.log(line));
+  return (await fastBench(dir, 'full-size SD 1.5 architecture, LCM UNet + TAESD, random weights', png)).ok;
+}
+
 async function main(): Promise<number> {
   const args = process.argv.slice(2);
   const quick = args.includes('--quick');
@@ -53,6 +70,7 @@ async function main(): Promise<number> {
   if (__filename.endsWith('.ts')) console.log('note: running from TypeScript sources (tsx); `npm run bench` runs the compiled build');
   let ok = true;
   if (!only || only === 'overhead') ok = (await runOverhead(quick)) && ok;
+  if (!only || only === 'fast') ok = (await runFast(quick)) && ok;
   if (!only || only === 'engine') {
     const r = await engineBench();
     ok = ok && r.outsideRunShare <= 0.05 && r.codecRatio <= 2 && r.unetStepMs >= 100;

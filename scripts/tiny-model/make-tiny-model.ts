@@ -11,12 +11,16 @@ import { resolveOptions, TinyModelOptions } from './options';
 import { buildTextEncoder } from './text-encoder';
 import { makeTokenizerFiles } from './tokenizer-files';
 import { buildUnet } from './unet';
-import { buildVaeDecoder, buildVaeEncoder } from './vae';
+import { taesdConfig } from './taesd';
+import { buildTinyVaeDecoder, buildTinyVaeEncoder, buildVaeDecoder, buildVaeEncoder, TINY_TAESD_SHAPE } from './vae';
 
 export type { StaticShape, TimestepVariant, TinyModelOptions } from './options';
 export { TINY_MODEL_MARKER } from './config-files';
 
 export const MODEL_FILE = 'model.onnx';
+/** Where fast mode's tiny VAE decoder sits in a model folder (server/src/runtime/vae-decoder-folder.ts). */
+export const TINY_DECODER_FOLDER = 'vae_decoder_tiny';
+export const TINY_ENCODER_FOLDER = 'vae_encoder_tiny';
 export const EXTERNAL_DATA_FILE = 'model.onnx_data';
 /** onnx's save_as_external_data default threshold. */
 const EXTERNAL_DATA_MIN_BYTES = 1024;
@@ -46,6 +50,11 @@ export async function makeTinyModel(dir: string, options: TinyModelOptions = {})
     ['vae_encoder', buildVaeEncoder(resolved)],
     ['vae_decoder', buildVaeDecoder(resolved)],
   ];
+  if (resolved.tinyDecoder) {
+    models.push([TINY_DECODER_FOLDER, buildTinyVaeDecoder(resolved)], [TINY_ENCODER_FOLDER, buildTinyVaeEncoder(resolved)]);
+  } else {
+    for (const folder of [TINY_DECODER_FOLDER, TINY_ENCODER_FOLDER]) await fs.promises.rm(path.join(dir, folder), { recursive: true, force: true });
+  }
 
   const textFiles: [string, string][] = Object.entries(tokenizer.files).map(([name, text]) => [`tokenizer/${name}`, text]);
   const configFiles: [string, string][] = [
@@ -55,6 +64,11 @@ export async function makeTinyModel(dir: string, options: TinyModelOptions = {})
     ['vae_decoder/config.json', json(vaeConfig())],
   ];
   if (!resolved.noModelIndex) textFiles.push(...configFiles);
+  // Its config.json is what tells the loader it is a tiny decoder, so it is written even without a model index.
+  if (resolved.tinyDecoder) {
+    const config = json(taesdConfig(TINY_TAESD_SHAPE));
+    textFiles.push([`${TINY_DECODER_FOLDER}/config.json`, config], [`${TINY_ENCODER_FOLDER}/config.json`, config]);
+  }
 
   const written: string[] = [];
   for (const [folder, model] of models) {

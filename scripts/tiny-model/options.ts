@@ -49,6 +49,11 @@ export interface TinyModelOptions {
    * 256 in Dreamshaper v7 LCM); 0 = an ordinary UNet without it.
    */
   timestepCondDim?: number;
+  /**
+   * Also write TAESD (diffusers' AutoencoderTiny, config.json `_class_name: AutoencoderTiny`), fast mode's
+   * tiny VAE: its decoder in `vae_decoder_tiny/` and its encoder in `vae_encoder_tiny/`.
+   */
+  tinyDecoder?: boolean;
 }
 
 export type ResolvedOptions = Required<Omit<TinyModelOptions, 'staticShape'>> & { staticShape?: StaticShape };
@@ -67,6 +72,7 @@ export const DEFAULT_OPTIONS: ResolvedOptions = {
   failAtRun: false,
   inpainting: false,
   timestepCondDim: 0,
+  tinyDecoder: false,
 };
 
 /** Group count of every GroupNorm (SD uses 32 groups at 320+ channels; 8 keeps ≥ 4 channels per group here). */

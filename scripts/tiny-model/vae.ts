@@ -10,6 +10,7 @@ import { ModelProto } from '../../server/src/onnx/proto-writer';
 import { floatInput, floatOutput, Layers } from './layers';
 import { dimsFor, NORM_GROUPS, ResolvedOptions } from './options';
 import { prngFor } from './prng';
+import { buildTaesdDecoder, buildTaesdEncoder, TaesdShape, TaesdWeights } from './taesd';
 
 export const LATENT_SCALE = 0.18215;
 const LATENT_CHANNELS = 4;
@@ -83,6 +84,45 @@ export function buildVaeDecoder(options: ResolvedOptions): ModelProto {
     coordinate_transformation_mode: attr.string('half_pixel'),
   });
   floatOutput(g, upscaled, 'sample', [image.batch, 3, image.height, image.width], options.precision);
+  return g.toModel(PRODUCER);
+}
+
+/** TAESD's layout at test size: 8 channels instead of 64, the real 3, 3, 3, 1 blocks. */
+export const TINY_TAESD_SHAPE: TaesdShape = { channels: 8, blocks: [3, 3, 3, 1] };
+
+/** The encoder's stages run the other way (diffusers' num_encoder_blocks). */
+const TINY_TAESD_ENCODER_SHAPE: TaesdShape = { channels: 8, blocks: [1, 3, 3, 3] };
+
+function taesdWeights(g: GraphBuilder, nn: Layers): TaesdWeights {
+  return {
+    // Layers draws uniform(±gain/√fanIn): √3 more gives the variance gain²/fanIn asked for.
+    weight: (name, dims, fanIn, gain) => nn.randomWeight(name, dims, fanIn, gain * Math.sqrt(3)),
+    bias: (name, size, center) => nn.noisyConstant(name, [size], center, 0.02),
+    constant: (value) => g.constFloat(value),
+  };
+}
+
+/** The tiny decoder (`vae_decoder_tiny/`): diffusers' AutoencoderTiny decoder, random weights. */
+export function buildTinyVaeDecoder(options: ResolvedOptions): ModelProto {
+  const g = new GraphBuilder('vae_decoder_tiny');
+  const nn = new Layers(g, prngFor(options.seed, 'vae_decoder_tiny'));
+  const latent = dimsFor(options.staticShape, 'other', 1, '_latent');
+  const image = dimsFor(options.staticShape, 'other', DOWNSCALE);
+  const latentSample = floatInput(g, 'latent_sample', [latent.batch, LATENT_CHANNELS, latent.height, latent.width], options.precision);
+  const out = buildTaesdDecoder(g, taesdWeights(g, nn), latentSample, TINY_TAESD_SHAPE);
+  floatOutput(g, out, 'sample', [image.batch, 3, image.height, image.width], options.precision);
+  return g.toModel(PRODUCER);
+}
+
+/** The tiny encoder (`vae_encoder_tiny/`): diffusers' AutoencoderTiny encoder, random weights. */
+export function buildTinyVaeEncoder(options: ResolvedOptions): ModelProto {
+  const g = new GraphBuilder('vae_encoder_tiny');
+  const nn = new Layers(g, prngFor(options.seed, 'vae_encoder_tiny'));
+  const image = dimsFor(options.staticShape, 'other', DOWNSCALE);
+  const latent = dimsFor(options.staticShape, 'other', 1, '_latent');
+  const sample = floatInput(g, 'sample', [image.batch, 3, image.height, image.width], options.precision);
+  const out = buildTaesdEncoder(g, taesdWeights(g, nn), sample, TINY_TAESD_ENCODER_SHAPE);
+  floatOutput(g, out, 'latent_sample', [latent.batch, LATENT_CHANNELS, latent.height, latent.width], options.precision);
   return g.toModel(PRODUCER);
 }
 

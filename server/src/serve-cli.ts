@@ -10,17 +10,20 @@ import { checkRedisUrl } from './jobs/bull/keys';
 import { createLogger, type LogLevel } from './logger';
 import { version } from '../../package.json';
 import { DEVICES } from './runtime/device';
+import { inspectVaeFolder } from './runtime/vae-decoder-folder';
 import { startServer, type ServerOptions } from './serve';
 
 const LOG_LEVELS: readonly LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
 
 export const SERVE_USAGE = `insaneres serve [--model DIR | --models-dir DIR] [--host ${DEFAULT_HOST}] [--port ${DEFAULT_PORT}]
-                [--device ${DEVICES.join('|')}] [--threads N] [--outputs DIR] [--token T]
+                [--device ${DEVICES.join('|')}] [--threads N] [--fast] [--vae DIR] [--outputs DIR] [--token T]
                 [--allow-origin ORIGIN]... [--allow-host NAME]... [--max-queue ${DEFAULT_LIMITS.maxQueue}]
                 [--max-pixels ${DEFAULT_LIMITS.maxPixels}] [--log-level info] [--log-format auto|pretty|json]
                 [--queue redis://HOST:6379[/DB] [--shared-outputs DIR]]   (studio mode: GPU workers run the jobs)
   --token may also come from the INSANERES_TOKEN environment variable (it then stays out of the process list),
   --queue from INSANERES_QUEUE (the same for Redis's password).
+  --fast makes fast mode (LCM, 4 steps, tiny decoder) the default on LCM-distilled models; --vae DIR replaces
+  the VAE decoder (a TAESD or SD VAE decoder folder with its config.json).
   --log-format auto (the default) prints a banner and readable lines on a terminal, JSON lines otherwise.`;
 
 const LOG_FORMATS = ['auto', 'pretty', 'json'] as const;
@@ -39,6 +42,16 @@ function integer(flag: string, value: string | undefined, min: number, max: numb
   return n;
 }
 
+/** `--vae DIR` checked before anything starts: a wrong folder is a bad flag, not a failed model load. */
+function checkVaeFolder(dir: string): string {
+  try {
+    inspectVaeFolder(dir);
+  } catch (err) {
+    throw new ConfigError(`--vae: ${(err as Error).message}`);
+  }
+  return dir;
+}
+
 /** Flags → ServerOptions; throws ConfigError with a one-line message. */
 export function parseServeArgs(args: string[], env: NodeJS.ProcessEnv = process.env): ServeArgs | 'help' {
   let values;
@@ -54,6 +67,8 @@ export function parseServeArgs(args: string[], env: NodeJS.ProcessEnv = process.
         port: { type: 'string' },
         device: { type: 'string' },
         threads: { type: 'string' },
+        fast: { type: 'boolean' },
+        vae: { type: 'string' },
         outputs: { type: 'string' },
         token: { type: 'string' },
         'allow-origin': { type: 'string', multiple: true },
@@ -106,6 +121,8 @@ export function parseServeArgs(args: string[], env: NodeJS.ProcessEnv = process.
     port: integer('port', values.port, 0, 65_535),
     device: values.device,
     threads: integer('threads', values.threads, 1, 1024),
+    ...(values.fast === true ? { fast: true } : {}),
+    ...(values.vae !== undefined ? { vae: checkVaeFolder(values.vae) } : {}),
     outputs: values.outputs,
     token: token?.trim(),
     allowOrigins: values['allow-origin'],

@@ -38,6 +38,10 @@ export interface ServerOptions {
   device?: string;
   /** ONNX Runtime intra-op threads; absent = the physical cores. */
   threads?: number;
+  /** Fast mode by default for jobs that do not say, on models that have it (engine/fast-mode.ts). */
+  fast?: boolean;
+  /** A VAE decoder folder that replaces every model's own (runtime/vae-decoder-folder.ts). */
+  vae?: string;
   /** Defaults to ~/InsaneRes/outputs. */
   outputs?: string;
   token?: string;
@@ -136,8 +140,10 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
   const pulls = pullManager(modelsDir, options.hubEndpoint, logger);
 
   const history = await HistoryStore.open(options.outputs ?? defaultOutputsDir(), logger);
-  const engine: Engine = await createEngine({ device: options.device ?? 'auto', threads: options.threads, logger });
-  const queue = new JobQueue({ engine, history, logger, maxQueue: limits.maxQueue, maxResultPixels: limits.maxResultPixels });
+  const engine: Engine = await createEngine({ device: options.device ?? 'auto', threads: options.threads, vae: options.vae, logger });
+  const queue = new JobQueue({
+    engine, history, logger, maxQueue: limits.maxQueue, maxResultPixels: limits.maxResultPixels, fastDefault: options.fast ?? false,
+  });
   const security = new SecurityPolicy({ host, token: options.token, allowOrigins: options.allowOrigins, allowHosts: options.allowHosts });
   const initial = catalog.initial;
   const serving = await serveHttp({ host, options, logger, limits, engine, queue, history, catalog, security, pulls });
@@ -148,6 +154,9 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     throw new ConfigError(err instanceof Error ? err.message : String(err));
   }
   if (engine.model?.demo) logger.warn(DEMO_NOTICE);
+  if (options.fast && engine.model?.fast && !engine.model.fast.available) {
+    logger.warn({ model: engine.model.name }, `--fast: jobs run at full quality on this model: ${engine.model.fast.reason}`);
+  }
   logger.info({ url: serving.url, model: engine.model?.name, device: engine.device, outputs: history.dir, token: Boolean(options.token) }, 'listening');
   return serving;
 }
@@ -196,7 +205,9 @@ async function serveHttp(parts: Parts): Promise<RunningServer> {
     limits.maxStoredImages,
     options.maxStoredImageBytes ?? 1024 * 1024 * 1024,
   );
-  const app = createApp({ version, engine, queue, history, images, catalog, pulls, security, limits, logger, demoNotice: DEMO_NOTICE });
+  const app = createApp({
+    version, engine, queue, history, images, catalog, pulls, security, limits, logger, demoNotice: DEMO_NOTICE, fastDefault: options.fast ?? false,
+  });
   // A missing Host is refused by our own guard, with the JSON error shape (Node's check answers with no body).
   const server = http.createServer({ requireHostHeader: false }, app);
   // Big raw uploads over a slow link must not be cut off; idle keep-alive sockets may be.

@@ -46,6 +46,8 @@ export const ERROR_STATUS = {
   PULL_BUSY: 409,
   /** A model download failed: a file could not be fetched or did not verify (the message names it). */
   DOWNLOAD_FAILED: 502,
+  /** `fast: true` on a model that is not LCM-distilled (the message says why). */
+  FAST_UNAVAILABLE: 422,
   /** A job's own reason for failing when the model run threw. */
   MODEL_FAILED: 500,
   /** A job stopped by `DELETE /v1/jobs/:id` or by the server shutting down. */

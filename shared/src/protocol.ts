@@ -58,6 +58,12 @@ export const img2imgParamsSchema = z.object({
    * every step runs. 'image' (default) is img2img.
    */
   init: z.enum(['image', 'noise']).default(IMG2IMG_DEFAULTS.init),
+  /**
+   * Fast mode: LCM at 4 steps and the model's tiny (TAESD) decoder, on LCM-distilled models only (`fast` in
+   * `GET /v1/health`). Absent: the server's default for the model. The job then records the sampler and
+   * steps it ran.
+   */
+  fast: z.boolean().optional(),
   // Inpaint (docs/inpaint.md): with `mask`, only the mask's white is repainted; the rest need a mask and
   // default to INPAINT_DEFAULTS. Optional without defaults, so a plain img2img's params stay as they were.
   /** An uploaded image id, the input's size; white = repaint. */
@@ -331,6 +337,19 @@ export const workerInfoSchema = z.object({
 });
 export type WorkerInfo = z.infer<typeof workerInfoSchema>;
 
+/** Fast mode as the current model offers it (server/src/engine/fast-mode.ts). */
+export const fastModeSchema = z.object({
+  /** The model is LCM-distilled (its UNet takes timestep_cond): jobs may ask for `fast: true`. */
+  available: z.boolean(),
+  /** Jobs that do not say get fast mode (`serve --fast`, where the model has it). */
+  default: z.boolean(),
+  /** The model has a tiny TAESD decoder (`vae_decoder_tiny/` or `--vae`); without one fast mode uses the full VAE. */
+  tinyDecoder: z.boolean(),
+  /** Why fast mode is not available, for the panel's tooltip; null when it is. */
+  reason: z.string().nullable(),
+});
+export type FastMode = z.infer<typeof fastModeSchema>;
+
 export const healthResponseSchema = z.object({
   ok: z.literal(true),
   version: z.string(),
@@ -351,6 +370,8 @@ export const healthResponseSchema = z.object({
   limits: limitsSchema,
   /** Studio mode only: the GPU worker processes that take jobs from the shared queue. */
   workers: z.array(workerInfoSchema).optional(),
+  /** The current model's fast mode; null before a model is loaded (and in studio mode). Optional: older servers lack it. */
+  fast: fastModeSchema.nullable().optional(),
 });
 export type HealthResponse = z.infer<typeof healthResponseSchema>;
 

@@ -19,6 +19,7 @@ import { ResultActions } from './result-actions';
 import { allPresets, applyPreset, loadSettings, presetFromPrompt, saveSettings, type KeyValueStorage, type Settings } from './settings';
 import { initialState, isBusy, type PanelError, type TryRecord } from './state';
 import { Store } from './store';
+import { fastParam, fastToggle } from './fast';
 import { anchorFor, channelName, jobRequest, layerName } from './tries';
 import { upscaleSizing } from './upscale-plan';
 
@@ -208,11 +209,13 @@ export class PanelController {
       const upload = await this.api.uploadRaw(read.pixels, { signal });
       const mask = maskPixels ? await this.api.uploadRaw(maskPixels, { signal }) : null;
       const count = refine ? settings.variations : 1;
+      const server = this.store.getState().server;
+      const health = server.kind === 'online' ? server.health : null;
       const upscaleScale = refine ? undefined : upscaleSizing(read.bounds, settings.upscale.scale, settings.upscale.recipe).requestScale;
       // All variations are queued at once: the server runs them back to back.
       const seeds: number[] = [];
       for (let variation = 0; variation < count; variation++) {
-        const request = jobRequest(settings, upload.id, lastSeed, { variation, upscaleScale });
+        const request = jobRequest(settings, upload.id, lastSeed, { variation, upscaleScale, ...fastParam(fastToggle(settings, health)) });
         const created = await this.api.createJob(mask ? withInpaint(request, settings, mask.id) : request, { signal });
         running.jobIds.push(created.id);
         seeds.push(created.seed);

@@ -57,6 +57,8 @@ export const settingsSchema = z.object({
   sampler: z.enum(SAMPLER_IDS).catch('ddim'),
   /** A1111's "Schedule type"; DDIM runs its own timesteps and ignores it. */
   scheduler: z.enum(SCHEDULE_TYPES).catch('automatic'),
+  /** Fast mode (LCM, 4 steps, tiny decoder); null = the server's default for the model (model/fast.ts). */
+  fast: z.boolean().nullable().catch(null),
   seedMode: z.enum(['random', 'fixed', 'reuse']).catch('random'),
   seed: z.number().int().min(0).max(B.seed.max).catch(1234),
   /** Refine: how many seeds one click tries (1–4); each lands as its own layer, the first one shown. */

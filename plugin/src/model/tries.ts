@@ -48,6 +48,8 @@ export interface JobRequestOptions {
   variation?: number;
   /** Upscale: the scale to send (see upscale-plan.ts); default the setting. */
   upscaleScale?: number;
+  /** Fast mode as the toggle resolved it (model/fast.ts); absent = not said (the server's default). */
+  fast?: boolean;
 }
 
 export function jobRequest(settings: Settings, imageId: string, lastSeed: number | null, options: JobRequestOptions = {}): JobCreateRequest {
@@ -59,6 +61,7 @@ export function jobRequest(settings: Settings, imageId: string, lastSeed: number
     sampler: settings.sampler,
     scheduler: settings.scheduler,
     seed: variationSeed(seedFor(settings, lastSeed), options.variation ?? 0),
+    ...(options.fast !== undefined ? { fast: options.fast } : {}),
   };
   if (settings.mode === 'upscale') {
     const { tileSize, tileOverlap, strength, recipe } = settings.upscale;

@@ -4,6 +4,7 @@ import { PARAM_BOUNDS } from '../../../shared/src';
 import { SAMPLERS, SCHEDULE_LABELS, SCHEDULE_TYPES } from '../../../shared/src/samplers';
 import { contextRingPx, featherWarning } from '../model/crop';
 import { RECIPE_SHORT_SIDE, upscaleSizing } from '../model/upscale-plan';
+import { fastToggle } from '../model/fast';
 import { allPresets, type SeedMode } from '../model/settings';
 import { START_SERVER_HINT } from '../model/errors';
 import { InpaintParams } from './inpaint-params';
@@ -123,10 +124,28 @@ const SEED_MODES: { mode: SeedMode; label: string; title: string }[] = [
   { mode: 'reuse', label: 'reuse last', title: 'The seed of the last result' },
 ];
 
+/** Fast: LCM at 4 steps with the tiny decoder; disabled, with the server's reason, on models without it. */
+function FastToggleRow() {
+  const controller = useController();
+  const { settings, server } = usePanelState();
+  const fast = fastToggle(settings, server.kind === 'online' ? server.health : null);
+  return (
+    <Checkbox
+      testId="fast"
+      label="Fast (LCM, 4 steps, tiny VAE)"
+      checked={fast.checked}
+      disabled={!fast.available}
+      title={fast.reason ?? 'A quick draft: LCM at 4 steps, with the tiny VAE; steps and sampler are set by fast mode'}
+      onChange={(checked) => controller.updateSettings({ fast: checked })}
+    />
+  );
+}
+
 export function ParamsSection() {
   const controller = useController();
-  const { settings, lastSeed } = usePanelState();
+  const { settings, lastSeed, server } = usePanelState();
   const set = controller.updateSettings.bind(controller);
+  const fast = fastToggle(settings, server.kind === 'online' ? server.health : null);
   const upscale = settings.mode === 'upscale';
   return (
     <div className="ir-col">
@@ -138,8 +157,19 @@ export function ParamsSection() {
         <Slider testId="strength" label="Strength" min={0.05} max={1} step={0.01} value={settings.strength} format={(v) => v.toFixed(2)} onChange={(strength) => set({ strength })} />
       )}
       <Slider testId="cfg" label="CFG" min={1} max={PARAM_BOUNDS.guidanceScale.max} step={0.5} value={settings.guidanceScale} onChange={(guidanceScale) => set({ guidanceScale })} />
-      <Slider testId="steps" label="Steps" min={PARAM_BOUNDS.steps.min} max={PARAM_BOUNDS.steps.max} step={1} value={settings.steps} onChange={(steps) => set({ steps })} />
-      <SamplerPicker />
+      <FastToggleRow />
+      <Slider
+        testId="steps"
+        label="Steps"
+        min={PARAM_BOUNDS.steps.min}
+        max={PARAM_BOUNDS.steps.max}
+        step={1}
+        value={settings.steps}
+        disabled={fast.checked}
+        title={fast.checked ? 'Fast mode runs 4 LCM steps' : undefined}
+        onChange={(steps) => set({ steps })}
+      />
+      <SamplerPicker disabled={fast.checked} />
       <div className="ir-row">
         <span className="ir-label">Seed</span>
         <TextField
@@ -214,21 +244,29 @@ const SAMPLER_OPTIONS = SAMPLERS.map((info) => ({ value: info.id, label: info.la
 const SCHEDULE_OPTIONS = SCHEDULE_TYPES.map((type) => ({ value: type, label: SCHEDULE_LABELS[type] }));
 
 /** A1111's sampler names and schedule types (issue 12 §4); the job carries the ids. */
-function SamplerPicker() {
+function SamplerPicker(props: { disabled?: boolean }) {
   const controller = useController();
   const { sampler, scheduler } = usePanelState().settings;
   // DDIM runs diffusers' own timesteps (DESIGN §4): the schedule type does not apply to it.
   const schedules = SAMPLERS.find((info) => info.id === sampler)?.automaticSchedule !== null;
   return (
     <div className="ir-row">
-      <Picker testId="sampler" label="Sampler" value={sampler} options={SAMPLER_OPTIONS} onChange={(value) => controller.updateSettings({ sampler: value })} />
+      <Picker
+        testId="sampler"
+        label="Sampler"
+        value={sampler}
+        options={SAMPLER_OPTIONS}
+        disabled={props.disabled}
+        title={props.disabled ? 'Fast mode runs LCM' : undefined}
+        onChange={(value) => controller.updateSettings({ sampler: value })}
+      />
       <Picker
         testId="scheduler"
         label="Schedule"
         value={scheduler}
         options={SCHEDULE_OPTIONS}
-        disabled={!schedules}
-        title={schedules ? 'A1111’s Schedule type' : 'DDIM runs its own timesteps'}
+        disabled={!schedules || props.disabled}
+        title={props.disabled ? 'Fast mode runs LCM' : schedules ? 'A1111’s Schedule type' : 'DDIM runs its own timesteps'}
         onChange={(value) => controller.updateSettings({ scheduler: value })}
       />
     </div>

@@ -19,28 +19,40 @@ const UNIT_VARIANCE_GAIN = Math.sqrt(3);
 /** The ONNX spec asks for page-aligned external offsets (runtimes may mmap each tensor). */
 const ALIGNMENT = 4096;
 
-/** Appends float32 tensors to one external data file, page-aligned, and records where each went. */
+/**
+ * Appends float32 tensors to one external data file, page-aligned, and records where each went. `reuse`:
+ * the file exists already (a variant of a model whose weights it shares): offsets are computed, nothing is
+ * drawn or written, and `close` returns the size the file must have.
+ */
 export class ExternalWeights {
   private offset = 0;
-  private readonly fd: number;
+  private readonly fd: number | null;
 
   constructor(
     readonly file: string,
     readonly location: string,
+    readonly reuse = false,
   ) {
-    this.fd = fs.openSync(file, 'w');
+    this.fd = reuse ? null : fs.openSync(file, 'w');
+  }
+
+  /** Where `byteLength` bytes go: the next page-aligned offset. */
+  reserve(byteLength: number): { offset: number; length: number } {
+    const offset = Math.ceil(this.offset / ALIGNMENT) * ALIGNMENT;
+    this.offset = offset + byteLength;
+    return { offset, length: byteLength };
   }
 
   write(data: Float32Array | Uint16Array): { offset: number; length: number } {
-    const offset = Math.ceil(this.offset / ALIGNMENT) * ALIGNMENT;
+    const place = this.reserve(data.byteLength);
+    if (this.fd === null) return place;
     const bytes = new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
-    for (let done = 0; done < bytes.length; ) done += fs.writeSync(this.fd, bytes, done, bytes.length - done, offset + done);
-    this.offset = offset + bytes.length;
-    return { offset, length: bytes.length };
+    for (let done = 0; done < bytes.length; ) done += fs.writeSync(this.fd, bytes, done, bytes.length - done, place.offset + done);
+    return place;
   }
 
   close(): number {
-    fs.closeSync(this.fd);
+    if (this.fd !== null) fs.closeSync(this.fd);
     return this.offset;
   }
 }
@@ -105,14 +117,23 @@ export class Net {
     return name;
   }
 
+  /** A weight whose bytes are already in a reused external file: its place only (nothing drawn). */
+  private reused(name: string, dims: readonly number[]): string {
+    const count = dims.reduce((a, b) => a * b, 1);
+    const { offset, length } = this.weights.reserve(count * (this.float === 'float16' ? 2 : 4));
+    return this.g.addInitializer({ name, elemType: this.float, dims: [...dims], external: { location: this.weights.location, offset, length } });
+  }
+
   /** Uniform(±gain·√3/√fan_in): unit-variance-preserving for gain 1. */
   random(name: string, dims: readonly number[], fanIn: number, gain = 1): string {
+    if (this.weights.reuse) return this.reused(name, dims);
     const count = dims.reduce((a, b) => a * b, 1);
     return this.store(name, dims, this.uniform(count, (gain * UNIT_VARIANCE_GAIN) / Math.sqrt(fanIn)));
   }
 
   /** `center` ± `spread` (a norm's scale near 1, its shift near 0). */
   near(name: string, dims: readonly number[], center: number, spread: number): string {
+    if (this.weights.reuse) return this.reused(name, dims);
     const values = this.uniform(dims.reduce((a, b) => a * b, 1), spread);
     for (let i = 0; i < values.length; i++) values[i] += center;
     return this.store(name, dims, values);

@@ -14,6 +14,12 @@ const HEADS = 8;
 export interface UnetShape {
   base: number;
   contextWidth: number;
+  /**
+   * An LCM-distilled UNet: a `timestep_cond` [B, dim] input (diffusers' `time_cond_proj_dim`, 256 in
+   * LCM_Dreamshaper_v7) through `time_embedding.cond_proj`, whose weight `condNet` makes (a Net of its own, so
+   * every other weight stays where the ordinary UNet has it).
+   */
+  timestepCond?: { dim: number; condNet: Net };
 }
 
 export function buildSdUnet(g: GraphBuilder, nn: Net, shape: UnetShape): ModelProto {
@@ -24,8 +30,11 @@ export function buildSdUnet(g: GraphBuilder, nn: Net, shape: UnetShape): ModelPr
   const sample = g.input('sample', nn.float, ['batch', 4, 'height', 'width']);
   const timestep = g.input('timestep', 'int64', ['steps']);
   const context = g.input('encoder_hidden_states', nn.float, ['batch', 'sequence', contextWidth]);
+  const cond = shape.timestepCond;
+  const condInput = cond ? g.input('timestep_cond', nn.float, ['batch', cond.dim]) : null;
+  const condBias = cond && condInput ? cond.condNet.linear(condInput, 'time_embedding.cond_proj', cond.dim, base, false) : null;
 
-  const embedding = timeEmbedding(nn, timestep, base, timeChannels);
+  const embedding = timeEmbedding(nn, timestep, base, timeChannels, condBias);
   let h = nn.conv(sample, 'conv_in', 4, base, 3);
   const skips: [string, number][] = [[h, base]];
   let channels = base;
@@ -64,13 +73,17 @@ export function buildSdUnet(g: GraphBuilder, nn: Net, shape: UnetShape): ModelPr
   return g.toModel('insaneres-full-size-model');
 }
 
-/** Sinusoidal timestep features (flip_sin_to_cos: cos first), then Linear → SiLU → Linear. */
-function timeEmbedding(nn: Net, timestep: string, channels: number, timeChannels: number): string {
+/**
+ * Sinusoidal timestep features (flip_sin_to_cos: cos first), plus cond_proj(timestep_cond) for LCM-distilled
+ * UNets (diffusers' TimestepEmbedding: `sample = sample + self.cond_proj(condition)`), then Linear → SiLU → Linear.
+ */
+function timeEmbedding(nn: Net, timestep: string, channels: number, timeChannels: number, condBias: string | null): string {
   const g = nn.g;
   const half = channels / 2;
   const t = g.op('Reshape', [g.op('Cast', [timestep], { to: attr.int(nn.floatCode) }), g.constInt64([-1, 1])]);
   const phases = g.op('Mul', [t, nn.c(Array.from({ length: half }, (_, i) => Math.exp((-Math.log(10000) * i) / half)), [1, half])]);
-  const features = g.op('Concat', [g.op('Cos', [phases]), g.op('Sin', [phases])], { axis: attr.int(1) });
+  const sinusoid = g.op('Concat', [g.op('Cos', [phases]), g.op('Sin', [phases])], { axis: attr.int(1) });
+  const features = condBias ? nn.add(sinusoid, condBias) : sinusoid;
   return nn.linear(nn.silu(nn.linear(features, 'time_embedding.linear_1', channels, timeChannels)), 'time_embedding.linear_2', timeChannels, timeChannels);
 }
 

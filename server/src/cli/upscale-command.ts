@@ -4,7 +4,9 @@ import { createEngine } from '../engine/engine';
 import type { Progress } from '../engine/types';
 import { planUpscale } from '../pipeline/upscale';
 import { numberFlag, parseFlags, requireFlag, UsageError, zodErrorLine } from './args';
-import { checkModelFolder, GENERATION_FLAGS, loadOrUsage, parseDevice, parseThreads, parseGenerationFlags, stderrLogger } from './generation-flags';
+import {
+  applyFastFlag, checkModelFolder, describeRun, GENERATION_FLAGS, loadOrUsage, parseDevice, parseThreads, parseGenerationFlags, parseVaeFlag, stderrLogger,
+} from './generation-flags';
 import { checkOutputPath, readPngFile, writePngFile } from './image-files';
 import { stderrProgress } from './progress';
 
@@ -43,22 +45,23 @@ export async function upscaleCommand(args: string[]): Promise<number> {
   const modelDir = requireFlag(values, 'model', 'a diffusers/optimum ONNX model folder');
   const inputFile = requireFlag(values, 'input', 'the PNG to enlarge');
   const outputFile = requireFlag(values, 'output', 'where to write the result PNG');
-  const params = parseUpscaleFlags(values);
+  const requested = parseUpscaleFlags(values);
   const device = parseDevice(values.device);
   const threads = parseThreads(values.threads);
+  const vae = parseVaeFlag(values.vae);
   checkOutputPath(outputFile);
   checkModelFolder(modelDir);
   const image = await readPngFile(inputFile);
-  const { output: size } = planUpscale(image.width, image.height, params);
+  const { output: size } = planUpscale(image.width, image.height, requested);
   if (size.width * size.height > DEFAULT_LIMITS.maxResultPixels) {
     throw new UsageError(
       `--scale: the result would be ${size.width}×${size.height} px; at most ${DEFAULT_LIMITS.maxResultPixels} pixels are accepted`,
     );
   }
 
-  const engine = await createEngine({ device, threads, logger: stderrLogger });
+  const engine = await createEngine({ device, threads, vae, logger: stderrLogger });
   try {
-    await loadOrUsage(engine, modelDir);
+    const params = applyFastFlag(values, requested, await loadOrUsage(engine, modelDir, vae));
     const started = performance.now();
     let tiles = 0;
     const report = stderrProgress('upscale');
@@ -72,7 +75,7 @@ export async function upscaleCommand(args: string[]): Promise<number> {
     const stepsNote = output.stepsRun === 0 ? ' (strength too small for one step: the image is only enlarged)' : '';
     process.stdout.write(
       `wrote ${outputFile} (${output.image.width}×${output.image.height}, seed ${output.seed}, ${tiles} tiles of ` +
-        `${output.stepsRun} steps, ${seconds} s)${stepsNote}\n`,
+        `${output.stepsRun} steps${describeRun(params, output)}, ${seconds} s)${stepsNote}\n`,
     );
     return 0;
   } finally {

@@ -15,6 +15,8 @@ export interface EngineOptions {
   device: string;
   /** ONNX Runtime intra-op threads; absent or 0 = the physical cores (runtime/threads.ts). */
   threads?: number;
+  /** `--vae DIR`: a VAE decoder folder that replaces every model's own (runtime/vae-decoder-folder.ts). */
+  vae?: string;
   logger?: EngineLogger;
 }
 
@@ -53,6 +55,7 @@ class WorkerEngine implements Engine {
     readonly requestedDevice: string,
     private readonly logger: EngineLogger,
     readonly threads: number,
+    private readonly vae: string | undefined,
   ) {
     this.spawn();
   }
@@ -120,7 +123,7 @@ class WorkerEngine implements Engine {
   }
 
   async loadModel(dir: string): Promise<ModelInfo> {
-    const info = await this.request<ModelInfo>((requestId) => ({ type: 'load', requestId, dir, device: this.requestedDevice, threads: this.threads }));
+    const info = await this.request<ModelInfo>((requestId) => ({ type: 'load', requestId, dir, device: this.requestedDevice, threads: this.threads, vae: this.vae }));
     this.current = info;
     return info;
   }
@@ -176,5 +179,5 @@ class WorkerEngine implements Engine {
 
 /** Starts the inference worker. Load a model with `loadModel` before running jobs. */
 export async function createEngine(options: EngineOptions): Promise<Engine> {
-  return new WorkerEngine(options.device, options.logger ?? silentLogger, resolveThreads(options.threads));
+  return new WorkerEngine(options.device, options.logger ?? silentLogger, resolveThreads(options.threads), options.vae);
 }

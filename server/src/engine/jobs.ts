@@ -2,8 +2,9 @@ import { inpaintImage, ResolvedInpaintParams } from '../pipeline/inpaint/inpaint
 import { refineCrop, JobHooks, PipelineContext } from '../pipeline/refine';
 import { ResolvedUpscaleParams, upscaleImage } from '../pipeline/upscale';
 import type { OnnxDiffusionRuntime, RunStats } from '../runtime/onnx-runtime';
+import { applyFastMode, fastModeOfInfo, resolveFast } from './fast-mode';
 import type { ToWorker } from './messages';
-import type { JobOutput } from './types';
+import type { JobOutput, ModelInfo } from './types';
 
 function totalRunTime(stats: RunStats): number {
   return stats.textEncoder + stats.unet + stats.vaeEncoder + stats.vaeDecoder;
@@ -13,23 +14,30 @@ function totalRunTime(stats: RunStats): number {
 export async function runJob(
   context: PipelineContext,
   runtime: OnnxDiffusionRuntime,
+  model: ModelInfo,
   message: Extract<ToWorker, { type: 'run' }>,
   hooks: JobHooks,
 ): Promise<JobOutput> {
   const timings: Record<string, number> = {};
   const before = { ...runtime.stats };
   const start = performance.now();
+  // Callers resolve the default (server setting, CLI flag); here only `true` means fast, and a model
+  // without fast mode refuses it whoever asked.
+  const fast = resolveFast(message.params.fast === true ? true : undefined, fastModeOfInfo(model), false);
+  const params = applyFastMode(message.params, fast);
+  const jobRuntime = runtime.forJob({ fast });
+  const jobContext: PipelineContext = { ...context, runtime: jobRuntime };
   let result;
-  if (message.kind === 'img2img' && message.params.inpaint) {
-    result = await inpaintImage(context, message.image, message.params as ResolvedInpaintParams, hooks, timings);
+  if (message.kind === 'img2img' && params.inpaint) {
+    result = await inpaintImage(jobContext, message.image, params as ResolvedInpaintParams, hooks, timings);
   } else if (message.kind === 'img2img') {
-    result = await refineCrop(context, message.image, message.params, hooks, timings);
+    result = await refineCrop(jobContext, message.image, params, hooks, timings);
   } else {
     // The message's kind says which parameters it carries (checked by the schema on the way in).
-    result = await upscaleImage(context, message.image, message.params as ResolvedUpscaleParams, hooks, timings);
+    result = await upscaleImage(jobContext, message.image, params as ResolvedUpscaleParams, hooks, timings);
   }
   timings.total = performance.now() - start;
   // Time spent inside session.run (the benchmark's "not inside run" share is total − this).
   timings.sessionRun = totalRunTime(runtime.stats) - totalRunTime(before);
-  return { image: result.image, seed: message.params.seed, stepsRun: result.stepsRun, timings };
+  return { image: result.image, seed: message.params.seed, stepsRun: result.stepsRun, timings, decoder: jobRuntime.decoder.label, encoder: jobRuntime.encoder };
 }

@@ -5,7 +5,16 @@ import type { Img2ImgParams, JobOutput, ModelInfo, Progress, RawImage, UpscalePa
 export type JobKind = 'img2img' | 'upscale';
 
 export type ToWorker =
-  | { type: 'load'; requestId: number; dir: string; device: string; /** intra-op threads; 0 = ONNX Runtime's choice */ threads: number }
+  | {
+      type: 'load';
+      requestId: number;
+      dir: string;
+      device: string;
+      /** intra-op threads; 0 = ONNX Runtime's choice */
+      threads: number;
+      /** `--vae DIR`: replaces the model's VAE decoder. */
+      vae?: string;
+    }
   | {
       type: 'run';
       requestId: number;

@@ -1,3 +1,4 @@
+import type { FastMode } from '../../../shared/src/protocol';
 import type { SamplerId, ScheduleType } from '../../../shared/src/samplers';
 
 /**
@@ -34,6 +35,8 @@ export interface Img2ImgParams {
   init?: 'image' | 'noise';
   /** Inpaint inside a mask (pipeline/inpaint); absent = plain img2img of the whole crop. */
   inpaint?: InpaintParams;
+  /** Fast mode (engine/fast-mode.ts): LCM at 4 steps, the tiny decoder when the model has one. Absent = off. */
+  fast?: boolean;
 }
 
 /** A1111 1.10's inpaint options, under our names (docs/inpaint.md maps them to A1111's). */
@@ -79,6 +82,10 @@ export interface JobOutput {
   stepsRun: number;
   /** Milliseconds per stage, e.g. tokenize, textEncoder, vaeEncode, unet, scheduler, vaeDecode, imageConversion. */
   timings: Record<string, number>;
+  /** The VAE decoder that ran: 'vae_decoder', 'vae_decoder_tiny', or the --vae folder. */
+  decoder?: string;
+  /** The VAE encoder img2img started from: 'vae_encoder', or fast mode's 'vae_encoder_tiny'. */
+  encoder?: string;
 }
 
 export interface ModelInfo {
@@ -87,6 +94,8 @@ export interface ModelInfo {
   /** The tiny random-weight model: its images are meaningless. */
   demo: boolean;
   device: string;
+  /** What fast mode the model offers (its `default` is the server's business); absent = none (studio fronts, fakes). */
+  fast?: Omit<FastMode, 'default'>;
 }
 
 export interface RunOptions {

@@ -9,6 +9,7 @@ import { OnnxDiffusionRuntime, RuntimeLog } from '../runtime/onnx-runtime';
 import { schedulerConfigFromJson } from '../schedulers/scheduler';
 import { ClipTokenizer } from '../text/clip-tokenizer';
 import type { FromWorker, ToWorker, WorkerError } from './messages';
+import { fastModeOf } from './fast-mode';
 import { runJob } from './jobs';
 import { ProgressThrottle } from './progress-throttle';
 import type { ModelInfo, RawImage } from './types';
@@ -34,15 +35,16 @@ function toWorkerError(err: unknown): WorkerError {
   return { code, message };
 }
 
-async function load(dir: string, device: string, threads: number): Promise<ModelInfo> {
+async function load(dir: string, device: string, threads: number, vae: string | undefined): Promise<ModelInfo> {
   if (!isDevice(device)) throw Object.assign(new Error(`unknown device '${device}'`), { code: 'INVALID_REQUEST' });
-  const runtime = await OnnxDiffusionRuntime.load(dir, device, log, threads);
+  const runtime = await OnnxDiffusionRuntime.load(dir, device, log, threads, { vae });
   const { folder } = runtime;
   const { config, notes } = schedulerConfigFromJson(folder.schedulerConfig, { isSd1: folder.isSd1 });
   for (const note of notes) log.info(`model ${folder.name}: ${note}`);
   const tokenizer = ClipTokenizer.fromFiles(folder.files.vocab, folder.files.merges);
   if (loaded) await loaded.runtime.release();
-  const info: ModelInfo = { name: folder.name, dir: folder.dir, demo: folder.demo, device: runtime.provider };
+  const fast = fastModeOf(folder.name, runtime.timestepCondDim, runtime.tinyDecoder);
+  const info: ModelInfo = { name: folder.name, dir: folder.dir, demo: folder.demo, device: runtime.provider, fast };
   loaded = { runtime, context: { runtime, tokenizer, schedulerConfig: config, latentScale: folder.latentScale }, info };
   return info;
 }
@@ -55,7 +57,7 @@ async function handle(message: ToWorker): Promise<void> {
   const { requestId } = message;
   try {
     if (message.type === 'load') {
-      post({ type: 'loaded', requestId, info: await load(message.dir, message.device, message.threads) });
+      post({ type: 'loaded', requestId, info: await load(message.dir, message.device, message.threads, message.vae) });
       return;
     }
     if (message.type === 'close') {
@@ -78,7 +80,7 @@ async function handle(message: ToWorker): Promise<void> {
     // Uploads arrive in shared memory (no copy on the main thread); the job works on its own copy, made here.
     const { image } = message;
     const own = image.data.buffer instanceof SharedArrayBuffer ? { ...image, data: image.data.slice() } : image;
-    const output = await runJob(loaded.context, loaded.runtime, { ...message, image: own }, hooks);
+    const output = await runJob(loaded.context, loaded.runtime, loaded.info, { ...message, image: own }, hooks);
     post({ type: 'done', requestId, output }, buffersOf(output.image));
   } catch (err) {
     post({ type: 'failed', requestId, error: toWorkerError(err) });

@@ -23,4 +23,6 @@ export interface AppContext {
   pulls?: PullManager;
   /** Shown in /v1/health with the demo model. */
   demoNotice: string;
+  /** `serve --fast`: fast mode is the default for models that have it (reported in /v1/health). */
+  fastDefault?: boolean;
 }

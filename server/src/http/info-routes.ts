@@ -26,6 +26,7 @@ export function infoRoutes(ctx: AppContext): Router {
     // Studio mode: Redis unreachable → 503 with the reason, so a panel shows why instead of a stale picture.
     if (queue.workers) queue.checkAvailable();
     const demo = engine.model?.demo ?? false;
+    const fast = engine.model?.fast;
     const body: HealthResponse = {
       ok: true,
       version: ctx.version,
@@ -38,6 +39,7 @@ export function infoRoutes(ctx: AppContext): Router {
       running: queue.running,
       limits,
       ...(queue.workers ? { workers: queue.workers() } : {}),
+      fast: fast ? { ...fast, default: (ctx.fastDefault ?? false) && fast.available } : null,
     };
     res.json(body);
   });

@@ -20,6 +20,7 @@ import { estimateEta, jobStatus, newJob, type Job } from './job';
 import { JobChanges } from './job-changes';
 import { planUpscale } from '../pipeline/upscale';
 import { inpaintParamsFrom } from '../engine/inpaint-params';
+import { applyFastMode, fastModeOfInfo, resolveFast } from '../engine/fast-mode';
 
 export interface JobQueueOptions {
   engine: Engine;
@@ -33,6 +34,8 @@ export interface JobQueueOptions {
   keepResults?: number;
   /** Finished jobs remembered at all (status, result link); older ones are forgotten. */
   keepJobs?: number;
+  /** `serve --fast`: jobs that do not say run in fast mode where the model has it. */
+  fastDefault?: boolean;
 }
 
 interface ModelSwitch {
@@ -91,6 +94,11 @@ export class JobQueue implements JobQueueApi {
     if (requested.model !== undefined && requested.model !== loaded) {
       // One engine, one model: a job for another one would silently run with the wrong weights.
       throw new ApiError('UNKNOWN_MODEL', `model "${requested.model}" is not the loaded one ("${loaded ?? 'none'}"); select it first with POST /v1/models/select`);
+    }
+    const fast = this.options.engine.model?.fast;
+    if (requested.params.fast === true && fast && !fast.available) {
+      // Refused now rather than failed later (the model may still change before it runs: checked again then).
+      throw new ApiError('FAST_UNAVAILABLE', `fast mode is not available: ${fast.reason}`);
     }
     if (this.waiting.length >= this.options.maxQueue) {
       throw new ApiError('QUEUE_FULL', `the queue is full: at most ${this.options.maxQueue} jobs may wait; try again when one finishes`);
@@ -215,13 +223,16 @@ export class JobQueue implements JobQueueApi {
       if (!engine.model) throw new ApiError('UNAVAILABLE', 'no model is loaded');
       const input = job.input as RawImage;
       const options = { signal: abort.signal, onProgress: (progress: Progress) => this.onProgress(job, progress) };
+      // Fast mode resolved against the model that runs the job; history records the sampler and steps it ran.
+      const fast = resolveFast(spec.params.fast, fastModeOfInfo(engine.model), this.options.fastDefault ?? false);
+      const ran = { ...spec, params: applyFastMode(spec.params, fast) } as JobSpec;
       const output =
-        spec.kind === 'img2img'
-          ? await engine.img2img(input, job.mask ? { ...spec.params, inpaint: inpaintParamsFrom(spec.params, job.mask) } : spec.params, options)
-          : await engine.upscale(input, spec.params, options);
+        ran.kind === 'img2img'
+          ? await engine.img2img(input, job.mask ? { ...ran.params, inpaint: inpaintParamsFrom(ran.params, job.mask) } : ran.params, options)
+          : await engine.upscale(input, ran.params, options);
       // A cancel that lands after the last step still wins: the user asked for it.
       abort.signal.throwIfAborted();
-      await this.record(job, output);
+      await this.record(job, output, ran.params);
       this.finish(job, 'done', null);
     } catch (err) {
       if (abort.signal.aborted) {
@@ -238,13 +249,13 @@ export class JobQueue implements JobQueueApi {
   }
 
   /** Writes the result to the outputs folder (temp name, then rename) before the job may report done. */
-  private async record(job: Job, output: JobOutput): Promise<void> {
+  private async record(job: Job, output: JobOutput, params: JobSpec['params']): Promise<void> {
     const { engine, history } = this.options;
     const image = output.image;
     const entry = await history.save(
       {
         kind: job.spec.kind,
-        params: job.spec.params,
+        params,
         jobId: job.id,
         seed: output.seed,
         model: job.model ?? 'unknown',

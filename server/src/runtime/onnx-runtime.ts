@@ -4,6 +4,7 @@ import { Tensor, tensor } from '../tensor';
 import { candidateProviders, Device } from './device';
 import { float16ToFloat32, float32ToFloat16, toHalf } from './float16';
 import { inspectModelFolder, ModelFolder, ModelFolderError } from './model-folder';
+import { findTinyDecoder, findTinyEncoder, inspectVaeFolder, VaeDecoderFolder } from './vae-decoder-folder';
 import {
   describeTextEncoder,
   describeUnet,
@@ -100,25 +101,74 @@ export function sessionOptions(provider: string, threads = 0): ort.InferenceSess
   return options;
 }
 
+export interface LoadOptions {
+  /** `--vae DIR`: this decoder replaces the model's for every job, fast or not. */
+  vae?: string;
+}
+
+/** A decoder the runtime holds: its folder, its session and what the session takes. */
+interface Decoder {
+  folder: VaeDecoderFolder;
+  session: ort.InferenceSession;
+  io: VaeDecoderIO;
+}
+
+/** The decoders a job can use: the normal one, and fast mode's tiny one (null when there is none). */
+export interface Decoders {
+  normal: VaeDecoderFolder;
+  tiny: VaeDecoderFolder | null;
+}
+
+/** An encoder the runtime holds (fast mode's TAESD encoder; the normal one is `sessions.vaeEnc`). */
+interface Encoder {
+  folder: VaeDecoderFolder;
+  session: ort.InferenceSession;
+  io: VaeEncoderIO;
+}
+
+/** Which decoder files a model loads: `--vae` replaces both; else vae_decoder/ and vae_decoder_tiny/ if present. */
+export function resolveDecoders(folder: ModelFolder, vae: string | undefined): Decoders {
+  if (vae !== undefined) {
+    const replacement = inspectVaeFolder(vae);
+    return { normal: replacement, tiny: replacement.kind === 'tiny' ? replacement : null };
+  }
+  const normal: VaeDecoderFolder = { file: folder.files.vaeDecoder, kind: 'full', scalingFactor: null, label: 'vae_decoder' };
+  return { normal, tiny: findTinyDecoder(folder.dir) };
+}
+
+/** The job's view of the runtime: everything shared, the decoder chosen (fast mode's tiny one or the normal one). */
+export type JobRuntime = DiffusionRuntime & {
+  readonly decoder: { label: string; kind: 'tiny' | 'full' };
+  /** The VAE encoder img2img starts from: 'vae_encoder', or fast mode's 'vae_encoder_tiny'. */
+  readonly encoder: string;
+};
+
 export class OnnxDiffusionRuntime implements DiffusionRuntime {
   readonly stats: RunStats = { textEncoder: 0, unet: 0, vaeEncoder: 0, vaeDecoder: 0 };
 
   private constructor(
     readonly folder: ModelFolder,
     readonly provider: string,
-    private readonly sessions: { text: ort.InferenceSession; unet: ort.InferenceSession; vaeEnc: ort.InferenceSession; vaeDec: ort.InferenceSession },
-    private readonly io: { text: TextEncoderIO; unet: UnetIO; vaeEnc: VaeEncoderIO; vaeDec: VaeDecoderIO },
+    private readonly sessions: { text: ort.InferenceSession; unet: ort.InferenceSession; vaeEnc: ort.InferenceSession },
+    private readonly io: { text: TextEncoderIO; unet: UnetIO; vaeEnc: VaeEncoderIO },
+    private readonly decoders: { normal: Decoder; tiny: Decoder | null },
+    private readonly tinyEncoder: Encoder | null,
   ) {}
 
-  /** Loads the four sessions on the best provider that works for `device`, falling back to CPU. */
-  static async load(dir: string, device: Device, log: RuntimeLog, threads = 0): Promise<OnnxDiffusionRuntime> {
+  /** Loads the sessions on the best provider that works for `device`, falling back to CPU. */
+  static async load(dir: string, device: Device, log: RuntimeLog, threads = 0, options: LoadOptions = {}): Promise<OnnxDiffusionRuntime> {
     const folder = inspectModelFolder(dir);
     for (const note of folder.notes) log.info(`model ${folder.name}: ${note}`);
+    const decoders = resolveDecoders(folder, options.vae);
+    if (options.vae !== undefined) log.info(`model ${folder.name}: VAE decoder from ${decoders.normal.label} (${decoders.normal.kind === 'tiny' ? 'TAESD' : 'full'})`);
+    else if (decoders.tiny) log.info(`model ${folder.name}: tiny VAE decoder ${decoders.tiny.label} for fast mode`);
+    const tinyEncoder = findTinyEncoder(folder.dir);
+    if (tinyEncoder) log.info(`model ${folder.name}: tiny VAE encoder ${tinyEncoder.label} for fast mode`);
     const { providers, reason } = candidateProviders(device);
     let lastError: Error | null = null;
     for (const provider of providers) {
       try {
-        const runtime = await OnnxDiffusionRuntime.loadWith(folder, provider, threads);
+        const runtime = await OnnxDiffusionRuntime.loadWith(folder, decoders, tinyEncoder, provider, threads);
         log.info(`model ${folder.name} runs on ${provider} (${reason}), ${threads > 0 ? `${threads} intra-op threads` : "ONNX Runtime's default threads"}`);
         return runtime;
       } catch (err) {
@@ -130,7 +180,13 @@ export class OnnxDiffusionRuntime implements DiffusionRuntime {
     throw new ModelFolderError(`could not load model ${folder.dir}: ${lastError?.message ?? 'no provider'}`);
   }
 
-  private static async loadWith(folder: ModelFolder, provider: string, threads: number): Promise<OnnxDiffusionRuntime> {
+  private static async loadWith(
+    folder: ModelFolder,
+    decoderFiles: Decoders,
+    tinyEncoderFile: VaeDecoderFolder | null,
+    provider: string,
+    threads: number,
+  ): Promise<OnnxDiffusionRuntime> {
     const options = sessionOptions(provider, threads);
     const open = async (file: string): Promise<ort.InferenceSession> => {
       try {
@@ -147,14 +203,54 @@ export class OnnxDiffusionRuntime implements DiffusionRuntime {
     const text = await open(folder.files.textEncoder);
     const unet = await open(folder.files.unet);
     const vaeEnc = await open(folder.files.vaeEncoder);
-    const vaeDec = await open(folder.files.vaeDecoder);
+    const openDecoder = async (decoder: VaeDecoderFolder): Promise<Decoder> => {
+      const session = await open(decoder.file);
+      return { folder: decoder, session, io: describeVaeDecoder(session, decoder.file) };
+    };
+    const normal = await openDecoder(decoderFiles.normal);
+    const tiny = decoderFiles.tiny === null ? null : decoderFiles.tiny === decoderFiles.normal ? normal : await openDecoder(decoderFiles.tiny);
     const io = {
       text: describeTextEncoder(text, folder.files.textEncoder),
       unet: describeUnet(unet, folder.files.unet),
       vaeEnc: describeVaeEncoder(vaeEnc, folder.files.vaeEncoder),
-      vaeDec: describeVaeDecoder(vaeDec, folder.files.vaeDecoder),
     };
-    return new OnnxDiffusionRuntime(folder, provider, { text, unet, vaeEnc, vaeDec }, io);
+    const tinyEncoderSession = tinyEncoderFile ? await open(tinyEncoderFile.file) : null;
+    const tinyEncoder = tinyEncoderFile && tinyEncoderSession
+      ? { folder: tinyEncoderFile, session: tinyEncoderSession, io: describeVaeEncoder(tinyEncoderSession, tinyEncoderFile.file) }
+      : null;
+    return new OnnxDiffusionRuntime(folder, provider, { text, unet, vaeEnc }, io, { normal, tiny }, tinyEncoder);
+  }
+
+  /** The tiny decoder's folder (relative to the model, or the --vae path), or null when fast mode has none. */
+  get tinyDecoder(): string | null {
+    return this.decoders.tiny?.folder.label ?? null;
+  }
+
+  /**
+   * This runtime for one job: fast mode decodes with the tiny decoder when there is one. A view, so the
+   * worker never switches shared state between jobs.
+   */
+  forJob(options: { fast: boolean }): JobRuntime {
+    const decoder = options.fast && this.decoders.tiny ? this.decoders.tiny : this.decoders.normal;
+    const encoder = options.fast ? this.tinyEncoder : null;
+    const self = this;
+    return {
+      decoder: { label: decoder.folder.label, kind: decoder.folder.kind },
+      encoder: encoder?.folder.label ?? 'vae_encoder',
+      get fixedLatentSize() {
+        return self.fixedLatentSize;
+      },
+      get unetInputChannels() {
+        return self.unetInputChannels;
+      },
+      get timestepCondDim() {
+        return self.timestepCondDim;
+      },
+      encodeText: (rows) => self.encodeText(rows),
+      predictNoise: (sample, timestep, context, cond) => self.predictNoise(sample, timestep, context, cond),
+      encodeImage: (image) => (encoder ? self.encodeTiny(encoder, image) : self.encodeImage(image)),
+      decodeLatents: (latents) => self.decodeWith(decoder, latents),
+    };
   }
 
   get fixedLatentSize(): [number, number] | null {
@@ -240,12 +336,31 @@ export class OnnxDiffusionRuntime implements DiffusionRuntime {
     return tensor(mean, [n, 4, h, w]);
   }
 
+  /** TAESD's encoder gives the UNet's latent itself (factor 1): back to unscaled, as encodeImage returns. */
+  private async encodeTiny(encoder: Encoder, image: Tensor): Promise<Tensor> {
+    const { io } = encoder;
+    const out = await this.run('vaeEncoder', encoder.session, { [io.input.name]: toOrtFloat(image.data, image.dims, io.input) }, io.output.name);
+    const factor = (encoder.folder.scalingFactor ?? 1) / this.folder.latentScale;
+    return tensor(out.data.map((v) => v * factor), out.dims);
+  }
+
   async decodeLatents(latents: Tensor): Promise<Tensor> {
-    const io = this.io.vaeDec;
-    return this.run('vaeDecoder', this.sessions.vaeDec, { [io.input.name]: toOrtFloat(latents.data, latents.dims, io.input) }, io.output.name);
+    return this.decodeWith(this.decoders.normal, latents);
+  }
+
+  /**
+   * `latents` are unscaled (the UNet's ÷ the model's factor, 0.18215 for SD); a decoder with its own factor
+   * gets them rescaled to it: TAESD (factor 1) decodes the UNet's latents as they are.
+   */
+  private async decodeWith(decoder: Decoder, latents: Tensor): Promise<Tensor> {
+    const { io } = decoder;
+    const factor = decoder.folder.scalingFactor === null ? 1 : this.folder.latentScale / decoder.folder.scalingFactor;
+    const data = factor === 1 ? latents.data : latents.data.map((v) => v * factor);
+    return this.run('vaeDecoder', decoder.session, { [io.input.name]: toOrtFloat(data, latents.dims, io.input) }, io.output.name);
   }
 
   async release(): Promise<void> {
-    await Promise.all(Object.values(this.sessions).map((s) => s.release()));
+    const decoders = new Set([this.decoders.normal.session, this.decoders.tiny?.session, this.tinyEncoder?.session].filter((s) => s !== undefined));
+    await Promise.all([...Object.values(this.sessions), ...decoders].map((s) => s.release()));
   }
 }

@@ -144,7 +144,14 @@ export function describeVaeEncoder(session: InferenceSession, file: string): Vae
 export function describeVaeDecoder(session: InferenceSession, file: string): VaeDecoderIO {
   const inputs = tensorMeta(session.inputMetadata, file);
   const outputs = tensorMeta(session.outputMetadata, file);
+  // One input, 4 latent channels: a UNet or an encoder given as a decoder (--vae) fails here, not in run().
+  if (inputs.length !== 1) {
+    throw new ModelFolderError(`${file} takes ${inputs.length} inputs (${inputs.map((m) => m.name).join(', ')}); a VAE decoder takes one: latent_sample [B,4,h,w]`);
+  }
   const input = floatPort(pick(inputs, 'latent_sample', 4, file, 'the latent'), file, 4);
+  if (input.dims[1] !== null && input.dims[1] !== undefined && input.dims[1] !== 4) {
+    throw new ModelFolderError(`${file}: '${input.name}' has ${input.dims[1]} channels; a VAE decoder takes latents [B,4,h,w]`);
+  }
   const output = floatPort(outputs.find((m) => m.name === 'sample') ?? outputs[0], file, 4);
   return { input, output };
 }

@@ -1,4 +1,6 @@
+import * as path from 'path';
 import { ConfigError } from '../../../server/src/config-error';
+import { tinyModel } from '../../helpers/tiny-model';
 import { parseServeArgs } from '../../../server/src/serve-cli';
 
 describe('parseServeArgs', () => {
@@ -12,6 +14,14 @@ describe('parseServeArgs', () => {
       modelsDir: 'M', host: '0.0.0.0', port: 0, device: 'cpu', outputs: 'O', token: 'long-enough',
       allowOrigins: ['http://localhost:8080', 'http://localhost:9000'], limits: { maxQueue: 5 }, threads: 3,
     });
+  });
+
+  it('--fast makes fast mode the default; --vae takes a decoder folder, checked at once', async () => {
+    expect(parseServeArgs(['--fast'], {})).toMatchObject({ fast: true });
+    expect(parseServeArgs([], {})).not.toHaveProperty('fast');
+    expect(() => parseServeArgs(['--vae', '/no/such/taesd'], {})).toThrow(/^--vae: VAE folder \/no\/such\/taesd does not exist/);
+    const vae = path.join(await tinyModel({ tinyDecoder: true }), 'vae_decoder_tiny');
+    expect(parseServeArgs(['--vae', vae], {})).toMatchObject({ vae });
   });
 
   it('takes the token from INSANERES_TOKEN', () => {

@@ -3,7 +3,7 @@
  * with the real schemas from shared/ and answered in the documented shapes; each poll of a running job
  * advances it one step. The "model" inverts RGB, so placed pixels are easy to check.
  */
-import { DEFAULT_LIMITS, jobCreateRequestSchema, type HistoryEntry, type JobSpec, type JobStatus } from '../../../../shared/src';
+import { DEFAULT_LIMITS, jobCreateRequestSchema, type FastMode, type HistoryEntry, type JobSpec, type JobStatus } from '../../../../shared/src';
 import type { LogEntry } from './photoshop';
 
 interface StoredImage {
@@ -31,6 +31,8 @@ export interface FakeServerOptions {
   maxPixels?: number;
   /** The "model" returns its input unchanged (a perfect match: Difference must be black). */
   identity?: boolean;
+  /** /v1/health's `fast` (absent: a server from before fast mode). */
+  fast?: FastMode | null;
 }
 
 type Body = unknown;
@@ -100,7 +102,7 @@ export class FakeServer {
   readonly history: { entry: HistoryEntry; image: StoredImage }[] = [];
   /** JSON bodies of POST /v1/jobs, as the panel sent them. */
   readonly jobRequests: unknown[] = [];
-  options: Required<FakeServerOptions>;
+  options: Required<Omit<FakeServerOptions, 'fast'>> & Pick<FakeServerOptions, 'fast'>;
   private counter = 0;
 
   constructor(
@@ -177,6 +179,7 @@ export class FakeServer {
       queueLength: 0,
       running: false,
       limits: { ...DEFAULT_LIMITS, maxPixels: this.options.maxPixels },
+      ...(this.options.fast !== undefined ? { fast: this.options.fast } : {}),
     };
   }
 
