@@ -6,21 +6,22 @@
 import { ApiError, type JobStatus } from '../../../shared/src';
 import { ApiClient } from '../api/client';
 import { dataUrl } from '../api/raw';
-import type { Host, Rect, RgbaPixels, SelectionRead } from '../host/host';
+import type { Host, Rect } from '../host/host';
 import { isAbortError, makeAbortController, type Abortable } from './abort';
 import { contextRingPx } from './crop';
-import { selectionMaskPixels, tryStrength, withInpaint } from './inpaint';
+import { selectionMaskPixels, withInpaint } from './inpaint';
 import { EtaEstimate } from './eta';
 import { describeError, MIN_SELECTION_SIDE, selectionTooLarge, selectionTooSmall, START_SERVER_HINT } from './errors';
 import { defaultTimers, Follower, type Timers } from './follower';
 import { placeFromHistory } from './history-actions';
-import { Placer, type PendingPlacement } from './placer';
+import { Placer } from './placer';
 import { ResultActions } from './result-actions';
 import { allPresets, applyPreset, loadSettings, presetFromPrompt, saveSettings, type KeyValueStorage, type Settings } from './settings';
-import { initialState, isBusy, type PanelError, type TryRecord } from './state';
+import { initialState, isBusy, type PanelError } from './state';
 import { Store } from './store';
 import { fastParam, fastToggle } from './fast';
-import { anchorFor, channelName, jobRequest, layerName } from './tries';
+import { checkResultSizes, placementFor, type FinishedJob } from './placement-plan';
+import { jobRequest } from './tries';
 import { upscaleSizing } from './upscale-plan';
 
 export interface ControllerOptions {
@@ -55,13 +56,6 @@ interface Running {
   abort: Abortable;
   jobIds: string[];
   startedAt: number;
-}
-
-interface FinishedJob {
-  jobId: string;
-  seed: number;
-  historyId: string | null;
-  result: RgbaPixels;
 }
 
 export class PanelController {
@@ -237,7 +231,8 @@ export class PanelController {
         this.store.dispatch({ type: 'finished', seed: finished[0].seed, notice });
         return;
       }
-      await this.placer.place(this.placement(read, finished, settings, doc?.title ?? ''));
+      checkResultSizes(read, finished);
+      await this.placer.place(placementFor(read, finished, settings, doc?.title ?? '', this.takeTryNumbers(finished.length)));
     } catch (error) {
       if (signal.aborted || isAbortError(error)) {
         this.store.dispatch({ type: 'cancelled' });
@@ -318,46 +313,6 @@ export class PanelController {
     return { jobId, seed: final.seed, historyId: final.historyId, result };
   }
 
-  /** The layers of one click: one per variation, the first shown and on top, all in one undo step. */
-  private placement(read: SelectionRead, finished: FinishedJob[], settings: Settings, documentTitle: string): PendingPlacement {
-    for (const job of finished) {
-      if (job.result.width !== read.bounds.width || job.result.height !== read.bounds.height) {
-        throw new ApiError('INTERNAL', `The server returned ${job.result.width}×${job.result.height} px for a ${read.bounds.width}×${read.bounds.height} px crop.`);
-      }
-    }
-    const numbers = this.takeTryNumbers(finished.length);
-    // Variations share the first one's channel: one selection, one channel.
-    const channel = read.selection ? channelName(numbers[0]) : null;
-    const group = finished.length > 1 ? numbers[0] : null;
-    const records: Omit<TryRecord, 'layer' | 'masked' | 'blendMode' | 'visible' | 'gone'>[] = finished.map((job, i) => ({
-      number: numbers[i],
-      name: layerName(numbers[i], job.seed, tryStrength(settings)),
-      seed: job.seed,
-      strength: tryStrength(settings),
-      featherPx: settings.featherPx,
-      jobId: job.jobId,
-      historyId: job.historyId,
-      documentId: read.documentId,
-      documentTitle,
-      bounds: read.bounds,
-      channelName: channel,
-      selection: read.selection,
-      group,
-    }));
-    const plans = finished.map((job, i) => ({
-      bounds: read.bounds,
-      above: anchorFor(settings.source, read.layerId),
-      pixels: job.result,
-      name: records[i].name,
-      selection: read.selection,
-      channelName: channel,
-      autoMask: settings.autoMask,
-      featherPx: settings.featherPx,
-    }));
-    const last = numbers[numbers.length - 1];
-    return { historyName: numbers.length > 1 ? `InsaneRes #${numbers[0]}–#${last}` : `InsaneRes #${numbers[0]}`, plans, records };
-  }
-
   private cancelOnServer(jobId: string): void {
     this.api.cancel(jobId).catch((error: unknown) => this.store.dispatch({ type: 'error', error: describeError(error) }));
   }
@@ -397,7 +352,6 @@ export class PanelController {
     );
   }
 }
-
 
 function abortError(): Error {
   const error = new Error('cancelled');
