@@ -11,8 +11,9 @@ import { DEVICES } from '../runtime/device';
 import { parseFlags, UsageError } from './args';
 
 export const WORKER_USAGE = `insaneres worker --queue redis://HOST:6379[/DB] [--model DIR | --models-dir DIR [--model NAME]]
-                 [--device ${DEVICES.join('|')}] [--name NAME] [--shared-outputs DIR] [--log-level info]
+                 [--device ${DEVICES.join('|')}] [--name NAME] [--shared-outputs DIR] [--fast] [--log-level info]
   One process per GPU. --shared-outputs: this machine's path to the front's shared folder, if it differs.
+  --fast: jobs that do not say run in fast mode (LCM, 4 steps), where the model is LCM-distilled.
   --queue may also come from INSANERES_QUEUE (keeps Redis's password out of the process list).`;
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
@@ -26,6 +27,7 @@ export function parseWorkerArgs(args: string[]): Omit<StudioWorkerOptions, 'logg
     name: { type: 'string' },
     'shared-outputs': { type: 'string' },
     'log-level': { type: 'string' },
+    fast: { type: 'boolean' },
     help: { type: 'boolean', short: 'h' },
   });
   if (values.help) return 'help';
@@ -43,7 +45,7 @@ export function parseWorkerArgs(args: string[]): Omit<StudioWorkerOptions, 'logg
   if (name !== undefined && !/^[\w.-]{1,64}$/.test(name)) throw new UsageError(`--name must be 1–64 letters, digits, '.', '_' or '-', got "${name}"`);
   const logLevel = values['log-level'] as string | undefined;
   if (logLevel !== undefined && !LOG_LEVELS.includes(logLevel)) throw new UsageError(`--log-level must be one of ${LOG_LEVELS.join(', ')}`);
-  return { url, model, modelsDir, device, name, sharedOutputs: values['shared-outputs'] as string | undefined, logLevel: logLevel as LogLevel | undefined };
+  return { url, model, modelsDir, device, name, sharedOutputs: values['shared-outputs'] as string | undefined, fast: values.fast === true, logLevel: logLevel as LogLevel | undefined };
 }
 
 export async function workerCommand(args: string[]): Promise<number> {

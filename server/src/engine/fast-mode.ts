@@ -8,7 +8,8 @@
  * The guidance scale is kept: an LCM-distilled UNet takes it as an embedding (w = cfg − 1), with no CFG batch,
  * so it costs nothing (diffusers' LatentConsistencyModelPipeline does the same).
  */
-import type { FastMode } from '../../../shared/src/protocol';
+import { ApiError } from '../../../shared/src/errors';
+import type { FastMode, JobSpec } from '../../../shared/src/protocol';
 import type { Img2ImgParams, ModelInfo } from './types';
 
 /** LCM's own recommendation (the LCM paper and diffusers' docs: 2–8 steps, 4 the usual). */
@@ -42,6 +43,22 @@ export function fastModeOfInfo(model: ModelInfo): Omit<FastMode, 'default'> {
 export function resolveFast(requested: boolean | undefined, model: Omit<FastMode, 'default'>, serverDefault: boolean): boolean {
   if (requested === true && !model.available) throw new FastModeError(`fast mode is not available: ${model.reason}`);
   return requested ?? (serverDefault && model.available);
+}
+
+/**
+ * At submit: `fast: true` for a model known to have no fast mode is refused now rather than failed later
+ * (the model may still change before the job runs: `specToRun` checks again then).
+ */
+export function checkFastRequest(requested: boolean | undefined, model: ModelInfo | null): void {
+  if (requested === true && model?.fast && !model.fast.available) {
+    throw new ApiError('FAST_UNAVAILABLE', `fast mode is not available: ${model.fast.reason}`);
+  }
+}
+
+/** A job as it runs on `model`: fast mode resolved (what it asked for, else the default) and applied. */
+export function specToRun(spec: JobSpec, model: ModelInfo, serverDefault: boolean): JobSpec {
+  const fast = resolveFast(spec.params.fast, fastModeOfInfo(model), serverDefault);
+  return { ...spec, params: applyFastMode(spec.params, fast) } as JobSpec;
 }
 
 /** The parameters a fast job runs with: LCM at 4 steps (eta and schedule type do not apply to it). */

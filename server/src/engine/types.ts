@@ -96,6 +96,8 @@ export interface ModelInfo {
   device: string;
   /** What fast mode the model offers (its `default` is the server's business); absent = none (studio fronts, fakes). */
   fast?: Omit<FastMode, 'default'>;
+  /** Studio mode: the default fast setting of the worker that serves the model (its `--fast`). */
+  fastDefault?: boolean;
 }
 
 export interface RunOptions {

@@ -39,7 +39,7 @@ export function infoRoutes(ctx: AppContext): Router {
       running: queue.running,
       limits,
       ...(queue.workers ? { workers: queue.workers() } : {}),
-      fast: fast ? { ...fast, default: (ctx.fastDefault ?? false) && fast.available } : null,
+      fast: fast ? { ...fast, default: (engine.model?.fastDefault ?? ctx.fastDefault ?? false) && fast.available } : null,
     };
     res.json(body);
   });

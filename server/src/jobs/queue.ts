@@ -20,7 +20,7 @@ import { estimateEta, jobStatus, newJob, type Job } from './job';
 import { JobChanges } from './job-changes';
 import { planUpscale } from '../pipeline/upscale';
 import { inpaintParamsFrom } from '../engine/inpaint-params';
-import { applyFastMode, fastModeOfInfo, resolveFast } from '../engine/fast-mode';
+import { checkFastRequest, specToRun } from '../engine/fast-mode';
 
 export interface JobQueueOptions {
   engine: Engine;
@@ -95,11 +95,7 @@ export class JobQueue implements JobQueueApi {
       // One engine, one model: a job for another one would silently run with the wrong weights.
       throw new ApiError('UNKNOWN_MODEL', `model "${requested.model}" is not the loaded one ("${loaded ?? 'none'}"); select it first with POST /v1/models/select`);
     }
-    const fast = this.options.engine.model?.fast;
-    if (requested.params.fast === true && fast && !fast.available) {
-      // Refused now rather than failed later (the model may still change before it runs: checked again then).
-      throw new ApiError('FAST_UNAVAILABLE', `fast mode is not available: ${fast.reason}`);
-    }
+    checkFastRequest(requested.params.fast, this.options.engine.model);
     if (this.waiting.length >= this.options.maxQueue) {
       throw new ApiError('QUEUE_FULL', `the queue is full: at most ${this.options.maxQueue} jobs may wait; try again when one finishes`);
     }
@@ -224,8 +220,7 @@ export class JobQueue implements JobQueueApi {
       const input = job.input as RawImage;
       const options = { signal: abort.signal, onProgress: (progress: Progress) => this.onProgress(job, progress) };
       // Fast mode resolved against the model that runs the job; history records the sampler and steps it ran.
-      const fast = resolveFast(spec.params.fast, fastModeOfInfo(engine.model), this.options.fastDefault ?? false);
-      const ran = { ...spec, params: applyFastMode(spec.params, fast) } as JobSpec;
+      const ran = specToRun(spec, engine.model, this.options.fastDefault ?? false);
       const output =
         ran.kind === 'img2img'
           ? await engine.img2img(input, job.mask ? { ...ran.params, inpaint: inpaintParamsFrom(ran.params, job.mask) } : ran.params, options)

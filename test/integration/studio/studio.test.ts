@@ -89,6 +89,17 @@ const SHORT = { steps: 10, strength: 0.3 };
     expect(Math.min(...done)).toBeGreaterThan(0);
   });
 
+  it("shows the workers' fast mode in health and refuses fast: true where the model has none", async () => {
+    // The tiny model is not LCM-distilled: the worker announces why, the front answers before queueing.
+    const h = await health();
+    expect(h.fast).toMatchObject({ available: false, default: false });
+    expect(h.fast?.reason).toMatch(/LCM-distilled/);
+    const image = await uploadRaw(url, 16, 16, gradient(16, 16));
+    const res = await postJson(url, '/v1/jobs', { kind: 'img2img', image, params: { ...SHORT, fast: true } });
+    expectApiError(res, 'FAST_UNAVAILABLE');
+    expect(res.body.toString()).toMatch(/LCM-distilled/);
+  });
+
   it('inpaints on a worker: the mask travels as a file beside the input, pixels outside it stay', async () => {
     const [w, h] = [32, 32];
     const image = await uploadRaw(url, w, h, gradient(w, h));

@@ -22,8 +22,12 @@ describe('serve --queue', () => {
 describe('worker', () => {
   it('takes the contract flags', () => {
     expect(parseWorkerArgs(['--queue', 'redis://127.0.0.1:6379', '--model', './sd15', '--device', 'cpu', '--name', 'box1-gpu0'])).toEqual({
-      url: 'redis://127.0.0.1:6379', model: './sd15', modelsDir: undefined, device: 'cpu', name: 'box1-gpu0', sharedOutputs: undefined, logLevel: undefined,
+      url: 'redis://127.0.0.1:6379', model: './sd15', modelsDir: undefined, device: 'cpu', name: 'box1-gpu0', sharedOutputs: undefined, fast: false, logLevel: undefined,
     });
+  });
+
+  it('takes --fast (the default for jobs that do not say)', () => {
+    expect(parseWorkerArgs(['--queue', 'redis://127.0.0.1:6379', '--model', './lcm', '--fast'])).toMatchObject({ fast: true });
   });
 
   it.each([

@@ -4,7 +4,7 @@
  * one DB of it, `redis://host:6379/DB`) can serve other programs too.
  */
 import IORedis, { type RedisOptions } from 'ioredis';
-import type { ErrorBody, ImageInfo, JobSpec } from '../../../../shared/src';
+import type { ErrorBody, FastMode, ImageInfo, JobSpec } from '../../../../shared/src';
 
 export const PREFIX = 'insaneres';
 
@@ -100,6 +100,8 @@ export interface WorkerHeartbeat {
   job: string | null;
   /** Milliseconds since the epoch. */
   lastSeen: number;
+  /** The model's fast mode, `default` being the worker's `--fast`; absent from workers older than fast mode. */
+  fast?: FastMode;
 }
 
 /** Errors cross BullMQ as its failedReason string: our {code, message} as JSON. */

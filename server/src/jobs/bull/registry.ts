@@ -52,7 +52,13 @@ export class WorkerRegistry {
 
   modelInfo(name: string): ModelInfo {
     const worker = this.live().find((w) => w.model === name) ?? this.entries.find((w) => w.model === name);
-    return { name, dir: `worker:${name}`, demo: worker?.demo ?? false, device: worker?.device ?? 'none' };
+    const info: ModelInfo = { name, dir: `worker:${name}`, demo: worker?.demo ?? false, device: worker?.device ?? 'none' };
+    if (worker?.fast) {
+      const { default: fastDefault, ...fast } = worker.fast;
+      info.fast = fast;
+      info.fastDefault = fastDefault;
+    }
+    return info;
   }
 
   /** For error messages: the models live workers serve. */

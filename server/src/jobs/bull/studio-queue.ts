@@ -14,6 +14,7 @@ import type { ModelInfo, RawImage } from '../../engine/types';
 import type { HistoryStore } from '../../history/store';
 import type { Logger } from '../../logger';
 import type { CatalogEntry } from '../../models/catalog';
+import { checkFastRequest } from '../../engine/fast-mode';
 import { planUpscale } from '../../pipeline/upscale';
 import type { JobChangeListener, JobQueueApi, SubmitOptions } from '../api';
 import { newJob, type Job } from '../job';
@@ -118,6 +119,7 @@ export class StudioQueue implements JobQueueApi {
     // A worker that joined since the last 2 s poll counts at once.
     if (!this.registry.knows(requested.model ?? this.currentModel()?.name ?? '')) await this.loadRegistry().catch(() => undefined);
     const model = this.modelFor(requested.model);
+    checkFastRequest(requested.params.fast, this.registry.modelInfo(model));
     if (this.queueLength >= this.options.maxQueue) {
       throw new ApiError('QUEUE_FULL', `the queue is full: at most ${this.options.maxQueue} jobs may wait; try again when one finishes`);
     }

@@ -9,6 +9,7 @@ import { Worker, UnrecoverableError, type Job as BullJob } from 'bullmq';
 import type { ErrorBody } from '../../../../shared/src';
 import { createEngine } from '../../engine/engine';
 import { inpaintParamsFrom } from '../../engine/inpaint-params';
+import { specToRun } from '../../engine/fast-mode';
 import type { Engine, ModelInfo, Progress } from '../../engine/types';
 import { HistoryStore } from '../../history/store';
 import type { Logger } from '../../logger';
@@ -28,6 +29,8 @@ export interface StudioWorkerOptions {
   name?: string;
   /** This machine's path to the shared folder, when it differs from the front's (another OS, another mount). */
   sharedOutputs?: string;
+  /** `worker --fast`: jobs that do not say run in fast mode, where the model has it (as `serve --fast`). */
+  fast?: boolean;
   logger: Logger;
 }
 
@@ -39,7 +42,7 @@ export interface RunningWorker {
 }
 
 /** Errors no other attempt can fix: a retry would fail the same way. */
-const FINAL_CODES = new Set(['CANCELLED', 'INVALID_REQUEST', 'BAD_IMAGE', 'IMAGE_TOO_LARGE']);
+const FINAL_CODES = new Set(['CANCELLED', 'INVALID_REQUEST', 'BAD_IMAGE', 'IMAGE_TOO_LARGE', 'FAST_UNAVAILABLE']);
 
 function errorOf(err: unknown): ErrorBody {
   const e = err as { code?: unknown; message?: unknown };
@@ -54,6 +57,10 @@ export async function startStudioWorker(options: StudioWorkerOptions): Promise<R
   const model = await engine.loadModel(catalog.initial.dir);
   const queueName = queueNameFor(model.name);
   logger.info({ worker: name, model: model.name, device: model.device, redis: redactUrl(options.url) }, 'model loaded; joining the queue');
+  const fastDefault = (options.fast ?? false) && (model.fast?.available ?? false);
+  if (options.fast && !fastDefault) logger.warn({ model: model.name }, `--fast: jobs run at full quality on this model: ${model.fast?.reason ?? 'it reports no fast mode'}`);
+  // Announced with the heartbeat: the front shows it in /v1/health and refuses `fast: true` where it is not available.
+  const fast = model.fast ? { ...model.fast, default: fastDefault } : undefined;
 
   const redis = connect(options.url, 'blocking', `insaneres-worker-${name}`);
   const subscriber = connect(options.url, 'blocking', `insaneres-worker-${name}-cancel`);
@@ -75,7 +82,7 @@ export async function startStudioWorker(options: StudioWorkerOptions): Promise<R
   /** The running job's last reported step, logged when a cancel arrives (so tests can check "within one step"). */
   let lastProgress: Pick<Progress, 'step' | 'tile'> = { step: 0, tile: 0 };
   const heartbeat = async (): Promise<void> => {
-    const beat: WorkerHeartbeat = { name, model: model.name, device: model.device, demo: model.demo, busy: current !== null, job: current, lastSeen: Date.now() };
+    const beat: WorkerHeartbeat = { name, model: model.name, device: model.device, demo: model.demo, busy: current !== null, job: current, lastSeen: Date.now(), fast };
     await redis.hset(KEYS.workers, name, JSON.stringify(beat));
   };
   const beat = (): void => void heartbeat().catch(() => undefined);
@@ -97,7 +104,8 @@ export async function startStudioWorker(options: StudioWorkerOptions): Promise<R
       const history = await historyIn(sharedDir);
       const input = await readInput(sharedDir, job.data.input);
       const mask = job.data.mask ? await readInput(sharedDir, job.data.mask) : null;
-      const { spec } = job.data;
+      // Fast mode resolved here, against the model that runs the job; history records what ran.
+      const spec = specToRun(job.data.spec, model, fastDefault);
       let previewVersion = 0;
       const onProgress = (progress: Progress): void => {
         const { preview, ...counts } = progress;
