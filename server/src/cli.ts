@@ -4,6 +4,7 @@
  */
 import { UsageError } from './cli/args';
 import { img2imgCommand } from './cli/img2img-command';
+import { COMMAND_USAGE, wantsHelp } from './cli/usage';
 
 const USAGE = `usage: insaneres <command> [flags]
   serve            run the HTTP server for the panel (127.0.0.1:7860)
@@ -51,6 +52,10 @@ export async function main(argv: string[]): Promise<number> {
   if (!load) {
     process.stderr.write(`insaneres: unknown command '${name}'; accepted: ${Object.keys(COMMANDS).join(', ')}\n`);
     return 2;
+  }
+  if (COMMAND_USAGE[name] && wantsHelp(args)) {
+    process.stdout.write(`${COMMAND_USAGE[name]}\nSee README.md for every flag.\n`);
+    return 0;
   }
   try {
     return await load()(args);

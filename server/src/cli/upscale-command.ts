@@ -10,7 +10,7 @@ import {
 import { checkOutputPath, readPngFile, writePngFile } from './image-files';
 import { stderrProgress } from './progress';
 
-const FLAGS = {
+export const UPSCALE_FLAGS = {
   ...GENERATION_FLAGS,
   scale: { type: 'string' },
   tile: { type: 'string' },
@@ -41,7 +41,7 @@ export function parseUpscaleFlags(values: Record<string, unknown>) {
 }
 
 export async function upscaleCommand(args: string[]): Promise<number> {
-  const values = parseFlags('upscale', args, FLAGS);
+  const values = parseFlags('upscale', args, UPSCALE_FLAGS);
   const modelDir = requireFlag(values, 'model', 'a diffusers/optimum ONNX model folder');
   const inputFile = requireFlag(values, 'input', 'the PNG to enlarge');
   const outputFile = requireFlag(values, 'output', 'where to write the result PNG');
