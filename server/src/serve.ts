@@ -4,7 +4,6 @@
  */
 import * as fs from 'fs';
 import * as http from 'http';
-import * as os from 'os';
 import * as path from 'path';
 import type { Duplex } from 'stream';
 import { ApiError, DEFAULT_HOST, DEFAULT_LIMITS, DEFAULT_PORT, type Limits } from '../../shared/src';
@@ -23,7 +22,7 @@ import { createLogger, type Logger, type LogLevel } from './logger';
 import { ModelCatalog } from './models/catalog';
 import { DEMO_NOTICE, ensureDemoModel } from './models/demo-model';
 import { HubClient } from './models/hub/http';
-import { defaultModelsDir } from './models/models-dir';
+import { defaultModelsDir, defaultOutputsDir } from './models/models-dir';
 import { PullManager } from './models/pull-manager';
 import { listModelFolders } from './runtime/model-folder';
 import { version } from '../../package.json';
@@ -69,10 +68,6 @@ export interface RunningServer {
   describe(): { model: string | null; device: string; demo: boolean; outputs: string; token: boolean };
   /** Stops accepting work, cancels the queued and the running job (recorded as cancelled), closes the engine. */
   close(): Promise<void>;
-}
-
-export function defaultOutputsDir(): string {
-  return path.join(os.homedir(), 'InsaneRes', 'outputs');
 }
 
 function listen(server: http.Server, host: string, port: number): Promise<number> {
