@@ -10,4 +10,11 @@ module.exports = {
   // times slower than a quiet one. Tests assert no timings; a hang still fails, just later.
   testTimeout: 300000,
   maxWorkers: 2,
+  // Known slow files first even when jest's timing cache is empty (CI), so neither worker idles at the end.
+  testSequencer: '<rootDir>/test/helpers/slow-first-sequencer.js',
+  // A worker that ran ONNX Runtime sessions spends ~0.3 s in native teardown after its last JS 'exit'
+  // handler (ORT's static destructors; measured with strace, no JS handle left open), and 0.5-0.7 s on a
+  // busy machine: over jest's default 500 ms, which then kills it and warns of a leak that is not there.
+  // A real leak (an open handle) still shows, after 5 s.
+  workerGracefulExitTimeout: 5000,
 };

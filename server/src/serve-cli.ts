@@ -7,11 +7,11 @@ import { DEFAULT_HOST, DEFAULT_LIMITS, DEFAULT_PORT } from '../../shared/src';
 import { ConfigError } from './config-error';
 import { banner, humanDestination } from './cli/human-log';
 import { checkRedisUrl } from './jobs/bull/keys';
-import { createLogger, type LogLevel } from './logger';
+import { createLogger, type Logger, type LogLevel } from './logger';
 import { version } from '../../package.json';
 import { DEVICES } from './runtime/device';
 import { inspectVaeFolder } from './runtime/vae-decoder-folder';
-import { startServer, type ServerOptions } from './serve';
+import { StartStopped, startServer, type RunningServer, type ServerOptions } from './serve';
 
 const LOG_LEVELS: readonly LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
 
@@ -158,38 +158,49 @@ export async function serveCommand(args: string[]): Promise<number> {
   }
   const pretty = options.logFormat === 'pretty' || (options.logFormat === 'auto' && process.stderr.isTTY === true);
   const logger = createLogger(options.logLevel, pretty ? humanDestination(process.stderr) : undefined);
-  let server;
-  try {
-    server = await startServer({ ...options, logger });
-    if (pretty) process.stderr.write(banner({ version, url: server.url, browserUrl: browserUrl(server.url, server.port), ...server.describe() }));
-  } catch (err) {
-    process.stderr.write(`insaneres serve: ${(err as Error).message.split('\n')[0]}\n`);
-    return err instanceof ConfigError ? 2 : 1;
-  }
-  const running = server;
-  return new Promise<number>((resolve) => {
-    let stopping = false;
-    const stop = (signal: NodeJS.Signals): void => {
-      if (stopping) {
+  // The handlers come first: a Ctrl+C while the first model loads stops as cleanly as one later on.
+  const stopRequest = new AbortController();
+  let onSignal: (signal: NodeJS.Signals) => void = () => undefined;
+  const stopped = new Promise<void>((resolve) => {
+    onSignal = (signal) => {
+      if (stopRequest.signal.aborted) {
         // A second Ctrl+C means "now": the running step is abandoned, files are still never half-written.
         process.exit(130);
       }
-      stopping = true;
       process.stderr.write(`insaneres serve: ${signal}, stopping\n`);
-      const done = (code: number): void => {
-        process.off('SIGINT', stop);
-        process.off('SIGTERM', stop);
-        resolve(code);
-      };
-      running.close().then(
-        () => done(0),
-        (err: unknown) => {
-          process.stderr.write(`insaneres serve: ${(err as Error).message}\n`);
-          done(1);
-        },
-      );
+      stopRequest.abort();
+      resolve();
     };
-    process.on('SIGINT', stop);
-    process.on('SIGTERM', stop);
   });
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  try {
+    return await serveUntilStopped(options, logger, pretty, stopRequest.signal, stopped);
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
+}
+
+/** Starts the server, waits for the stop request (which may come during start-up), closes it; the exit code. */
+async function serveUntilStopped(options: ServeArgs, logger: Logger, pretty: boolean, stopSignal: AbortSignal, stopped: Promise<void>): Promise<number> {
+  let running: RunningServer;
+  try {
+    running = await startServer({ ...options, logger, stopSignal });
+    if (pretty && !stopSignal.aborted) {
+      process.stderr.write(banner({ version, url: running.url, browserUrl: browserUrl(running.url, running.port), ...running.describe() }));
+    }
+  } catch (err) {
+    if (err instanceof StartStopped) return 0;
+    process.stderr.write(`insaneres serve: ${(err as Error).message.split('\n')[0]}\n`);
+    return err instanceof ConfigError ? 2 : 1;
+  }
+  await stopped;
+  try {
+    await running.close();
+    return 0;
+  } catch (err) {
+    process.stderr.write(`insaneres serve: ${(err as Error).message}\n`);
+    return 1;
+  }
 }

@@ -59,6 +59,29 @@ export interface ServerOptions {
   queue?: string;
   /** Studio mode: the folder every worker reaches too (inputs and results); defaults to `outputs`. */
   sharedOutputs?: string;
+  /**
+   * A stop asked for during start-up (SIGINT/SIGTERM while the first model loads): what has started is
+   * closed (a model load in the worker is let finish, never cut) and startServer rejects with StartStopped.
+   */
+  stopSignal?: AbortSignal;
+}
+
+/** startServer's answer to `stopSignal`: everything it had started is closed again. */
+export class StartStopped extends Error {
+  constructor() {
+    super('stopped during start-up');
+  }
+}
+
+/** `work`, unless `signal` aborts first: then StartStopped (what `work` does goes on, the caller closes it). */
+function unlessStopped<T>(work: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+  if (!signal) return work;
+  if (signal.aborted) return Promise.reject(new StartStopped());
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = (): void => reject(new StartStopped());
+    signal.addEventListener('abort', onAbort, { once: true });
+    work.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+  });
 }
 
 export interface RunningServer {
@@ -132,10 +155,20 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
       catalog = ModelCatalog.create({ model: demo.dir, modelsDir });
     }
   }
+  const stopSignal = options.stopSignal;
+  const stoppedEarly = (): StartStopped => {
+    logger.info('stopped');
+    return new StartStopped();
+  };
+  if (stopSignal?.aborted) throw stoppedEarly();
   const pulls = pullManager(modelsDir, options.hubEndpoint, logger);
 
   const history = await HistoryStore.open(options.outputs ?? defaultOutputsDir(), logger);
   const engine: Engine = await createEngine({ device: options.device ?? 'auto', threads: options.threads, vae: options.vae, logger });
+  if (stopSignal?.aborted) {
+    await engine.close();
+    throw stoppedEarly();
+  }
   const queue = new JobQueue({
     engine, history, logger, maxQueue: limits.maxQueue, maxResultPixels: limits.maxResultPixels, fastDefault: options.fast ?? false,
   });
@@ -143,9 +176,12 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
   const initial = catalog.initial;
   const serving = await serveHttp({ host, options, logger, limits, engine, queue, history, catalog, security, pulls });
   try {
-    await queue.selectModel(initial.name, initial.dir);
+    // A stop during the load closes the server: the queue waits for the load to end in the worker, then
+    // the worker exits by itself (terminating it inside ONNX Runtime would abort the process).
+    await unlessStopped(queue.selectModel(initial.name, initial.dir), stopSignal);
   } catch (err) {
     await serving.close();
+    if (err instanceof StartStopped) throw err;
     throw new ConfigError(err instanceof Error ? err.message : String(err));
   }
   if (engine.model?.demo) logger.warn(DEMO_NOTICE);

@@ -7,11 +7,14 @@ import type { TinyModelOptions } from '../../scripts/tiny-model/options';
 const made = new Map<string, Promise<string>>();
 
 const temporary: string[] = [];
-process.on('exit', () => {
-  for (const dir of temporary) fs.rmSync(dir, { recursive: true, force: true });
+// Registered in every test file that imports this module: its temp folders go when the file ends. (A
+// process 'exit' listener instead would keep each file's whole module graph alive in the jest worker, whose
+// heap then grows file after file until the worker cannot exit in time at the end of a full run.)
+afterAll(() => {
+  for (const dir of temporary.splice(0)) fs.rmSync(dir, { recursive: true, force: true });
 });
 
-/** A fresh temporary folder, removed when the test process exits. */
+/** A fresh temporary folder, removed when the test file ends. */
 export function tempDir(prefix: string): string {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), `insaneres-${prefix}-`));
   temporary.push(dir);

@@ -35,16 +35,18 @@ async function img2img(input: string, output: string, extra: string[] = [], run 
 }
 
 describe('insaneres img2img on the tiny model', () => {
+  // The first as a real process; the others through the same main() in this process (a Node start and
+  // a TypeScript load less each, on a busy machine seconds apiece).
   it.each([
-    ['512×512 RGB', gradient(512, 512, 3, 8)],
-    ['200×150 RGB (enlarged to 512 and back)', gradient(200, 150, 3, 8)],
-    ['1000×700 RGB (native, padded to 1024×704)', gradient(1000, 700, 3, 8)],
-    ['300×200 RGBA', gradient(300, 200, 4, 8)],
-    ['256×192 16-bit RGBA', gradient(256, 192, 4, 16)],
-  ])('%s: same size out, alpha and bit depth kept, pixels changed', async (name, image) => {
+    ['512×512 RGB', gradient(512, 512, 3, 8), runCli],
+    ['200×150 RGB (enlarged to 512 and back)', gradient(200, 150, 3, 8), runCliInProcess],
+    ['1000×700 RGB (native, padded to 1024×704)', gradient(1000, 700, 3, 8), runCliInProcess],
+    ['300×200 RGBA', gradient(300, 200, 4, 8), runCliInProcess],
+    ['256×192 16-bit RGBA', gradient(256, 192, 4, 16), runCliInProcess],
+  ] as const)('%s: same size out, alpha and bit depth kept, pixels changed', async (name, image, runner) => {
     const input = await writeInput(`${image.width}x${image.height}-${image.channels}-${image.bitDepth}.png`, image);
     const output = path.join(work, `out-${path.basename(input)}`);
-    const run = await img2img(input, output);
+    const run = await img2img(input, output, [], runner);
     expect(run.stderr).not.toMatch(/failed/);
     expect(run.code).toBe(0);
     expect(run.stdout).toMatch(/seed 7, 3 steps/);
@@ -81,9 +83,9 @@ describe('insaneres img2img on the tiny model', () => {
 
   const images = sharedData('images');
   (images ? it : it.skip)('refines a real photo and the real 16-bit test image', async () => {
-    for (const name of ['chelsea.png', 'derived_vangogh_16bit.png']) {
+    for (const [name, runner] of [['chelsea.png', runCli], ['derived_vangogh_16bit.png', runCliInProcess]] as const) {
       const output = path.join(work, `real-${name}`);
-      const run = await img2img(path.join(images!, name), output);
+      const run = await img2img(path.join(images!, name), output, [], runner);
       expect(run.code).toBe(0);
       const a = await decodePng(fs.readFileSync(path.join(images!, name)));
       const b = await decodePng(fs.readFileSync(output));

@@ -5,16 +5,18 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { encodePng } from '../../../server/src/image/png';
-import { runCli } from '../../helpers/cli';
+import { runCli, runCliInProcess } from '../../helpers/cli';
 import { FAKE_REPO, repoFromFolder, startFakeHub, type FakeHub } from '../../helpers/fake-hub';
 import { syntheticImage } from '../../helpers/synthetic-image';
 import { tempDir, tinyModel } from '../../helpers/tiny-model';
 
 let hub: FakeHub;
 
+// No HF_TOKEN from the developer's shell, and never the real Hub.
+const HUB_ENV: NodeJS.ProcessEnv = { HF_TOKEN: '', HTTP_PROXY: '', HTTPS_PROXY: '', http_proxy: '', https_proxy: '' };
+
 function cli(args: string[]) {
-  // No HF_TOKEN from the developer's shell, and never the real Hub.
-  return runCli(args, { env: { HF_ENDPOINT: hub.endpoint, HF_TOKEN: '', HTTP_PROXY: '', HTTPS_PROXY: '', http_proxy: '', https_proxy: '' } });
+  return runCli(args, { env: { ...HUB_ENV, HF_ENDPOINT: hub.endpoint } });
 }
 
 beforeAll(async () => {
@@ -67,10 +69,25 @@ test('pull, models, img2img with the pulled model, verify (and --repair), remove
 
 test('bad arguments and unknown repos exit 2 with one line; a corrupt download exits 1 naming the file', async () => {
   const modelsDir = tempDir('hub-cli');
-  for (const args of [['pull', 'nobody/nothing'], ['pull', `${FAKE_REPO}@nope`], ['pull'], ['pull', FAKE_REPO, '--frobnicate'], ['verify', 'ghost'], ['remove', 'ghost']]) {
-    const run = await cli([...args, '--models-dir', modelsDir]);
-    expect({ args, code: run.code }).toEqual({ args, code: 2 });
-    expect(run.stderr.trim().split('\n')).toHaveLength(1);
+  // The first as a real process (the bin passes the code on); the rest through the same main() in this
+  // process, which saves a Node start and a TypeScript load for each.
+  const first = await cli(['pull', 'nobody/nothing', '--models-dir', modelsDir]);
+  expect(first.code).toBe(2);
+  expect(first.stderr.trim().split('\n')).toHaveLength(1);
+  const env = { ...HUB_ENV, HF_ENDPOINT: hub.endpoint };
+  const saved = Object.fromEntries(Object.keys(env).map((key) => [key, process.env[key]]));
+  Object.assign(process.env, env);
+  try {
+    for (const args of [['pull', `${FAKE_REPO}@nope`], ['pull'], ['pull', FAKE_REPO, '--frobnicate'], ['verify', 'ghost'], ['remove', 'ghost']]) {
+      const run = await runCliInProcess([...args, '--models-dir', modelsDir]);
+      expect({ args, code: run.code }).toEqual({ args, code: 2 });
+      expect(run.stderr.trim().split('\n')).toHaveLength(1);
+    }
+  } finally {
+    for (const [key, value] of Object.entries(saved)) {
+      if (value === undefined) delete process.env[key];
+      else process.env[key] = value;
+    }
   }
   hub.corrupt.add('text_encoder/model.onnx');
   try {

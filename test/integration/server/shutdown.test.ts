@@ -1,7 +1,30 @@
-/** SIGINT/SIGTERM: the running job is cancelled and logged, finished results stay, no half-written files. */
+/**
+ * SIGINT/SIGTERM: the running job is cancelled and logged, finished results stay, no half-written files;
+ * a signal while the first model loads lets the load end in the worker, then exits 0 with the log line.
+ */
+import { execFileSync } from 'child_process';
 import * as fs from 'fs';
+import * as path from 'path';
 import { createJob, gradient, tempDir, tinyModel, uploadRaw, waitFor, waitTerminal } from './harness';
-import { spawnServe } from './spawn';
+import { spawnServe, type ServeProcess } from './spawn';
+
+/** Resolves once `serve` has written a line that `match` accepts (pino JSON lines, or its own plain lines). */
+function seen(serve: ServeProcess, match: (line: Record<string, unknown>) => boolean, plain?: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const check = (): void => {
+      if (serve.lines.some(match) || (plain !== undefined && serve.stderr().includes(plain))) {
+        clearInterval(timer);
+        resolve();
+      }
+    };
+    const timer = setInterval(check, 10);
+    void serve.exited.then(() => {
+      check();
+      clearInterval(timer);
+      reject(new Error(`serve exited before the expected line:\n${serve.stderr()}`));
+    });
+  });
+}
 
 describe.each(['SIGINT', 'SIGTERM'] as const)('%s', (signal) => {
   it('stops cleanly in the middle of a job', async () => {
@@ -26,6 +49,38 @@ describe.each(['SIGINT', 'SIGTERM'] as const)('%s', (signal) => {
       expect(fs.readdirSync(outputs).sort()).toEqual([`${done.historyId}.json`, `${done.historyId}.png`]);
     } finally {
       serve.child.kill('SIGKILL');
+    }
+  });
+
+  it('stops cleanly while the first model loads', async () => {
+    // The text encoder is a named pipe: ONNX Runtime's read of it waits until this test writes the bytes,
+    // so the signal lands inside the load every time, with no sleep.
+    const model = path.join(tempDir('loading'), 'tiny-model');
+    fs.cpSync(await tinyModel(), model, { recursive: true });
+    const pipe = path.join(model, 'text_encoder', 'model.onnx');
+    const bytes = fs.readFileSync(pipe);
+    fs.rmSync(pipe);
+    execFileSync('mkfifo', [pipe]);
+    const serve = spawnServe(['--model', model, '--port', '0', '--device', 'cpu', '--outputs', tempDir('loading-outputs')]);
+    let feeding: Promise<void> | null = null;
+    let fed = false;
+    try {
+      await seen(serve, (l) => l.msg === 'loading model');
+      serve.child.kill(signal);
+      await seen(serve, () => false, `insaneres serve: ${signal}, stopping`);
+      feeding = fs.promises.writeFile(pipe, bytes).finally(() => (fed = true));
+      expect(await serve.exited).toBe(0);
+      await feeding;
+
+      const messages = serve.lines.map((l) => l.msg);
+      // The load ran to its end in the worker (never cut inside ONNX Runtime), then the server stopped.
+      expect(messages).toContain('model loaded');
+      expect(messages[messages.length - 1]).toBe('stopped');
+      expect(messages).not.toContain('listening');
+    } finally {
+      serve.child.kill('SIGKILL');
+      // A writer still waiting for a reader would hold one of libuv's threads: be that reader.
+      if (feeding && !fed) await Promise.all([feeding.catch(() => undefined), fs.promises.readFile(pipe).catch(() => undefined)]);
     }
   });
 });
