@@ -12,6 +12,9 @@ module.exports = {
   maxWorkers: 2,
   // Known slow files first even when jest's timing cache is empty (CI), so neither worker idles at the end.
   testSequencer: '<rootDir>/test/helpers/slow-first-sequencer.js',
+  // INSANERES_HOME → a temporary folder: no test sees or writes the developer's ~/InsaneRes.
+  globalSetup: '<rootDir>/test/helpers/global-setup.js',
+  globalTeardown: '<rootDir>/test/helpers/global-teardown.js',
   // A worker that ran ONNX Runtime sessions spends ~0.3 s in native teardown after its last JS 'exit'
   // handler (ORT's static destructors; measured with strace, no JS handle left open), and 0.5-0.7 s on a
   // busy machine: over jest's default 500 ms, which then kills it and warns of a leak that is not there.

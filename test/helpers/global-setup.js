@@ -1,0 +1,19 @@
+/**
+ * Runs once, before jest starts its workers (which inherit this environment, as do the servers and CLIs the
+ * tests spawn): INSANERES_HOME points at a fresh temporary folder, so a server started without --models-dir
+ * or --outputs never lists the developer's pulled models (~/InsaneRes/models) nor writes into their outputs.
+ * Removed again by global-teardown.js.
+ */
+const fs = require('fs');
+const os = require('os');
+const path = require('path');
+
+module.exports = async function globalSetup() {
+  if (process.env.INSANERES_HOME && process.env.INSANERES_TEST_HOME !== process.env.INSANERES_HOME) {
+    // Set by the caller on purpose: keep it.
+    return;
+  }
+  const home = fs.mkdtempSync(path.join(os.tmpdir(), 'insaneres-test-home-'));
+  process.env.INSANERES_HOME = home;
+  process.env.INSANERES_TEST_HOME = home;
+};
