@@ -17,16 +17,25 @@ export async function runJob(
   hooks: JobHooks,
 ): Promise<JobOutput> {
   const timings: Record<string, number> = {};
+  // Time spent reporting progress (throttling, previews' transfer, postMessage), part of the job's overhead.
+  const timedHooks: JobHooks = {
+    ...hooks,
+    onProgress: (progress) => {
+      const start = performance.now();
+      hooks.onProgress(progress);
+      timings.progress = (timings.progress ?? 0) + (performance.now() - start);
+    },
+  };
   const before = { ...runtime.stats };
   const start = performance.now();
   let result;
   if (message.kind === 'img2img' && message.params.inpaint) {
-    result = await inpaintImage(context, message.image, message.params as ResolvedInpaintParams, hooks, timings);
+    result = await inpaintImage(context, message.image, message.params as ResolvedInpaintParams, timedHooks, timings);
   } else if (message.kind === 'img2img') {
-    result = await refineCrop(context, message.image, message.params, hooks, timings);
+    result = await refineCrop(context, message.image, message.params, timedHooks, timings);
   } else {
     // The message's kind says which parameters it carries (checked by the schema on the way in).
-    result = await upscaleImage(context, message.image, message.params as ResolvedUpscaleParams, hooks, timings);
+    result = await upscaleImage(context, message.image, message.params as ResolvedUpscaleParams, timedHooks, timings);
   }
   timings.total = performance.now() - start;
   // Time spent inside session.run (the benchmark's "not inside run" share is total − this).
