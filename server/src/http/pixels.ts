@@ -48,7 +48,7 @@ export function wantedFormat(req: Request): 'png' | 'raw' {
 }
 
 /** Bytes per write of a raw download: small enough that no single write holds the event loop for long. */
-const RAW_CHUNK_PIXELS = 256 * 1024;
+const RAW_CHUNK_PIXELS = 64 * 1024;
 
 /**
  * Sends the image as raw RGBA, a slice at a time with back-pressure: a 4096² result is 64–128 MB, and one
