@@ -59,7 +59,7 @@ describe('toRgba', () => {
 });
 
 describe('sendRaw', () => {
-  // More pixels than one write (256 Ki), and not a multiple of it: the slices must join up exactly.
+  // More pixels than one write (64 Ki), and not a multiple of it: the slices must join up exactly.
   it.each([
     { channels: 3, bitDepth: 16 },
     { channels: 4, bitDepth: 8 },
