@@ -10,7 +10,7 @@ import * as path from 'path';
 import { historyEntrySchema, type HistoryEntry, type HistoryListResponse } from '../../../shared/src';
 import type { RawImage } from '../engine/types';
 import { encodePng, isPng } from '../image/png';
-import { withTextChunk } from '../image/png-text';
+import { textChunkAfterHeader } from '../image/png-text';
 import { infotextFor } from '../infotext/job-infotext';
 import type { Logger } from '../logger';
 
@@ -45,11 +45,12 @@ function newestFirst(a: HistoryEntry, b: HistoryEntry): number {
 }
 
 /** Writes, flushes and renames, so the final name only ever holds complete data. */
-async function writeAtomically(file: string, data: Buffer | string): Promise<void> {
+async function writeAtomically(file: string, data: Buffer | string | Buffer[]): Promise<void> {
   const tmp = `${file}.${process.pid}.${randomBytes(3).toString('hex')}${TMP_SUFFIX}`;
   const handle = await fsp.open(tmp, 'w');
   try {
-    await handle.writeFile(data);
+    // writeFile on a handle writes from its current position: the parts follow one another.
+    for (const part of Array.isArray(data) ? data : [data]) await handle.writeFile(part);
     await handle.sync();
   } finally {
     await handle.close();
@@ -126,7 +127,8 @@ export class HistoryStore {
     const now = new Date();
     const entry = historyEntrySchema.parse({ ...fields, id: historyId(now), createdAt: now.toISOString(), infotext: infotextFor(fields) });
     // A1111's `parameters` chunk: its PNG Info, Civitai and other tools read how the image was made.
-    const png = withTextChunk(await encodePng(image), 'parameters', entry.infotext ?? '');
+    // The PNG is sharp's fresh encode: the text chunk goes after its header without copying the image data.
+    const png = textChunkAfterHeader(await encodePng(image), 'parameters', entry.infotext ?? '');
     await writeAtomically(this.imagePath(entry), png);
     await writeAtomically(path.join(this.dir, `${entry.id}.json`), `${JSON.stringify(entry, null, 2)}\n`);
     this.entries.unshift(entry);

@@ -36,7 +36,7 @@ export async function sendStoredImage(
       // The PNG written to history is the result: served as is, never encoded twice.
       await sendFile(res, file);
     } else {
-      sendRaw(res, options.inMemory ?? (await decodePng(await fsp.readFile(file))));
+      await sendRaw(res, options.inMemory ?? (await decodePng(await fsp.readFile(file))));
     }
   } catch (err) {
     if (res.headersSent) throw err;

@@ -17,13 +17,13 @@ function lanczos(x: number): number {
 }
 
 /** For each output index: the first input index it reads and its normalised weights (edges clamped). */
-interface Taps {
+export interface Taps {
   start: Int32Array;
   count: number;
   weights: Float32Array;
 }
 
-function computeTaps(inSize: number, outSize: number): Taps {
+export function computeTaps(inSize: number, outSize: number): Taps {
   const scale = outSize / inSize;
   // When shrinking, widen the kernel so every input pixel contributes (antialiasing), as libvips does.
   const support = scale < 1 ? LOBES / scale : LOBES;
@@ -46,7 +46,7 @@ function computeTaps(inSize: number, outSize: number): Taps {
   return { start, count, weights };
 }
 
-function clampIndex(i: number, size: number): number {
+export function clampIndex(i: number, size: number): number {
   return i < 0 ? 0 : i >= size ? size - 1 : i;
 }
 

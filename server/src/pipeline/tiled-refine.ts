@@ -105,7 +105,7 @@ export async function refineTiled(
     let t = performance.now();
     const modelRect = plan.modelRect(tile);
     const source = cutSourceTile(image, modelRect);
-    t = addTime(timings, 'tileAssembly', t);
+    addTime(timings, 'tileCut', t);
     const inpainting = options.inpaintTile ? await options.inpaintTile(modelRect, source) : undefined;
     const result = inpainting === null ? { image: source } : await img2imgTensor(context.runtime, sampler, conditioning, inpainting?.source ?? source, {
       guidanceScale: params.guidanceScale,
@@ -122,10 +122,15 @@ export async function refineTiled(
     const { width, height } = tile.rect;
     let refined = cropTensor(result.image, width, height);
     if (params.colorMatch) refined = matchColorStats(refined, cropTensor(source, width, height));
+    t = addTime(timings, 'colorMatch', t);
     assembler.add(tile, refined);
+    t = addTime(timings, 'tileBlend', t);
     const preview = assembler.preview();
-    addTime(timings, 'tileAssembly', t);
+    addTime(timings, 'tilePreview', t);
     hooks.onProgress({ step: totalSteps, totalSteps, tile: tileNumber, totalTiles, preview });
   }
-  return { image: assembler.finish(), stepsRun: totalSteps };
+  const t = performance.now();
+  const assembled = assembler.finish();
+  addTime(timings, 'tileBlend', t);
+  return { image: assembled, stepsRun: totalSteps };
 }

@@ -56,6 +56,7 @@ function timedResize(image: RawImage, size: Size, timings: Record<string, number
 function stageHooks(hooks: JobHooks, before: number, totalTiles: number): JobHooks {
   return {
     isCancelled: hooks.isCancelled,
+    previewDue: hooks.previewDue,
     onProgress: (progress) => hooks.onProgress({ ...progress, tile: before + progress.tile, totalTiles }),
   };
 }

@@ -61,17 +61,20 @@ export class TileAssembler {
     const plane = width * height;
     const columnWeights = this.weights.columns[tile.column];
     const rowWeights = this.weights.rows[tile.row];
+    const { band } = this;
+    const samples = pixels.data;
     for (let ty = 0; ty < height; ty++) {
+      const rowWeight = rowWeights[ty];
       const bandRow = this.bandOffset(top + ty) + left * 4;
-      for (let tx = 0; tx < width; tx++) {
-        const weight = rowWeights[ty] * columnWeights[tx];
-        const source = ty * width + tx;
-        const i = bandRow + tx * 4;
+      const sourceRow = ty * width;
+      for (let tx = 0, i = bandRow; tx < width; tx++, i += 4) {
+        const weight = rowWeight * columnWeights[tx];
+        const source = sourceRow + tx;
         // (x + 1) / 2: the model's [-1,1] to [0,1], as DESIGN §4's output rule.
-        this.band[i] += (weight * (pixels.data[source] + 1)) / 2;
-        this.band[i + 1] += (weight * (pixels.data[plane + source] + 1)) / 2;
-        this.band[i + 2] += (weight * (pixels.data[2 * plane + source] + 1)) / 2;
-        this.band[i + 3] += weight;
+        band[i] += (weight * (samples[source] + 1)) / 2;
+        band[i + 1] += (weight * (samples[plane + source] + 1)) / 2;
+        band[i + 2] += (weight * (samples[2 * plane + source] + 1)) / 2;
+        band[i + 3] += weight;
       }
     }
     this.added[tile.index] = true;
@@ -98,22 +101,25 @@ export class TileAssembler {
     const width = Math.max(1, Math.round(imageWidth * factor));
     const height = Math.max(1, Math.round(imageHeight * factor));
     const data = new Uint8Array(width * height * 3);
-    const { channels } = this.target;
-    const targetTo8Bit = 255 / maxSample(this.target.bitDepth);
+    const { band } = this;
     const sampledColumns = pointSamples(width, imageWidth);
     const sampledRows = pointSamples(height, imageHeight);
     for (let py = 0; py < height; py++) {
       const y = sampledRows[py];
       const inBand = !this.finished && y >= this.bandTop && y < this.bandTop + tileHeight;
+      const bandRow = inBand ? this.bandOffset(y) : -1;
+      const out = py * width * 3;
+      // Where no tile has reached yet, the target's own pixels (the enlarged source).
+      targetRowTo8Bit(this.target, y, sampledColumns, data, out);
+      if (!inBand) continue;
       for (let px = 0; px < width; px++) {
-        const x = sampledColumns[px];
-        const out = (py * width + px) * 3;
-        const i = inBand ? this.bandOffset(y) + x * 4 : -1;
-        if (i >= 0 && this.band[i + 3] > 0) {
-          for (let c = 0; c < 3; c++) data[out + c] = quantise(this.band[i + c] / this.band[i + 3], 255);
-        } else {
-          const source = (y * imageWidth + x) * channels;
-          for (let c = 0; c < 3; c++) data[out + c] = round(this.target.data[source + c] * targetTo8Bit);
+        const i = bandRow + sampledColumns[px] * 4;
+        const weight = band[i + 3];
+        if (weight > 0) {
+          const o = out + px * 3;
+          data[o] = quantise(band[i] / weight, 255);
+          data[o + 1] = quantise(band[i + 1] / weight, 255);
+          data[o + 2] = quantise(band[i + 2] / weight, 255);
         }
       }
     }
@@ -150,19 +156,20 @@ export class TileAssembler {
   private flushRows(from: number, to: number): void {
     const { imageWidth, imageHeight, canvasWidth } = this.layout;
     const { channels, data } = this.target;
+    const { band } = this;
     const max = maxSample(this.target.bitDepth);
     for (let y = from; y < to; y++) {
       const offset = this.bandOffset(y);
       if (y < imageHeight) {
-        for (let x = 0; x < imageWidth; x++) {
-          const i = offset + x * 4;
-          const weight = this.band[i + 3];
-          const out = (y * imageWidth + x) * channels;
+        for (let x = 0, i = offset, out = y * imageWidth * channels; x < imageWidth; x++, i += 4, out += channels) {
+          const weight = band[i + 3];
           // Dividing by the summed weight (1 up to float rounding) keeps flat areas exact.
-          for (let c = 0; c < 3; c++) data[out + c] = quantise(this.band[i + c] / weight, max);
+          data[out] = quantise(band[i] / weight, max);
+          data[out + 1] = quantise(band[i + 1] / weight, max);
+          data[out + 2] = quantise(band[i + 2] / weight, max);
         }
       }
-      this.band.fill(0, offset, offset + canvasWidth * 4);
+      band.fill(0, offset, offset + canvasWidth * 4);
     }
   }
 
@@ -182,7 +189,22 @@ function quantise(value: number, max: number): number {
 
 /** For each of `count` output pixels, the source pixel under its centre. */
 function pointSamples(count: number, sourceExtent: number): Int32Array {
-  return Int32Array.from({ length: count }, (_, i) => Math.min(sourceExtent - 1, Math.floor(((i + 0.5) * sourceExtent) / count)));
+  const samples = new Int32Array(count);
+  for (let i = 0; i < count; i++) samples[i] = Math.min(sourceExtent - 1, Math.floor(((i + 0.5) * sourceExtent) / count));
+  return samples;
+}
+
+/** Row `y` of `target`, point-sampled at `columns`, as 8-bit RGB into `into` from `offset`. */
+function targetRowTo8Bit(target: RawImage, y: number, columns: Int32Array, into: Uint8Array, offset: number): void {
+  const { channels, data, width } = target;
+  const to8Bit = 255 / maxSample(target.bitDepth);
+  const row = y * width * channels;
+  for (let px = 0, o = offset; px < columns.length; px++, o += 3) {
+    const source = row + columns[px] * channels;
+    into[o] = round(data[source] * to8Bit);
+    into[o + 1] = round(data[source + 1] * to8Bit);
+    into[o + 2] = round(data[source + 2] * to8Bit);
+  }
 }
 
 function describe(tile: Tile): string {

@@ -28,12 +28,13 @@ const FLAT_STD = 1e-4;
 export function channelStats(image: Tensor): ChannelStats[] {
   const [, channels, height, width] = image.dims;
   const plane = height * width;
+  const { data } = image;
   const stats: ChannelStats[] = [];
   for (let c = 0; c < channels; c++) {
     let sum = 0;
     let sumSquares = 0;
-    for (let i = c * plane; i < (c + 1) * plane; i++) {
-      const v = image.data[i];
+    for (let i = c * plane, end = (c + 1) * plane; i < end; i++) {
+      const v = data[i];
       sum += v;
       sumSquares += v * v;
     }
@@ -52,12 +53,13 @@ export function matchColorStats(tile: Tensor, reference: Tensor): Tensor {
   const plane = height * width;
   const from = channelStats(tile);
   const to = channelStats(reference);
-  const out = new Float32Array(tile.data.length);
+  const { data } = tile;
+  const out = new Float32Array(data.length);
   for (let c = 0; c < channels; c++) {
     const gain = from[c].std < FLAT_STD ? 1 : clamp(to[c].std / from[c].std, 1 / MAX_CONTRAST_GAIN, MAX_CONTRAST_GAIN);
-    for (let i = c * plane; i < (c + 1) * plane; i++) {
-      out[i] = (tile.data[i] - from[c].mean) * gain + to[c].mean;
-    }
+    const fromMean = from[c].mean;
+    const toMean = to[c].mean;
+    for (let i = c * plane, end = (c + 1) * plane; i < end; i++) out[i] = (data[i] - fromMean) * gain + toMean;
   }
   return tensor(out, tile.dims);
 }

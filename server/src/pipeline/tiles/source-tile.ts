@@ -12,11 +12,13 @@ export function cutSourceTile(image: RawImage, area: Rect): Tensor {
   const plane = area.width * area.height;
   const out = new Float32Array(3 * plane);
   const scale = 2 / maxSample(image.bitDepth);
+  // The mirrored source column of each tile column, computed once for all rows.
+  const columns = new Int32Array(area.width);
+  for (let column = 0; column < area.width; column++) columns[column] = reflectIndex(area.x + column, width) * channels;
   for (let row = 0; row < area.height; row++) {
-    const y = reflectIndex(area.y + row, height);
-    for (let column = 0; column < area.width; column++) {
-      const source = (y * width + reflectIndex(area.x + column, width)) * channels;
-      const target = row * area.width + column;
+    const sourceRow = reflectIndex(area.y + row, height) * width * channels;
+    for (let column = 0, target = row * area.width; column < area.width; column++, target++) {
+      const source = sourceRow + columns[column];
       out[target] = data[source] * scale - 1;
       out[plane + target] = data[source + 1] * scale - 1;
       out[2 * plane + target] = data[source + 2] * scale - 1;

@@ -1,5 +1,29 @@
-import { ApiError } from '../../../../shared/src';
-import { rawFromBytes, toRgba } from '../../../../server/src/http/pixels';
+import * as http from 'http';
+import type { AddressInfo } from 'net';
+import type { Response } from 'express';
+import { ApiError, RAW_HEADERS } from '../../../../shared/src';
+import type { RawImage } from '../../../../server/src/engine/types';
+import { rawFromBytes, sendRaw, toRgba } from '../../../../server/src/http/pixels';
+
+/** Serves `image` through sendRaw on a real socket and reads the whole answer back. */
+async function download(image: RawImage): Promise<{ headers: http.IncomingHttpHeaders; body: Buffer }> {
+  const server = http.createServer((_req, res) => {
+    void sendRaw(res as unknown as Response, image);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  try {
+    const { port } = server.address() as AddressInfo;
+    return await new Promise((resolve, reject) => {
+      http.get({ host: '127.0.0.1', port, path: '/' }, (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => resolve({ headers: res.headers, body: Buffer.concat(chunks) }));
+      }).on('error', reject);
+    });
+  } finally {
+    server.close();
+  }
+}
 
 describe('rawFromBytes', () => {
   it('reads 8-bit RGBA', () => {
@@ -31,5 +55,25 @@ describe('toRgba', () => {
   it('adds an opaque alpha to RGB', () => {
     const rgba = toRgba({ width: 2, height: 1, channels: 3, bitDepth: 16, data: Uint16Array.from([1, 2, 3, 4, 5, 6]) });
     expect(Array.from(rgba.data)).toEqual([1, 2, 3, 65535, 4, 5, 6, 65535]);
+  });
+});
+
+describe('sendRaw', () => {
+  // More pixels than one write (64 Ki), and not a multiple of it: the slices must join up exactly.
+  it.each([
+    { channels: 3, bitDepth: 16 },
+    { channels: 4, bitDepth: 8 },
+  ] as const)('sends $channels-channel $bitDepth-bit pixels as RGBA in slices, every byte in place', async ({ channels, bitDepth }) => {
+    const width = 701;
+    const height = 401;
+    const samples = width * height * channels;
+    const data = bitDepth === 16 ? new Uint16Array(samples) : new Uint8Array(samples);
+    for (let i = 0; i < samples; i++) data[i] = (i * 7919) % (bitDepth === 16 ? 65536 : 256);
+    const image: RawImage = { width, height, channels, bitDepth, data };
+    const { headers, body } = await download(image);
+    const expected = toRgba(image).data;
+    expect(Number(headers['content-length'])).toBe(expected.byteLength);
+    expect([RAW_HEADERS.width, RAW_HEADERS.height, RAW_HEADERS.bitDepth].map((name) => headers[name.toLowerCase()])).toEqual([String(width), String(height), String(bitDepth)]);
+    expect(body.equals(Buffer.from(expected.buffer, expected.byteOffset, expected.byteLength))).toBe(true);
   });
 });

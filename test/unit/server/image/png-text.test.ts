@@ -2,7 +2,7 @@
 import * as zlib from 'zlib';
 import sharp from 'sharp';
 import { decodePng, encodePng } from '../../../../server/src/image/png';
-import { PngTextError, readTextChunks, textChunk, withTextChunk } from '../../../../server/src/image/png-text';
+import { PngTextError, readTextChunks, textChunk, textChunkAfterHeader, withTextChunk } from '../../../../server/src/image/png-text';
 import type { RawImage } from '../../../../server/src/engine/types';
 
 function image(bitDepth: 8 | 16): RawImage {
@@ -22,6 +22,17 @@ describe('PNG text chunks', () => {
     expect(Buffer.from(after.data.buffer).equals(Buffer.from(before.data.buffer))).toBe(true);
     // Right after IHDR (signature 8 + IHDR 25 bytes), where PIL puts it.
     expect(tagged.toString('latin1', 37, 41)).toBe('tEXt');
+  });
+
+  it.each([8, 16] as const)('puts a chunk after the header of a fresh %i-bit encode as three parts, the image data a view', async (bitDepth) => {
+    const png = await encodePng(image(bitDepth));
+    const text = 'a cat\nSteps: 3, Sampler: DDIM, Seed: 1';
+    const parts = textChunkAfterHeader(png, 'parameters', text);
+    expect(parts[2].buffer).toBe(png.buffer);
+    const tagged = Buffer.concat(parts);
+    expect(tagged.equals(withTextChunk(png, 'parameters', text))).toBe(true);
+    expect((await sharp(tagged).metadata()).comments).toEqual([{ keyword: 'parameters', text }]);
+    expect(() => textChunkAfterHeader(Buffer.from('not a png at all, just some bytes here'), 'parameters', 'x')).toThrow(/signature and an IHDR/);
   });
 
   it('uses iTXt (UTF-8) for text that is not Latin-1, and tEXt for Latin-1 text', async () => {

@@ -1,7 +1,47 @@
+import type { RawImage } from '../../../../server/src/engine/types';
+import { resizeLanczos } from '../../../../server/src/image/resample';
 import { resizeRawLanczos } from '../../../../server/src/image/resize-raw';
 import { syntheticImage } from '../../../helpers/synthetic-image';
 
+/**
+ * The previous implementation, kept as the reference: each channel as a float plane through the planar
+ * resizeLanczos, then clipped and rounded. The streamed, all-channels-at-once resize must match it exactly.
+ */
+function resizePerPlane(image: RawImage, width: number, height: number): RawImage {
+  const { channels, data } = image;
+  const max = image.bitDepth === 16 ? 65535 : 255;
+  const out = image.bitDepth === 16 ? new Uint16Array(width * height * channels) : new Uint8Array(width * height * channels);
+  const plane = new Float32Array(image.width * image.height);
+  for (let c = 0; c < channels; c++) {
+    for (let i = 0; i < plane.length; i++) plane[i] = data[i * channels + c];
+    const resized = resizeLanczos(plane, 1, image.width, image.height, width, height);
+    for (let i = 0; i < resized.length; i++) out[i * channels + c] = Math.min(max, Math.max(0, Math.round(resized[i])));
+  }
+  return { width, height, channels, bitDepth: image.bitDepth, data: out };
+}
+
+/** Noise-like content: every sample differs, so any change of weight, tap or rounding order shows. */
+function busyImage(width: number, height: number, channels: 3 | 4, bitDepth: 8 | 16): RawImage {
+  return syntheticImage(width, height, (x, y, c) => 0.5 + 0.5 * Math.sin(x * 1.7 + y * 0.61 + c * 2.3) * Math.cos(x * y * 0.013 + c), { channels, bitDepth });
+}
+
 describe('resizeRawLanczos', () => {
+  it.each([
+    { from: [64, 48], to: [128, 96], channels: 4, bitDepth: 8 },
+    { from: [37, 23], to: [101, 50], channels: 3, bitDepth: 16 },
+    { from: [200, 150], to: [77, 91], channels: 4, bitDepth: 16 },
+    { from: [90, 60], to: [360, 17], channels: 3, bitDepth: 8 },
+    { from: [5, 4], to: [9, 13], channels: 4, bitDepth: 8 },
+  ] as const)('matches the per-plane resize sample for sample: $from → $to, $channels channels, $bitDepth-bit', ({ from, to, channels, bitDepth }) => {
+    const image = busyImage(from[0], from[1], channels, bitDepth);
+    const expected = resizePerPlane(image, to[0], to[1]);
+    const actual = resizeRawLanczos(image, to[0], to[1]);
+    expect([actual.width, actual.height, actual.channels, actual.bitDepth]).toEqual([to[0], to[1], channels, bitDepth]);
+    let differing = 0;
+    for (let i = 0; i < expected.data.length; i++) if (actual.data[i] !== expected.data[i]) differing++;
+    expect(differing).toBe(0);
+  });
+
   it('keeps a flat image flat, at the exact size, in its bit depth', () => {
     for (const bitDepth of [8, 16] as const) {
       const image = syntheticImage(37, 23, (_x, _y, c) => [0.2, 0.5, 0.9, 0.6][c], { channels: 4, bitDepth });
