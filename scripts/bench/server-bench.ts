@@ -13,27 +13,7 @@ import { monitorEventLoopDelay } from 'perf_hooks';
 import pino from 'pino';
 import { makeTinyModel } from '../tiny-model/make-tiny-model';
 import { startServer, type RunningServer } from '../../server/src/serve';
-
-interface Answer {
-  status: number;
-  body: Buffer;
-}
-
-function call(url: string, method: string, p: string, body?: Buffer | string, headers: Record<string, string> = {}): Promise<Answer> {
-  const u = new URL(p, url);
-  return new Promise((resolve, reject) => {
-    const req = http.request(
-      { host: u.hostname, port: u.port, path: u.pathname + u.search, method, agent: false, headers: body !== undefined ? { 'content-length': String(Buffer.byteLength(body)), ...headers } : headers },
-      (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks) }));
-      },
-    );
-    req.on('error', reject);
-    req.end(body);
-  });
-}
+import { call } from './http-call';
 
 async function upload(url: string, width: number, height: number, bitDepth: 8 | 16): Promise<string> {
   const bytes = Buffer.alloc(width * height * 4 * (bitDepth / 8));

@@ -6,11 +6,7 @@
  * thumbnail, and prints one JSON line per phase as it starts (`{"phase":…}`), then `{"done":…}`.
  */
 import * as http from 'http';
-
-interface Answer {
-  status: number;
-  body: Buffer;
-}
+import { call as callUrl, type Answer } from './http-call';
 
 const [url, sideArg, paramsJson] = process.argv.slice(2);
 
@@ -19,20 +15,7 @@ function mark(phase: string): void {
 }
 
 function call(method: string, path: string, body?: Buffer | string, headers: Record<string, string> = {}): Promise<Answer> {
-  const u = new URL(path, url);
-  return new Promise((resolve, reject) => {
-    const req = http.request(
-      { host: u.hostname, port: u.port, path: u.pathname + u.search, method, agent: false,
-        headers: body !== undefined ? { 'content-length': String(Buffer.byteLength(body)), ...headers } : headers },
-      (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks) }));
-      },
-    );
-    req.on('error', reject);
-    req.end(body);
-  });
+  return callUrl(url, method, path, body, headers);
 }
 
 function expectStatus(what: string, answer: Answer, status: number): Answer {
