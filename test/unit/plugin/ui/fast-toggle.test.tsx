@@ -4,35 +4,18 @@
  * The Fast toggle: follows the server's default for the model until the retoucher clicks it, is sent with the
  * job, and is disabled with the server's reason on models without fast mode.
  */
-import { act, fireEvent, render, screen, waitFor } from '@testing-library/react';
-import { ApiClient } from '../../../../plugin/src/api/client';
-import { PhotoshopHost } from '../../../../plugin/src/host/photoshop-host';
-import { PanelController } from '../../../../plugin/src/model/controller';
+import { fireEvent, screen, waitFor } from '@testing-library/react';
 import { fastToggle } from '../../../../plugin/src/model/fast';
-import { Panel } from '../../../../plugin/src/ui/Panel';
 import type { FastMode, HealthResponse } from '../../../../shared/src';
-import { fakePhotoshop } from '../fakes/photoshop';
-import { FakeServer, type FakeServerOptions } from '../fakes/server';
+import { type FakeServerOptions } from '../fakes/server';
+import { renderPanel as renderSharedPanel } from '../fakes/panel-harness';
 
 type Element = HTMLElement & { checked?: unknown; disabled?: unknown };
-const idleTimers = { setTimeout: () => 0, clearTimeout: () => undefined, now: () => 1_000_000 };
 const LCM: FastMode = { available: true, default: false, tinyDecoder: true, reason: null };
 const PLAIN: FastMode = { available: false, default: false, tinyDecoder: false, reason: 'tiny-sd is not an LCM-distilled model (its UNet has no timestep_cond input)' };
 
 async function renderPanel(options: FakeServerOptions) {
-  fakePhotoshop.reset({ selection: { left: 10, top: 6, width: 20, height: 12 } });
-  const server = new FakeServer(fakePhotoshop.log, { totalSteps: 2, ...options });
-  const controller = new PanelController({
-    host: new PhotoshopHost(fakePhotoshop.module, { busyRetryDelayMs: 1 }),
-    storage: null,
-    createApi: (s) => new ApiClient({ baseUrl: s.serverUrl, fetch: server.fetch, pollIntervalMs: 1 }),
-    timers: idleTimers,
-    previewIntervalMs: 0,
-  });
-  render(<Panel controller={controller} />);
-  act(() => controller.start());
-  await screen.findByText(/Connected/);
-  await waitFor(() => expect(controller.store.getState().document).not.toBeNull());
+  const { server, controller } = await renderSharedPanel(options);
   const run = async () => {
     fireEvent.click(screen.getByTestId('run'));
     await waitFor(() => expect(controller.store.getState().phase).toBe('done'));

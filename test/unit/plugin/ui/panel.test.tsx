@@ -4,36 +4,21 @@
  * The panel as the retoucher uses it, in jsdom: Spectrum widgets are unknown elements here, exactly the
  * situation the widget kit is built for (values as properties, native events through refs).
  */
-import { act, fireEvent, render, screen, waitFor } from '@testing-library/react';
-import { ApiClient } from '../../../../plugin/src/api/client';
-import { PhotoshopHost } from '../../../../plugin/src/host/photoshop-host';
-import { CANCEL_GUARD_MS, PanelController } from '../../../../plugin/src/model/controller';
-import { Panel } from '../../../../plugin/src/ui/Panel';
+import { act, fireEvent, screen, waitFor } from '@testing-library/react';
+import { CANCEL_GUARD_MS } from '../../../../plugin/src/model/controller';
 import type { WidgetKit } from '../../../../plugin/src/ui/kit';
 import { fakePhotoshop } from '../fakes/photoshop';
-import { FakeServer, type FakeServerOptions } from '../fakes/server';
+import { type FakeServerOptions } from '../fakes/server';
+import { renderPanel as renderSharedPanel } from '../fakes/panel-harness';
 
 const selection = { left: 10, top: 6, width: 20, height: 12 };
 /** The panel's clock, moved by hand (the Cancel guard, the ETA) so nothing here waits on real time. */
 const clock = { now: 1_000_000 };
-const idleTimers = { setTimeout: () => 0, clearTimeout: () => undefined, now: () => clock.now };
 
 type Element = HTMLElement & { value?: unknown; checked?: unknown; selectedIndex?: unknown };
 
 async function renderPanel(options: FakeServerOptions = {}, kit: WidgetKit = 'spectrum', documentSelection: typeof selection | null = selection) {
-  fakePhotoshop.reset({ selection: documentSelection });
-  const server = new FakeServer(fakePhotoshop.log, { totalSteps: 2, ...options });
-  const controller = new PanelController({
-    host: new PhotoshopHost(fakePhotoshop.module, { busyRetryDelayMs: 1 }),
-    storage: null,
-    createApi: (s) => new ApiClient({ baseUrl: s.serverUrl, fetch: server.fetch, pollIntervalMs: 1 }),
-    timers: idleTimers,
-    previewIntervalMs: 0,
-  });
-  render(<Panel controller={controller} kit={kit} />);
-  act(() => controller.start());
-  if (!options.offline) await screen.findByText(/Connected/);
-  await waitFor(() => expect(controller.store.getState().document).not.toBeNull());
+  const { server, controller } = await renderSharedPanel(options, { kit, selection: documentSelection, now: () => clock.now });
   return { server, controller, state: () => controller.store.getState() };
 }
 
