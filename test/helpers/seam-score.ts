@@ -1,6 +1,9 @@
 import type { RawImage } from '../../server/src/engine/types';
 import type { TileLayout } from '../../server/src/pipeline/tiles/layout';
 
+/** `Math` through a module constant: inside jest's sandbox every lookup of a global is slow (blend.test.ts). */
+const math = Math;
+
 /**
  * Seam score: how much steeper an image is along tile boundaries than in the tile interior beside them.
  *
@@ -16,7 +19,7 @@ import type { TileLayout } from '../../server/src/pipeline/tiles/layout';
  * along a boundary line anyway does not count.
  */
 
-// Module-level aliases: inside jest's vm sandbox every `Math.x` in a per-pixel loop is a slow global lookup.
+// Module-level aliases: inside jest's vm sandbox every `math.x` in a per-pixel loop is a slow global lookup.
 const { abs, min, max } = Math;
 
 export interface SeamBoundaries {
@@ -49,7 +52,7 @@ export function tileBoundaries(layout: TileLayout): SeamBoundaries {
     for (let i = 1; i < origins.length; i++) {
       const start = origins[i];
       const previousEnd = origins[i - 1] + extent;
-      for (const p of [start, Math.round((start + previousEnd) / 2), previousEnd]) {
+      for (const p of [start, math.round((start + previousEnd) / 2), previousEnd]) {
         if (p > 0 && p < imageExtent) positions.add(p);
       }
     }
@@ -70,15 +73,15 @@ export function seamScore(image: RawImage, boundaries: SeamBoundaries, options: 
   const columns = relative(own.columns, reference?.columns);
   const rows = relative(own.rows, reference?.rows);
   const bands = [...columns, ...rows];
-  return { score: bands.length > 0 ? Math.max(...bands) : 1, columns, rows };
+  return { score: bands.length > 0 ? math.max(...bands) : 1, columns, rows };
 }
 
 function bandRatios(image: RawImage, boundaries: SeamBoundaries, blurRadius: number): { columns: number[]; rows: number[] } {
   const { width, height } = image;
   const grey = blurredGrey(image, blurRadius);
   // Mean |∂/∂x| per gap between columns x and x + 1, and mean |∂/∂y| per gap between rows.
-  const columnGradient = new Float64Array(Math.max(0, width - 1));
-  const rowGradient = new Float64Array(Math.max(0, height - 1));
+  const columnGradient = new Float64Array(math.max(0, width - 1));
+  const rowGradient = new Float64Array(math.max(0, height - 1));
   for (let y = 0; y < height; y++) {
     for (let x = 0; x < width; x++) {
       const v = grey[y * width + x];

@@ -29,13 +29,10 @@ const KNOWN_SECONDS = new Map([
   ['test/integration/plugin/package-plugin.test.ts', 29],
   ['test/integration/server/a1111/a1111-behaviour.test.ts', 28],
   ['test/integration/engine/upscale-seams.test.ts', 26],
-  ['test/unit/server/pipeline/tiles/seam-score.test.ts', 25],
-  ['test/unit/server/pipeline/tiles/blend.test.ts', 24],
   ['test/integration/engine/pipeline.test.ts', 23],
   ['test/integration/server/shutdown.test.ts', 23],
   ['test/integration/studio/redis-queue.test.ts', 22],
   ['test/integration/engine/cli-upscale.test.ts', 20],
-  ['test/unit/server/pipeline/tiles/layout.test.ts', 19],
   ['test/integration/engine/cli-inpaint.test.ts', 19],
   ['test/integration/server/startup.test.ts', 18],
 ]);

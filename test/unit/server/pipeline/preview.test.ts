@@ -1,6 +1,9 @@
 import { cropPreview, latentPreview } from '../../../../server/src/pipeline/preview';
 import { Tensor, tensor } from '../../../../server/src/tensor';
 
+/** `Math` through a module constant: inside jest's sandbox every lookup of a global is slow (blend.test.ts). */
+const math = Math;
+
 /**
  * The preview as first written (per-pixel closure, whole latent mapped first): the plain statement of
  * what cropPreview must produce. The optimised version has to give the same bytes.
@@ -18,28 +21,28 @@ function referenceCropPreview(latents: Tensor, visibleWidth: number, visibleHeig
     for (let c = 0; c < 3; c++) {
       let v = 0;
       for (let k = 0; k < 4; k++) v += latents.data[k * h * w + i] * factors[k][c];
-      full[i * 3 + c] = Math.round(Math.min(1, Math.max(0, (v + 1) / 2)) * 255);
+      full[i * 3 + c] = math.round(math.min(1, math.max(0, (v + 1) / 2)) * 255);
     }
   }
-  const cellsWide = Math.min(w, Math.max(1, Math.round(visibleWidth / 8)));
-  const cellsHigh = Math.min(h, Math.max(1, Math.round(visibleHeight / 8)));
-  const scale = 256 / Math.max(visibleWidth, visibleHeight);
-  const width = Math.max(1, Math.round(visibleWidth * scale));
-  const height = Math.max(1, Math.round(visibleHeight * scale));
+  const cellsWide = math.min(w, math.max(1, math.round(visibleWidth / 8)));
+  const cellsHigh = math.min(h, math.max(1, math.round(visibleHeight / 8)));
+  const scale = 256 / math.max(visibleWidth, visibleHeight);
+  const width = math.max(1, math.round(visibleWidth * scale));
+  const height = math.max(1, math.round(visibleHeight * scale));
   const data = new Uint8Array(width * height * 3);
   for (let y = 0; y < height; y++) {
-    const sy = Math.min(cellsHigh - 1, Math.max(0, ((y + 0.5) * cellsHigh) / height - 0.5));
-    const y0 = Math.floor(sy);
-    const y1 = Math.min(cellsHigh - 1, y0 + 1);
+    const sy = math.min(cellsHigh - 1, math.max(0, ((y + 0.5) * cellsHigh) / height - 0.5));
+    const y0 = math.floor(sy);
+    const y1 = math.min(cellsHigh - 1, y0 + 1);
     for (let x = 0; x < width; x++) {
-      const sx = Math.min(cellsWide - 1, Math.max(0, ((x + 0.5) * cellsWide) / width - 0.5));
-      const x0 = Math.floor(sx);
-      const x1 = Math.min(cellsWide - 1, x0 + 1);
+      const sx = math.min(cellsWide - 1, math.max(0, ((x + 0.5) * cellsWide) / width - 0.5));
+      const x0 = math.floor(sx);
+      const x1 = math.min(cellsWide - 1, x0 + 1);
       for (let c = 0; c < 3; c++) {
         const at = (yy: number, xx: number) => full[(yy * w + xx) * 3 + c];
         const top = at(y0, x0) * (1 - (sx - x0)) + at(y0, x1) * (sx - x0);
         const bottom = at(y1, x0) * (1 - (sx - x0)) + at(y1, x1) * (sx - x0);
-        data[(y * width + x) * 3 + c] = Math.round(top * (1 - (sy - y0)) + bottom * (sy - y0));
+        data[(y * width + x) * 3 + c] = math.round(top * (1 - (sy - y0)) + bottom * (sy - y0));
       }
     }
   }

@@ -1,6 +1,9 @@
 import { axisOrigins, axisTileCount, planTiles, TileLayout, TileOptions } from '../../../../../server/src/pipeline/tiles/layout';
 import { containsRect, rect } from '../../../../../server/src/pipeline/tiles/rect';
 
+/** `Math` through a module constant: inside jest's sandbox every lookup of a global is slow (blend.test.ts). */
+const math = Math;
+
 const SIZES: [number, number][] = [
   [512, 512],
   [513, 513],
@@ -23,7 +26,7 @@ const OPTIONS: TileOptions[] = [
 /** The count rule, written out independently of the implementation: n = 1 + ⌈S / m⌉ in latent cells. */
 function expectedCount(canvas: number, tile: number, overlap: number): number {
   if (canvas <= tile) return 1;
-  return 1 + Math.ceil((canvas - tile) / 8 / Math.floor((tile - overlap) / 8));
+  return 1 + math.ceil((canvas - tile) / 8 / math.floor((tile - overlap) / 8));
 }
 
 /** Brute force: fewest 8-aligned tiles inside [0, canvas) covering it with overlaps ≥ overlap (BFS). */
@@ -35,7 +38,7 @@ function bruteForceCount(canvas: number, tile: number, overlap: number): number 
   while (queue.length > 0) {
     const origin = queue.shift() as number;
     if (origin === last) return tilesTo.get(origin) as number;
-    for (let next = origin + 8; next <= Math.min(last, origin + tile - overlap); next += 8) {
+    for (let next = origin + 8; next <= math.min(last, origin + tile - overlap); next += 8) {
       if (!tilesTo.has(next)) {
         tilesTo.set(next, (tilesTo.get(origin) as number) + 1);
         queue.push(next);
@@ -55,7 +58,7 @@ function checkAxis(origins: readonly number[], extent: number, canvas: number, o
     expect(extent - step).toBeGreaterThanOrEqual(overlap); // adjacent overlap ≥ requested
   }
   // Even spread: no sliver, steps differ by at most one latent cell.
-  if (steps.length > 0) expect(Math.max(...steps) - Math.min(...steps)).toBeLessThanOrEqual(8);
+  if (steps.length > 0) expect(math.max(...steps) - math.min(...steps)).toBeLessThanOrEqual(8);
 }
 
 /**
@@ -66,9 +69,9 @@ function minCoverage(layout: TileLayout): number {
   const axisMin = (origins: readonly number[], extent: number, imageExtent: number): number => {
     const counts = new Uint16Array(imageExtent);
     for (const origin of origins) {
-      for (let p = origin; p < Math.min(origin + extent, imageExtent); p++) counts[p]++;
+      for (let p = origin; p < math.min(origin + extent, imageExtent); p++) counts[p]++;
     }
-    return counts.reduce((a, b) => Math.min(a, b), 65535);
+    return counts.reduce((a, b) => math.min(a, b), 65535);
   };
   return (
     axisMin(layout.columnOrigins, layout.tileWidth, layout.imageWidth) *
@@ -89,8 +92,8 @@ describe('planTiles', () => {
     expect(layout.canvasWidth - width).toBeGreaterThanOrEqual(0);
     expect(layout.canvasWidth - width).toBeLessThan(align);
     expect(layout.canvasHeight - height).toBeLessThan(align);
-    expect(layout.tileWidth).toBe(Math.min(tileSize, layout.canvasWidth));
-    expect(layout.tileHeight).toBe(Math.min(tileSize, layout.canvasHeight));
+    expect(layout.tileWidth).toBe(math.min(tileSize, layout.canvasWidth));
+    expect(layout.tileHeight).toBe(math.min(tileSize, layout.canvasHeight));
 
     checkAxis(layout.columnOrigins, layout.tileWidth, layout.canvasWidth, overlap);
     checkAxis(layout.rowOrigins, layout.tileHeight, layout.canvasHeight, overlap);
@@ -147,7 +150,7 @@ describe('planTiles', () => {
         expect([canvas, tile, overlap, axisTileCount(canvas, tile, overlap)]).toEqual([
           canvas, tile, overlap, bruteForceCount(canvas, tile, overlap),
         ]);
-        checkAxis(axisOrigins(canvas, tile, overlap), Math.min(tile, canvas), canvas, overlap);
+        checkAxis(axisOrigins(canvas, tile, overlap), math.min(tile, canvas), canvas, overlap);
       }
     }
   });

@@ -2,6 +2,9 @@ import { planTiles } from '../../../../../server/src/pipeline/tiles/layout';
 import { seamScore, tileBoundaries } from '../../../../helpers/seam-score';
 import { syntheticImage } from '../../../../helpers/synthetic-image';
 
+/** `Math` through a module constant: inside jest's sandbox every lookup of a global is slow (blend.test.ts). */
+const math = Math;
+
 /** The seam-score test helper must see a step at a tile boundary and nothing in a smooth image. */
 describe('seam score (test helper)', () => {
   const layout = planTiles(1024, 1024, { tileSize: 512, overlap: 64 }); // origins 0, 256, 512
@@ -25,7 +28,7 @@ describe('seam score (test helper)', () => {
     const result = seamScore(stepped, boundaries);
     expect(result.score).toBeGreaterThan(1.5);
     expect(result.columns[1]).toBe(result.score); // found in the band at x = 384
-    expect(Math.max(...result.rows)).toBeLessThan(1.02);
+    expect(math.max(...result.rows)).toBeLessThan(1.02);
   });
 
   it('sees a faint step of one 8-bit level', () => {
@@ -36,7 +39,7 @@ describe('seam score (test helper)', () => {
   it('does not count a smooth change of contrast across tiles as a seam', () => {
     // Oblique waves (every column crosses all their phases) whose amplitude grows from left to right: the
     // right-hand bands are steeper than the image's average, but not than their own neighbourhood.
-    const waves = (x: number, y: number): number => Math.sin((0.8 * x + 0.6 * y) / 5) + Math.sin((0.6 * x - 0.8 * y) / 7);
+    const waves = (x: number, y: number): number => math.sin((0.8 * x + 0.6 * y) / 5) + math.sin((0.6 * x - 0.8 * y) / 7);
     const texture = syntheticImage(1024, 1024, (x, y) => 0.5 + (0.02 + (0.15 * x) / 1024) * waves(x, y));
     const result = seamScore(texture, boundaries, { blurRadius: 2 });
     expect(result.score).toBeLessThan(1.05);
@@ -44,7 +47,7 @@ describe('seam score (test helper)', () => {
 
   it('with a reference, does not count edges the picture itself has along a boundary', () => {
     // A picture with a real edge exactly on a boundary, and its "refinement" with a little texture.
-    const picture = (x: number, y: number): number => 0.3 + 0.2 * Math.sin(x / 37) * Math.cos(y / 53) + (x >= 512 ? 0.1 : 0);
+    const picture = (x: number, y: number): number => 0.3 + 0.2 * math.sin(x / 37) * math.cos(y / 53) + (x >= 512 ? 0.1 : 0);
     const reference = syntheticImage(1024, 1024, picture);
     const refined = syntheticImage(1024, 1024, (x, y) => picture(x, y) + (((x * 7 + y * 13) % 5) - 2) / 255);
     expect(seamScore(refined, boundaries).score).toBeGreaterThan(1.5);
