@@ -2,6 +2,12 @@
  * Seeded random numbers for the tiny model's weights. mulberry32 (Tommy Ettinger's 32-bit generator) uses only
  * integer arithmetic, so the same seed gives bit-identical weights on every platform and Node version.
  */
+/**
+ * Bound once: a global looked up per call is slow where this runs inside jest's sandbox (every test that
+ * generates a model), and `next` runs once per weight.
+ */
+const imul = Math.imul;
+
 export class Prng {
   private state: number;
 
@@ -13,8 +19,8 @@ export class Prng {
   next(): number {
     this.state = (this.state + 0x6d2b79f5) >>> 0;
     let t = this.state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    t = imul(t ^ (t >>> 15), t | 1);
+    t ^= t + imul(t ^ (t >>> 7), t | 61);
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   }
 
