@@ -9,7 +9,10 @@ module.exports = {
   // Generous: a busy 2-core machine (CI, or eight builds at once) runs the integration tests several
   // times slower than a quiet one. Tests assert no timings; a hang still fails, just later.
   testTimeout: 300000,
-  maxWorkers: 2,
+  // Three workers on two cores: the integration and e2e files spend much of their time waiting on the
+  // processes, servers and browser they start, and a third worker fills that time. Measured on a fresh
+  // clone with one core kept busy: 250-255 s with two workers, 222 s with three.
+  maxWorkers: 3,
   // Known slow files first even when jest's timing cache is empty (CI), so neither worker idles at the end.
   testSequencer: '<rootDir>/test/helpers/slow-first-sequencer.js',
   // INSANERES_HOME → a temporary folder: no test sees or writes the developer's ~/InsaneRes.
