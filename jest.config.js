@@ -11,7 +11,7 @@ module.exports = {
   testTimeout: 300000,
   // Three workers on two cores: the integration and e2e files spend much of their time waiting on the
   // processes, servers and browser they start, and a third worker fills that time. Measured on a fresh
-  // clone with one core kept busy: 250-255 s with two workers, 222 s with three.
+  // clone with one core kept busy: 250 and 255 s with two workers, 222, 239 and 281 s with three.
   maxWorkers: 3,
   // Known slow files first even when jest's timing cache is empty (CI), so neither worker idles at the end.
   testSequencer: '<rootDir>/test/helpers/slow-first-sequencer.js',
