@@ -1,43 +1,22 @@
 /** "Inpaint selection" mode through the real panel code, against the recording fakes of Photoshop and the server. */
-import { ApiClient } from '../../../plugin/src/api/client';
-import { createPhotoshopHost } from '../../../plugin/src/host/photoshop-host';
 import type { SelectionRead } from '../../../plugin/src/host/host';
-import { PanelController } from '../../../plugin/src/model/controller';
 import { selectionMaskPixels, withInpaint } from '../../../plugin/src/model/inpaint';
 import { DEFAULT_SETTINGS } from '../../../plugin/src/model/settings';
 import { jobRequest } from '../../../plugin/src/model/tries';
 import { maskValue } from '../../../plugin/src/host/browser/compositing';
 import { ellipsePlane, fakePhotoshop } from './fakes/photoshop';
-import { FakeServer } from './fakes/server';
+import { connectedPanel } from './fakes/connected-panel';
 
 jest.mock('photoshop', () => jest.requireActual('./fakes/photoshop').fakePhotoshop.module, { virtual: true });
 
 const selection = { left: 40, top: 40, width: 20, height: 12 };
 /** The selection grown by the context ring (36 px: the default feather's reach), as in the round trip. */
 const crop = { left: 4, top: 4, width: 92, height: 84 };
-const idleTimers = { setTimeout: () => 0, clearTimeout: () => undefined, now: () => Date.now() };
-
-async function until(condition: () => boolean, what: string): Promise<void> {
-  for (let i = 0; i < 2000; i++) {
-    if (condition()) return;
-    await new Promise((resolve) => setTimeout(resolve, 1));
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
 
 async function setup(documentSelection: typeof selection | null = selection) {
-  fakePhotoshop.reset({ selection: documentSelection, width: 128, height: 96 });
-  const server = new FakeServer(fakePhotoshop.log, { identity: true });
-  const controller = new PanelController({
-    host: createPhotoshopHost({ busyRetryDelayMs: 1 }),
-    storage: null,
-    createApi: (s) => new ApiClient({ baseUrl: s.serverUrl, fetch: server.fetch, pollIntervalMs: 1 }),
-    timers: idleTimers,
-  });
-  controller.start();
-  await until(() => controller.store.getState().server.kind === 'online' && controller.store.getState().document !== null, 'the panel to connect');
-  controller.updateSettings({ mode: 'inpaint' });
-  return { server, controller, state: () => controller.store.getState() };
+  const connected = await connectedPanel({ identity: true }, { selection: documentSelection, width: 128, height: 96, now: () => Date.now() });
+  connected.controller.updateSettings({ mode: 'inpaint' });
+  return connected;
 }
 
 describe('Inpaint selection mode', () => {

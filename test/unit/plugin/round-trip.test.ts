@@ -2,12 +2,11 @@
  * The whole round trip of DESIGN §1 through the real panel code — controller, API client, Photoshop host —
  * against the recording fakes of `photoshop` (mapped as a virtual module) and of the server.
  */
-import { ApiClient } from '../../../plugin/src/api/client';
-import { createPhotoshopHost } from '../../../plugin/src/host/photoshop-host';
-import { CANCEL_GUARD_MS, PanelController } from '../../../plugin/src/model/controller';
+import { CANCEL_GUARD_MS } from '../../../plugin/src/model/controller';
 import { DEFAULT_SETTINGS } from '../../../plugin/src/model/settings';
 import { fakePhotoshop, patternSample, type FakeImageData, type LogEntry } from './fakes/photoshop';
-import { FakeServer, type FakeServerOptions } from './fakes/server';
+import { type FakeServerOptions } from './fakes/server';
+import { connectedPanel, until } from './fakes/connected-panel';
 
 jest.mock('photoshop', () => jest.requireActual('./fakes/photoshop').fakePhotoshop.module, { virtual: true });
 
@@ -19,29 +18,11 @@ const canvas = { width: 128, height: 96 };
 const upscaleSelection = { left: 10, top: 6, width: 20, height: 12 };
 /** The panel's clock: moved by hand, so time-dependent behaviour is tested without waiting. */
 const clock = { now: 1_000_000 };
-const idleTimers = { setTimeout: () => 0, clearTimeout: () => undefined, now: () => clock.now };
-
-async function until(condition: () => boolean, what: string): Promise<void> {
-  for (let i = 0; i < 2000; i++) {
-    if (condition()) return;
-    await new Promise((resolve) => setTimeout(resolve, 1));
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
 
 async function setup(serverOptions: FakeServerOptions = {}, documentSelection: typeof selection | null = selection, size = canvas) {
-  fakePhotoshop.reset({ selection: documentSelection, ...size });
-  const server = new FakeServer(fakePhotoshop.log, serverOptions);
-  const controller = new PanelController({
-    host: createPhotoshopHost({ busyRetryDelayMs: 1 }),
-    storage: null,
-    createApi: (s) => new ApiClient({ baseUrl: s.serverUrl, fetch: server.fetch, pollIntervalMs: 1 }),
-    timers: idleTimers,
-  });
-  controller.start();
-  await until(() => controller.store.getState().server.kind === 'online' && controller.store.getState().document !== null, 'the panel to connect');
+  const connected = await connectedPanel(serverOptions, { selection: documentSelection, ...size, now: () => clock.now });
   fakePhotoshop.log.length = 0;
-  return { server, controller, state: () => controller.store.getState() };
+  return connected;
 }
 
 /** The log without bookkeeping noise, as "api detail" lines. */
