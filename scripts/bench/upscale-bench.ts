@@ -95,7 +95,7 @@ function verdict(ok: boolean): string {
  * - 1 UNet step a tile (4 steps × strength 0.25) and guidance 1 (no CFG batch, half the UNet work);
  * - 576 px tiles with a 64 px overlap: an N px side is exactly N / 512 tiles.
  * Measured on the busy 2-core VM: 10–18 s a tile (load average 4–7), 18 min in all with the model load;
- * a quiet machine should need less.
+ * on the quiet one 4.3 s a tile, about 8 min.
  */
 async function fullSizeSeries(synthetic: string, work: string): Promise<UpscaleRun[]> {
   const full = await ensureFullSizeModel(defaultCacheRoot(), (line) => console.log(line));
@@ -104,7 +104,10 @@ async function fullSizeSeries(synthetic: string, work: string): Promise<UpscaleR
   for (const part of ['model_index.json', 'scheduler', 'text_encoder', 'tokenizer', 'unet']) fs.symlinkSync(path.join(full, part), path.join(mixed, part));
   for (const part of ['vae_encoder', 'vae_decoder']) fs.symlinkSync(path.join(synthetic, part), path.join(mixed, part));
   const params: UpscaleParams = { ...PARAMS, tileSize: 576, steps: 4, strength: 0.25, guidanceScale: 1 };
-  return runInChild({ modelDir: mixed, sizes: SIZES, params, runs: 1 });
+  // Warm-up: one whole job at the first size, not one tile. On the quiet machine, after a one-tile warm-up,
+  // the 1024² job's tiles still took 6.7 s against 4.3 s at 2048² and 4096² (session.run alone 24.9 against
+  // 16.0 s per MP). A whole job first, so each size measures the steady state, not what comes first.
+  return runInChild({ modelDir: mixed, sizes: SIZES, params, runs: 1, warmUpSize: SIZES[0] });
 }
 
 export async function upscaleBench(options: { fullSize?: boolean } = {}): Promise<{ ok: boolean }> {

@@ -29,6 +29,8 @@ export interface RunRequest {
   params: UpscaleParams;
   /** 2: the first run gives the peak memory, the second (warm) the time; 1: one run gives both. */
   runs: 1 | 2;
+  /** Output side of the warm-up job; default one tile. */
+  warmUpSize?: number;
 }
 
 const MB = 1024 * 1024;
@@ -61,7 +63,7 @@ export async function runSizes(request: RunRequest): Promise<UpscaleRun[]> {
     await engine.loadModel(request.modelDir);
     // Warm-up at the measured tile shape: onnxruntime's first run at a new input shape allocates and plans
     // memory, a one-off cost a user pays once per session, not per try.
-    await engine.upscale(await inputPicture(params.tileSize / 2), params);
+    await engine.upscale(await inputPicture((request.warmUpSize ?? params.tileSize) / 2), params);
     const results: UpscaleRun[] = [];
     for (const size of request.sizes) {
       const input = await inputPicture(size / 2);
