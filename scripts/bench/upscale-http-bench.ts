@@ -55,7 +55,7 @@ function schedstatReader(): { read(): [number, number] | null; close(): void } {
   };
 }
 
-interface Gap {
+export interface Gap {
   at: number;
   gap: number;
   /** Of the gap, time the main thread spent on a CPU (ms); null without schedstat. */
@@ -63,7 +63,7 @@ interface Gap {
 }
 
 /** Every gap over 5 ms between two runs of a 1 ms timer, with when it ended and how much of it ran. */
-function gapRecorder(): { stop(): Gap[] } {
+export function gapRecorder(): { stop(): Gap[] } {
   const gaps: Gap[] = [];
   const schedstat = schedstatReader();
   let last = performance.now();

@@ -9,6 +9,7 @@ import { banner, humanDestination } from './cli/human-log';
 import { checkRedisUrl } from './jobs/bull/keys';
 import { createLogger, type Logger, type LogLevel } from './logger';
 import { version } from '../../package.json';
+import { INFERENCE_PRIORITIES, type InferencePriority } from './engine/thread-priority';
 import { DEVICES } from './runtime/device';
 import { inspectVaeFolder } from './runtime/vae-decoder-folder';
 import { StartStopped, startServer, type RunningServer, type ServerOptions } from './serve';
@@ -16,7 +17,8 @@ import { StartStopped, startServer, type RunningServer, type ServerOptions } fro
 const LOG_LEVELS: readonly LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
 
 export const SERVE_USAGE = `insaneres serve [--model DIR | --models-dir DIR] [--host ${DEFAULT_HOST}] [--port ${DEFAULT_PORT}]
-                [--device ${DEVICES.join('|')}] [--threads N] [--fast] [--vae DIR] [--outputs DIR] [--token T]
+                [--device ${DEVICES.join('|')}] [--threads N] [--inference-priority low|normal] [--fast] [--vae DIR]
+                [--outputs DIR] [--token T]
                 [--allow-origin ORIGIN]... [--allow-host NAME]... [--max-queue ${DEFAULT_LIMITS.maxQueue}]
                 [--max-pixels ${DEFAULT_LIMITS.maxPixels}] [--log-level info] [--log-format auto|pretty|json]
                 [--queue redis://HOST:6379[/DB] [--shared-outputs DIR]]   (studio mode: GPU workers run the jobs)
@@ -24,6 +26,8 @@ export const SERVE_USAGE = `insaneres serve [--model DIR | --models-dir DIR] [--
   --queue from INSANERES_QUEUE (the same for Redis's password).
   --fast makes fast mode (LCM, 4 steps, tiny decoder) the default on LCM-distilled models; --vae DIR replaces
   the VAE decoder (a TAESD or SD VAE decoder folder with its config.json).
+  --inference-priority low (the default) runs the model's threads at a lower CPU priority (Linux: nice 10), so
+  the server's replies and your other apps get a core first; normal keeps them at the server's priority.
   --log-format auto (the default) prints a banner and readable lines on a terminal, JSON lines otherwise.`;
 
 const LOG_FORMATS = ['auto', 'pretty', 'json'] as const;
@@ -67,6 +71,7 @@ export function parseServeArgs(args: string[], env: NodeJS.ProcessEnv = process.
         port: { type: 'string' },
         device: { type: 'string' },
         threads: { type: 'string' },
+        'inference-priority': { type: 'string' },
         fast: { type: 'boolean' },
         vae: { type: 'string' },
         outputs: { type: 'string' },
@@ -106,6 +111,10 @@ export function parseServeArgs(args: string[], env: NodeJS.ProcessEnv = process.
   } else if (values['shared-outputs'] !== undefined) {
     throw new ConfigError('--shared-outputs is for studio mode: give --queue redis://HOST:6379 as well');
   }
+  const priority = values['inference-priority'];
+  if (priority !== undefined && !(INFERENCE_PRIORITIES as readonly string[]).includes(priority)) {
+    throw new ConfigError(`--inference-priority must be one of ${INFERENCE_PRIORITIES.join(', ')}, got "${priority}"`);
+  }
   const logFormat = values['log-format'] ?? 'auto';
   if (!(LOG_FORMATS as readonly string[]).includes(logFormat)) {
     throw new ConfigError(`--log-format must be one of ${LOG_FORMATS.join(', ')}, got "${logFormat}"`);
@@ -121,6 +130,7 @@ export function parseServeArgs(args: string[], env: NodeJS.ProcessEnv = process.
     port: integer('port', values.port, 0, 65_535),
     device: values.device,
     threads: integer('threads', values.threads, 1, 1024),
+    ...(priority !== undefined ? { inferencePriority: priority as InferencePriority } : {}),
     ...(values.fast === true ? { fast: true } : {}),
     ...(values.vae !== undefined ? { vae: checkVaeFolder(values.vae) } : {}),
     outputs: values.outputs,

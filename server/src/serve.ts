@@ -9,6 +9,7 @@ import type { Duplex } from 'stream';
 import { ApiError, DEFAULT_HOST, DEFAULT_LIMITS, DEFAULT_PORT, type Limits } from '../../shared/src';
 import { ConfigError } from './config-error';
 import { createEngine } from './engine/engine';
+import type { InferencePriority } from './engine/thread-priority';
 import type { Engine } from './engine/types';
 import { HistoryStore } from './history/store';
 import { createApp } from './http/app';
@@ -37,6 +38,8 @@ export interface ServerOptions {
   device?: string;
   /** ONNX Runtime intra-op threads; absent = the physical cores. */
   threads?: number;
+  /** `--inference-priority`: 'low' (the default) lets the HTTP side and other apps take the CPU first. */
+  inferencePriority?: InferencePriority;
   /** Fast mode by default for jobs that do not say, on models that have it (engine/fast-mode.ts). */
   fast?: boolean;
   /** A VAE decoder folder that replaces every model's own (runtime/vae-decoder-folder.ts). */
@@ -164,7 +167,9 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
   const pulls = pullManager(modelsDir, options.hubEndpoint, logger);
 
   const history = await HistoryStore.open(options.outputs ?? defaultOutputsDir(), logger);
-  const engine: Engine = await createEngine({ device: options.device ?? 'auto', threads: options.threads, vae: options.vae, logger });
+  const engine: Engine = await createEngine({
+    device: options.device ?? 'auto', threads: options.threads, vae: options.vae, priority: options.inferencePriority ?? 'low', logger,
+  });
   if (stopSignal?.aborted) {
     await engine.close();
     throw stoppedEarly();

@@ -7,13 +7,16 @@ import { ConfigError } from '../config-error';
 import { checkRedisUrl } from '../jobs/bull/keys';
 import { startStudioWorker, type StudioWorkerOptions } from '../jobs/bull/studio-worker';
 import { createLogger, type LogLevel } from '../logger';
+import { INFERENCE_PRIORITIES, type InferencePriority } from '../engine/thread-priority';
 import { DEVICES } from '../runtime/device';
 import { parseFlags, UsageError } from './args';
 
 export const WORKER_USAGE = `insaneres worker --queue redis://HOST:6379[/DB] [--model DIR | --models-dir DIR [--model NAME]]
                  [--device ${DEVICES.join('|')}] [--name NAME] [--shared-outputs DIR] [--fast] [--log-level info]
+                 [--inference-priority low|normal]
   One process per GPU. --shared-outputs: this machine's path to the front's shared folder, if it differs.
   --fast: jobs that do not say run in fast mode (LCM, 4 steps), where the model is LCM-distilled.
+  --inference-priority: low (the default) runs the model's threads at a lower CPU priority (Linux: nice 10).
   --queue may also come from INSANERES_QUEUE (keeps Redis's password out of the process list).`;
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
@@ -28,6 +31,7 @@ export function parseWorkerArgs(args: string[]): Omit<StudioWorkerOptions, 'logg
     'shared-outputs': { type: 'string' },
     'log-level': { type: 'string' },
     fast: { type: 'boolean' },
+    'inference-priority': { type: 'string' },
     help: { type: 'boolean', short: 'h' },
   });
   if (values.help) return 'help';
@@ -45,7 +49,12 @@ export function parseWorkerArgs(args: string[]): Omit<StudioWorkerOptions, 'logg
   if (name !== undefined && !/^[\w.-]{1,64}$/.test(name)) throw new UsageError(`--name must be 1–64 letters, digits, '.', '_' or '-', got "${name}"`);
   const logLevel = values['log-level'] as string | undefined;
   if (logLevel !== undefined && !LOG_LEVELS.includes(logLevel)) throw new UsageError(`--log-level must be one of ${LOG_LEVELS.join(', ')}`);
-  return { url, model, modelsDir, device, name, sharedOutputs: values['shared-outputs'] as string | undefined, fast: values.fast === true, logLevel: logLevel as LogLevel | undefined };
+  const priority = values['inference-priority'] as string | undefined;
+  if (priority !== undefined && !(INFERENCE_PRIORITIES as readonly string[]).includes(priority)) {
+    throw new UsageError(`--inference-priority must be one of ${INFERENCE_PRIORITIES.join(', ')}, got "${priority}"`);
+  }
+  return { url, model, modelsDir, device, name, sharedOutputs: values['shared-outputs'] as string | undefined, fast: values.fast === true, logLevel: logLevel as LogLevel | undefined,
+    ...(priority !== undefined ? { inferencePriority: priority as InferencePriority } : {}) };
 }
 
 export async function workerCommand(args: string[]): Promise<number> {

@@ -3,6 +3,8 @@ import { Worker } from 'worker_threads';
 import { randomSeed } from '../rng/philox';
 import { resolveThreads } from '../runtime/threads';
 import type { FromWorker, JobKind, ToWorker, WorkerError } from './messages';
+import type { InferencePriority } from './thread-priority';
+import type { WorkerData } from './worker';
 import type { Engine, Img2ImgParams, JobOutput, ModelInfo, Progress, RawImage, RunOptions, UpscaleParams } from './types';
 
 export interface EngineLogger {
@@ -17,6 +19,8 @@ export interface EngineOptions {
   threads?: number;
   /** `--vae DIR`: a VAE decoder folder that replaces every model's own (runtime/vae-decoder-folder.ts). */
   vae?: string;
+  /** 'low': the inference threads yield the CPU to everything else (engine/thread-priority.ts). Default 'normal'. */
+  priority?: InferencePriority;
   logger?: EngineLogger;
 }
 
@@ -56,6 +60,7 @@ class WorkerEngine implements Engine {
     private readonly logger: EngineLogger,
     readonly threads: number,
     private readonly vae: string | undefined,
+    private readonly priority: InferencePriority,
   ) {
     this.spawn();
   }
@@ -69,7 +74,8 @@ class WorkerEngine implements Engine {
   }
 
   private spawn(): void {
-    this.worker = new Worker(WORKER_ENTRY);
+    const workerData: WorkerData = { priority: this.priority };
+    this.worker = new Worker(WORKER_ENTRY, { workerData });
     this.worker.on('message', (message: FromWorker) => this.onMessage(message));
     this.worker.on('error', (err) => this.logger.error({ err: err.message }, 'inference worker error'));
     this.worker.on('exit', (code) => this.onExit(code));
@@ -179,5 +185,5 @@ class WorkerEngine implements Engine {
 
 /** Starts the inference worker. Load a model with `loadModel` before running jobs. */
 export async function createEngine(options: EngineOptions): Promise<Engine> {
-  return new WorkerEngine(options.device, options.logger ?? silentLogger, resolveThreads(options.threads), options.vae);
+  return new WorkerEngine(options.device, options.logger ?? silentLogger, resolveThreads(options.threads), options.vae, options.priority ?? 'normal');
 }

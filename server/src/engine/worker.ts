@@ -2,7 +2,8 @@
  * The inference worker: owns the ONNX sessions, so their blocking run() never stalls the main thread's
  * event loop (HTTP, progress, cancel). One job at a time; messages are handled in arrival order.
  */
-import { parentPort } from 'worker_threads';
+import { promises as fsp } from 'fs';
+import { parentPort, workerData } from 'worker_threads';
 import type { JobHooks, PipelineContext } from '../pipeline/refine';
 import { isDevice } from '../runtime/device';
 import { OnnxDiffusionRuntime, RuntimeLog } from '../runtime/onnx-runtime';
@@ -12,9 +13,15 @@ import type { FromWorker, ToWorker, WorkerError } from './messages';
 import { fastModeOf } from './fast-mode';
 import { runJob } from './jobs';
 import { ProgressThrottle } from './progress-throttle';
+import { describePriority, lowerThreadPriority, LOW_PRIORITY_NICE, type InferencePriority } from './thread-priority';
 import type { ModelInfo, RawImage } from './types';
 
 if (!parentPort) throw new Error('engine/worker.ts must run in a worker thread');
+
+/** What the engine gives the worker when it starts it. */
+export interface WorkerData {
+  priority: InferencePriority;
+}
 const port = parentPort;
 
 function post(message: FromWorker, transfer: ArrayBuffer[] = []): void {
@@ -25,6 +32,18 @@ const log: RuntimeLog = {
   info: (message) => post({ type: 'log', level: 'info', message }),
   warn: (message) => post({ type: 'log', level: 'warn', message }),
 };
+
+/**
+ * Before any session exists, as asked: ONNX Runtime's threads, created with the sessions, inherit this
+ * thread's priority. libuv's thread pool (fs and sharp for the whole process, main thread included) is
+ * started by the first thread that uses it, and its threads would inherit a lowered priority too: it is
+ * made to start first, here at the normal priority, if the main thread has not started it already.
+ */
+async function setPriority(priority: InferencePriority): Promise<void> {
+  if (priority !== 'low') return;
+  await fsp.stat(__filename);
+  post({ type: 'log', level: 'info', message: describePriority(lowerThreadPriority(LOW_PRIORITY_NICE)) });
+}
 
 let loaded: { runtime: OnnxDiffusionRuntime; context: PipelineContext; info: ModelInfo } | null = null;
 
@@ -87,7 +106,8 @@ async function handle(message: ToWorker): Promise<void> {
   }
 }
 
-let queue = Promise.resolve();
+// Never in the way of a job: a failure here is logged, and the jobs run at the normal priority.
+let queue = setPriority((workerData as WorkerData).priority).catch((err: unknown) => post({ type: 'log', level: 'warn', message: `inference priority: ${String(err)}` }));
 port.on('message', (message: ToWorker) => {
   queue = queue.then(() => handle(message));
 });

@@ -47,13 +47,33 @@ export function wantedFormat(req: Request): 'png' | 'raw' {
   return choice === 'application/octet-stream' ? 'raw' : 'png';
 }
 
-/** Bytes per write of a raw download: small enough that no single write holds the event loop for long. */
-const RAW_CHUNK_PIXELS = 64 * 1024;
+/** Pixels per write of a raw download: small enough that no single write holds the event loop for long. */
+export const RAW_CHUNK_PIXELS = 64 * 1024;
+
+function nextTurn(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
+}
+
+function drained(res: Response): Promise<void> {
+  return new Promise<void>((resolve) => {
+    const done = (): void => {
+      res.off('drain', done);
+      res.off('close', done);
+      resolve();
+    };
+    res.on('drain', done);
+    res.on('close', done);
+  });
+}
 
 /**
- * Sends the image as raw RGBA, a slice at a time with back-pressure: a 4096² result is 64–128 MB, and one
- * write of it kept the event loop in the kernel's socket copy for ~85 ms; an RGB image is widened to RGBA
- * slice by slice for the same reason. Stops early if the client goes away.
+ * Sends the image as raw RGBA, one slice per turn of the event loop, with back-pressure: a 4096² result
+ * is 64–128 MB, and one write of it kept the event loop in the kernel's socket copy for ~85 ms. Waiting
+ * for 'drain' alone is not enough: while the client's receive buffer has room (up to 32 MB on Linux
+ * loopback) every write completes at once and 'drain' comes in the same turn, so the slices ran back to
+ * back for 60–370 ms (upscale-http-bench's stored-entry download, server profiled: all of it in the
+ * socket copy). An RGB image is widened to RGBA slice by slice for the same reason. Stops early if the
+ * client goes away.
  */
 export async function sendRaw(res: Response, image: RawImage): Promise<void> {
   const bytesPerSample = image.bitDepth / 8;
@@ -64,18 +84,9 @@ export async function sendRaw(res: Response, image: RawImage): Promise<void> {
   res.setHeader(RAW_HEADERS.height, String(image.height));
   res.setHeader(RAW_HEADERS.bitDepth, String(image.bitDepth));
   for (let first = 0; first < pixels && !res.destroyed; first += RAW_CHUNK_PIXELS) {
+    if (first > 0) await nextTurn();
     const slice = rgbaSlice(image, first, Math.min(pixels, first + RAW_CHUNK_PIXELS));
-    if (!res.write(Buffer.from(slice.buffer, slice.byteOffset, slice.byteLength))) {
-      await new Promise<void>((resolve) => {
-        const done = (): void => {
-          res.off('drain', done);
-          res.off('close', done);
-          resolve();
-        };
-        res.on('drain', done);
-        res.on('close', done);
-      });
-    }
+    if (!res.write(Buffer.from(slice.buffer, slice.byteOffset, slice.byteLength))) await drained(res);
   }
   res.end();
 }

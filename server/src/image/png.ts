@@ -11,6 +11,17 @@ export function isPng(bytes: Uint8Array): boolean {
   return bytes.length >= 8 && Buffer.from(bytes.buffer, bytes.byteOffset, 8).equals(PNG_SIGNATURE);
 }
 
+/**
+ * sharp's 16-bit output as samples: a view of its buffer (its own allocation, at offset 0), not a copy.
+ * Copying a 4096² 16-bit image (128 MB) held the event loop 530–580 ms (CPU time of the longest gap in
+ * a stored entry's raw download, scripts/bench/download-gaps.ts, on the busy 2-core VM). Only a buffer at
+ * an odd offset, where no Uint16Array view can start, is copied.
+ */
+function samples16(data: Buffer): Uint16Array {
+  if (data.byteOffset % 2 === 0) return new Uint16Array(data.buffer, data.byteOffset, data.byteLength / 2);
+  return new Uint16Array(data.buffer.slice(data.byteOffset, data.byteOffset + data.byteLength));
+}
+
 /** Decodes an 8- or 16-bit PNG into RGB or RGBA (grey is expanded, palette resolved). */
 export async function decodePng(bytes: Uint8Array): Promise<RawImage> {
   if (!isPng(bytes)) throw new ImageFormatError('not a PNG file (the PNG signature is missing)');
@@ -27,10 +38,7 @@ export async function decodePng(bytes: Uint8Array): Promise<RawImage> {
     pipeline = channels === 4 ? pipeline.ensureAlpha() : pipeline.removeAlpha();
     const { data, info } = await pipeline.raw({ depth: bitDepth === 16 ? 'ushort' : 'uchar' }).toBuffer({ resolveWithObject: true });
     if (info.channels !== channels) throw new Error(`decoded ${info.channels} channels, expected ${channels}`);
-    const pixels =
-      bitDepth === 16
-        ? new Uint16Array(data.buffer.slice(data.byteOffset, data.byteOffset + data.byteLength))
-        : new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+    const pixels = bitDepth === 16 ? samples16(data) : new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
     return { width: info.width, height: info.height, channels, bitDepth, data: pixels };
   } catch (err) {
     throw new ImageFormatError(`corrupt PNG: ${(err as Error).message}`);

@@ -24,6 +24,12 @@ describe('parseServeArgs', () => {
     expect(parseServeArgs(['--vae', vae], {})).toMatchObject({ vae });
   });
 
+  it('--inference-priority low|normal; absent, the server\'s default (low) applies', () => {
+    expect(parseServeArgs(['--inference-priority', 'normal'], {})).toMatchObject({ inferencePriority: 'normal' });
+    expect(parseServeArgs(['--inference-priority', 'low'], {})).toMatchObject({ inferencePriority: 'low' });
+    expect(parseServeArgs([], {})).not.toHaveProperty('inferencePriority');
+  });
+
   it('takes the token from INSANERES_TOKEN', () => {
     expect(parseServeArgs([], { INSANERES_TOKEN: 'from-the-env' })).toMatchObject({ token: 'from-the-env' });
   });
@@ -38,6 +44,7 @@ describe('parseServeArgs', () => {
     [['--token', 'short'], '--token'],
     [['--max-queue', '0'], '--max-queue'],
     [['--threads', '0'], '--threads'],
+    [['--inference-priority', 'high'], '--inference-priority must be one of low, normal'],
     [['--threads', '2.5'], '--threads'],
     [['--log-level', 'loud'], '--log-level'],
     [['--log-format', 'fancy'], '--log-format'],

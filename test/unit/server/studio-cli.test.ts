@@ -26,6 +26,10 @@ describe('worker', () => {
     });
   });
 
+  it('takes --inference-priority low|normal', () => {
+    expect(parseWorkerArgs(['--queue', 'redis://127.0.0.1:6379', '--model', './sd15', '--inference-priority', 'normal'])).toMatchObject({ inferencePriority: 'normal' });
+  });
+
   it('takes --fast (the default for jobs that do not say)', () => {
     expect(parseWorkerArgs(['--queue', 'redis://127.0.0.1:6379', '--model', './lcm', '--fast'])).toMatchObject({ fast: true });
   });
@@ -36,6 +40,7 @@ describe('worker', () => {
     [['--queue', 'redis://h:6379', '--model', 'm', '--device', 'tpu'], /--device must be one of/],
     [['--queue', 'redis://h:6379', '--model', 'm', '--name', 'a b'], /--name must be/],
     [['--queue', 'redis://h:6379', '--model', 'm', '--bogus'], /Unknown option '--bogus'/],
+    [['--queue', 'redis://h:6379', '--model', 'm', '--inference-priority', 'idle'], /--inference-priority must be one of low, normal/],
   ])('refuses %j', (args, message) => {
     expect(() => parseWorkerArgs(args)).toThrow(message);
   });

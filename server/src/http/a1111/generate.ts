@@ -148,7 +148,7 @@ export async function img2img(deps: GenerateDeps, req: Request, res: Response): 
   const inits = await Promise.all(request.init_images.map(async (encoded, i) => (await decodeImage(encoded, `init_images[${i}]`, deps.ctx.limits)).image));
   // An empty string is "no mask" (clients send "" as well as null).
   const mask = request.mask ? (await decodeImage(request.mask, 'mask', deps.ctx.limits)).image : null;
-  const plan = planImg2Img(request, inits, mask, (key) => deps.options.get(key), deps.ctx.limits);
+  const plan = await planImg2Img(request, inits, mask, (key) => deps.options.get(key), deps.ctx.limits);
   // A1111 echoes the request; the images go back only with include_init_images.
   const echo = request.include_init_images ? request : { ...request, init_images: null, mask: null };
   await run(deps, res, 'img2img', plan, request.override_settings_restore_afterwards, request, echo);

@@ -1,7 +1,8 @@
 /**
  * A1111 generation requests → our job specs (one job per image: n_iter × batch_size), with a warning for
  * every A1111 feature asked for that this server does not have. txt2img is img2img from pure noise
- * (init 'noise'); "SD upscale" is our tiled upscale. Nothing here runs anything.
+ * (init 'noise'); "SD upscale" is our tiled upscale. Nothing here runs a job; an init image of another
+ * size is resized on a worker thread (image/resize-off-thread.ts), never on the event loop.
  */
 import { randomInt } from 'crypto';
 import {
@@ -14,7 +15,7 @@ import {
 } from '../../../../shared/src';
 import { samplerInfo } from '../../../../shared/src/samplers';
 import type { RawImage } from '../../engine/types';
-import { resizeRawLanczos } from '../../image/resize-raw';
+import { resizeRawOffThread } from '../../image/resize-off-thread';
 import { parseOrThrow } from '../validate';
 import { ValidationError } from './errors';
 import { resolveA1111Sampler } from './samplers';
@@ -144,27 +145,19 @@ function inpaintParams(req: Img2ImgRequest) {
 }
 
 /** A1111's resize modes for an init image (or mask) of another size than width×height. */
-function fitInit(image: RawImage, req: Img2ImgRequest, warnings: string[]): RawImage {
+async function fitInit(image: RawImage, req: Img2ImgRequest, warnings: string[]): Promise<RawImage> {
   const { width, height } = req;
   if (image.width === width && image.height === height) return image;
   if (req.resize_mode === 1) {
     // "Crop and resize": scale to cover width×height, then take the centre.
     const scale = Math.max(width / image.width, height / image.height);
-    const scaled = resizeRawLanczos(image, Math.max(width, Math.round(image.width * scale)), Math.max(height, Math.round(image.height * scale)));
-    return cropRaw(scaled, Math.floor((scaled.width - width) / 2), Math.floor((scaled.height - height) / 2), width, height);
+    const scaledWidth = Math.max(width, Math.round(image.width * scale));
+    const scaledHeight = Math.max(height, Math.round(image.height * scale));
+    const crop = { x: Math.floor((scaledWidth - width) / 2), y: Math.floor((scaledHeight - height) / 2), width, height };
+    return resizeRawOffThread(image, scaledWidth, scaledHeight, crop);
   }
   if (req.resize_mode === 2) warnings.push('resize_mode 2 (resize and fill) is not available; used 0 (just resize)');
-  return resizeRawLanczos(image, width, height);
-}
-
-function cropRaw(image: RawImage, x: number, y: number, width: number, height: number): RawImage {
-  const { channels } = image;
-  const data = image.bitDepth === 16 ? new Uint16Array(width * height * channels) : new Uint8Array(width * height * channels);
-  for (let row = 0; row < height; row++) {
-    const start = ((y + row) * image.width + x) * channels;
-    data.set(image.data.subarray(start, start + width * channels), row * width * channels);
-  }
-  return { ...image, width, height, data };
+  return resizeRawOffThread(image, width, height);
 }
 
 /** "SD upscale" script_args, positional as A1111's scripts/sd_upscale.py takes them: [info, overlap, upscaler, scale]. */
@@ -180,7 +173,7 @@ function sdUpscaleArgs(args: unknown[], warnings: string[]): { overlap: number; 
   return { overlap, scale };
 }
 
-export function planImg2Img(req: Img2ImgRequest, inits: RawImage[], mask: RawImage | null, options: Options, limits: Limits): GenerationPlan {
+export async function planImg2Img(req: Img2ImgRequest, inits: RawImage[], mask: RawImage | null, options: Options, limits: Limits): Promise<GenerationPlan> {
   const warnings: string[] = [];
   const script = req.script_name?.trim().toLowerCase();
   if (script && script !== 'sd upscale') {
@@ -209,8 +202,10 @@ export function planImg2Img(req: Img2ImgRequest, inits: RawImage[], mask: RawIma
   checkSize(req.width, req.height, limits);
   const seeds = seedsFor(req.seed, imageCount(req, limits));
   // A1111 cycles through init_images over the images of a batch.
-  const fitted = inits.map((image) => fitInit(image, req, warnings));
-  const fittedMask = mask ? fitInit(mask, req, warnings) : undefined;
+  // One at a time: each resize is a thread of its own, and a batch of init images need not all run at once.
+  const fitted: RawImage[] = [];
+  for (const image of inits) fitted.push(await fitInit(image, req, warnings));
+  const fittedMask = mask ? await fitInit(mask, req, warnings) : undefined;
   const inpaint = fittedMask ? inpaintParams(req) : {};
   const jobs = seeds.map((seed, i) => ({
     spec: { kind: 'img2img' as const, image: 'a1111-img2img', params: parseOrThrow(img2imgParamsSchema, { ...params, ...inpaint, seed, strength: req.denoising_strength }, 'img2img parameters') },

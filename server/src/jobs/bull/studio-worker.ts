@@ -10,6 +10,7 @@ import type { ErrorBody } from '../../../../shared/src';
 import { createEngine } from '../../engine/engine';
 import { inpaintParamsFrom } from '../../engine/inpaint-params';
 import { specToRun } from '../../engine/fast-mode';
+import type { InferencePriority } from '../../engine/thread-priority';
 import type { Engine, ModelInfo, Progress } from '../../engine/types';
 import { HistoryStore } from '../../history/store';
 import type { Logger } from '../../logger';
@@ -31,6 +32,8 @@ export interface StudioWorkerOptions {
   sharedOutputs?: string;
   /** `worker --fast`: jobs that do not say run in fast mode, where the model has it (as `serve --fast`). */
   fast?: boolean;
+  /** `worker --inference-priority`: 'low' (the default) as `serve`'s (engine/thread-priority.ts). */
+  inferencePriority?: InferencePriority;
   logger: Logger;
 }
 
@@ -53,7 +56,7 @@ export async function startStudioWorker(options: StudioWorkerOptions): Promise<R
   const { logger } = options;
   const name = options.name ?? `${os.hostname()}-${process.pid}`;
   const catalog = ModelCatalog.create({ model: options.model, modelsDir: options.modelsDir });
-  const engine: Engine = await createEngine({ device: options.device, logger });
+  const engine: Engine = await createEngine({ device: options.device, priority: options.inferencePriority ?? 'low', logger });
   const model = await engine.loadModel(catalog.initial.dir);
   const queueName = queueNameFor(model.name);
   logger.info({ worker: name, model: model.name, device: model.device, redis: redactUrl(options.url) }, 'model loaded; joining the queue');

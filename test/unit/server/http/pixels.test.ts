@@ -3,7 +3,7 @@ import type { AddressInfo } from 'net';
 import type { Response } from 'express';
 import { ApiError, RAW_HEADERS } from '../../../../shared/src';
 import type { RawImage } from '../../../../server/src/engine/types';
-import { rawFromBytes, sendRaw, toRgba } from '../../../../server/src/http/pixels';
+import { RAW_CHUNK_PIXELS, rawFromBytes, sendRaw, toRgba } from '../../../../server/src/http/pixels';
 
 /** Serves `image` through sendRaw on a real socket and reads the whole answer back. */
 async function download(image: RawImage): Promise<{ headers: http.IncomingHttpHeaders; body: Buffer }> {
@@ -75,5 +75,40 @@ describe('sendRaw', () => {
     expect(Number(headers['content-length'])).toBe(expected.byteLength);
     expect([RAW_HEADERS.width, RAW_HEADERS.height, RAW_HEADERS.bitDepth].map((name) => headers[name.toLowerCase()])).toEqual([String(width), String(height), String(bitDepth)]);
     expect(body.equals(Buffer.from(expected.buffer, expected.byteOffset, expected.byteLength))).toBe(true);
+  });
+
+  // A client whose receive buffer always has room: every write completes at once and never asks to wait
+  // for 'drain' (Linux loopback takes up to 32 MB that way). The slices must still go one per turn of
+  // the event loop, or a 64 MB download holds the loop for the whole socket copy.
+  it('writes at most one slice per turn of the event loop, even when no write has to wait', async () => {
+    const width = 1000;
+    const height = 300;
+    const image: RawImage = { width, height, channels: 4, bitDepth: 8, data: new Uint8Array(width * height * 4) };
+    let turn = 0;
+    let sending = true;
+    const spin = (): void => {
+      turn++;
+      if (sending) setImmediate(spin);
+    };
+    setImmediate(spin);
+    const writes: { turn: number; bytes: number }[] = [];
+    const res = {
+      destroyed: false,
+      setHeader: () => undefined,
+      write: (chunk: Buffer) => {
+        writes.push({ turn, bytes: chunk.byteLength });
+        return true;
+      },
+      end: () => undefined,
+      on: () => undefined,
+      off: () => undefined,
+    };
+    await sendRaw(res as unknown as Response, image);
+    sending = false;
+    expect(writes.reduce((sum, w) => sum + w.bytes, 0)).toBe(width * height * 4);
+    expect(writes.length).toBe(Math.ceil((width * height) / RAW_CHUNK_PIXELS));
+    expect(Math.max(...writes.map((w) => w.bytes))).toBe(RAW_CHUNK_PIXELS * 4);
+    const turns = writes.map((w) => w.turn);
+    expect(new Set(turns).size).toBe(turns.length);
   });
 });
