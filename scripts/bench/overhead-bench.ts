@@ -13,7 +13,7 @@ import * as path from 'path';
 import { PROJECT_ROOT } from '../../server/src/project-root';
 import { resolveThreads } from '../../server/src/runtime/threads';
 import type { FloorResult } from './ort-floor';
-import { phaseTable, type JobPhases } from './overhead-phases';
+import { cpuLines, phaseTable, type JobPhases } from './overhead-phases';
 
 export interface OverheadReport {
   ok: boolean;
@@ -261,7 +261,7 @@ export async function overheadBench(modelDir: string, label: string, input: { pn
     const floor = cpuRows.reduce((s, r) => s + r.floor, 0) / cpuRows.length;
     lines.push(`- CPU time of the warm HTTP job (server process, all threads) ${ms(job)} against the floor's warm pass ${ms(floor)}: ${ms(job - floor)} more (${(job / floor).toFixed(3)}×; CPU time is what a busy machine distorts least)`);
   }
-  lines.push('', `Where the warm job's non-model time goes (client, main-thread and worker clocks; overhead-phases.ts):`, ...phaseTable(warmPhases), '');
+  lines.push('', `Where the warm job's non-model time goes (client, main-thread and worker clocks; overhead-phases.ts):`, ...phaseTable(warmPhases), '', ...cpuLines(warmPhases));
   lines.push(`- live preview: ${previewPerStep.toFixed(1)} ms in all for a ${STEPS_RUN}-step job (at most one a second; target ≤ 5 ms each)`);
   lines.push(`- longest /v1/health reply during a job (event-loop stall on the HTTP side): ${ms(worstHealth)} (target ≤ 50 ms)`);
   if (worstHealth > 50) ok = false;

@@ -85,3 +85,19 @@ export function phaseTable(jobs: JobPhases[]): string[] {
   lines.push(`| **non-model time (wall − Σ session.run)** | **${median(totals).toFixed(1)}** | ${Math.min(...totals).toFixed(1)}–${Math.max(...totals).toFixed(1)} |`);
   return lines;
 }
+
+/** CPU time of the parts the server can count per thread (Linux): what a loaded machine distorts least. */
+export function cpuLines(jobs: JobPhases[]): string[] {
+  const rows: [string, (j: JobPhases) => number | undefined][] = [
+    ['inference worker thread, CPU outside session.run', (j) => j.worker['cpu.outsideRun']],
+    ['inference worker thread, time waiting for a CPU (whole job)', (j) => j.worker['cpu.waited']],
+    ['main thread, CPU while the worker ran', (j) => j.main['cpu.mainDuringEngine']],
+    ['server process, CPU during the history save (PNG encode on libuv threads)', (j) => j.main['cpu.save']],
+  ];
+  const lines: string[] = [];
+  for (const [label, pick] of rows) {
+    const values = jobs.map(pick).filter((v): v is number => v !== undefined);
+    if (values.length > 0) lines.push(`- ${label}: median ${median(values).toFixed(1)} ms (${Math.min(...values).toFixed(1)}–${Math.max(...values).toFixed(1)})`);
+  }
+  return lines;
+}

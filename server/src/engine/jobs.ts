@@ -2,6 +2,7 @@ import { inpaintImage, ResolvedInpaintParams } from '../pipeline/inpaint/inpaint
 import { refineCrop, JobHooks, PipelineContext } from '../pipeline/refine';
 import { ResolvedUpscaleParams, upscaleImage } from '../pipeline/upscale';
 import type { OnnxDiffusionRuntime, RunStats } from '../runtime/onnx-runtime';
+import { threadTimes } from '../runtime/thread-cpu';
 import { applyFastMode, fastModeOfInfo, resolveFast } from './fast-mode';
 import type { ToWorker } from './messages';
 import type { JobOutput, ModelInfo } from './types';
@@ -31,6 +32,8 @@ export async function runJob(
     },
   };
   const before = { ...runtime.stats };
+  const runCpuBefore = runtime.runThreadCpuMs;
+  const threadBefore = threadTimes();
   const start = performance.now();
   // Callers resolve the default (server setting, CLI flag); here only `true` means fast, and a model
   // without fast mode refuses it whoever asked.
@@ -52,5 +55,11 @@ export async function runJob(
   // per model part, so each stage's own work (its timing minus its runs) can be told apart.
   timings.sessionRun = totalRunTime(runtime.stats) - totalRunTime(before);
   for (const part of RUN_PARTS) timings[`run.${part}`] = runtime.stats[part] - before[part];
+  const threadAfter = threadTimes();
+  if (threadBefore && threadAfter) {
+    // This thread's CPU time outside session.run, and how long it waited for a CPU (the machine's load).
+    timings['cpu.outsideRun'] = threadAfter.cpuMs - threadBefore.cpuMs - (runtime.runThreadCpuMs - runCpuBefore);
+    timings['cpu.waited'] = threadAfter.waitMs - threadBefore.waitMs;
+  }
   return { image: result.image, seed: message.params.seed, stepsRun: result.stepsRun, timings, decoder: jobRuntime.decoder.label, encoder: jobRuntime.encoder };
 }

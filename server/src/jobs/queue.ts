@@ -21,6 +21,7 @@ import { JobChanges } from './job-changes';
 import { planUpscale } from '../pipeline/upscale';
 import { inpaintParamsFrom } from '../engine/inpaint-params';
 import { checkFastRequest, specToRun } from '../engine/fast-mode';
+import { threadTimes } from '../runtime/thread-cpu';
 
 export interface JobQueueOptions {
   engine: Engine;
@@ -222,6 +223,7 @@ export class JobQueue implements JobQueueApi {
       // Fast mode resolved against the model that runs the job; history records the sampler and steps it ran.
       const ran = specToRun(spec, engine.model, this.options.fastDefault ?? false);
       const engineStart = performance.now();
+      const mainBefore = threadTimes();
       const output =
         ran.kind === 'img2img'
           ? await engine.img2img(input, job.mask ? { ...ran.params, inpaint: inpaintParamsFrom(ran.params, job.mask) } : ran.params, options)
@@ -231,9 +233,16 @@ export class JobQueue implements JobQueueApi {
       // Main-thread time around the worker's, for the log line (the overhead benchmark reads it).
       // `worker`: the worker's own total (the history entry's `total` is the job's, from its start).
       job.phases = { queued: (job.startedAt?.getTime() ?? 0) - job.createdAt.getTime(), engine: performance.now() - engineStart, worker: output.timings.total };
+      const mainDuring = threadTimes();
       const saveStart = performance.now();
+      const processBefore = process.cpuUsage();
       await this.record(job, output, ran.params, job.phases);
       job.phases.save = performance.now() - saveStart;
+      // CPU time, which a loaded machine distorts least: this thread's while the worker ran, and the whole
+      // process's during the save (the PNG encode runs on libuv's threads).
+      const saveCpu = process.cpuUsage(processBefore);
+      job.phases['cpu.save'] = (saveCpu.user + saveCpu.system) / 1000;
+      if (mainBefore && mainDuring) job.phases['cpu.mainDuringEngine'] = mainDuring.cpuMs - mainBefore.cpuMs;
       this.finish(job, 'done', null);
     } catch (err) {
       if (abort.signal.aborted) {
