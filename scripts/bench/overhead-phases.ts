@@ -57,8 +57,8 @@ export function phaseRows(job: JobPhases): [string, number][] {
   rows.push(['main ↔ worker messages', at(main, 'engine') - workerTotal - at(worker, 'inputCopy')]);
   rows.push(['history: entry + infotext', at(main, 'saveEntry')]);
   rows.push(['history: PNG encode (sharp)', at(main, 'savePngEncode')]);
-  rows.push(['history: PNG file (write, fsync, rename)', at(main, 'savePngFile')]);
-  rows.push(['history: JSON sidecar (write, fsync, rename)', at(main, 'saveJsonFile')]);
+  rows.push(['history: PNG and sidecar written and flushed, after the encode', at(main, 'saveFiles')]);
+  rows.push(['history: renames (PNG, then sidecar)', at(main, 'saveRename')]);
   // The job starts while the submit is being answered, so the two overlap: counted together.
   rows.push(['client: submit, queue and the `done` event (beyond engine and save)', client.submit + client.events - at(main, 'engine') - at(main, 'save')]);
   rows.push(['client: raw result (GET …/result)', client.result]);
