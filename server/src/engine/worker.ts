@@ -45,7 +45,7 @@ async function load(dir: string, device: string, threads: number, vae: string | 
   if (loaded) await loaded.runtime.release();
   const fast = fastModeOf(folder.name, runtime.timestepCondDim, runtime.tinyDecoder);
   const info: ModelInfo = { name: folder.name, dir: folder.dir, demo: folder.demo, device: runtime.provider, fast };
-  loaded = { runtime, context: { runtime, tokenizer, schedulerConfig: config, latentScale: folder.latentScale }, info };
+  loaded = { runtime, context: { runtime, tokenizer, schedulerConfig: config, latentScale: folder.latentScale, scratch: new Map() }, info };
   return info;
 }
 
