@@ -49,11 +49,16 @@ export function wantedFormat(req: Request): 'png' | 'raw' {
 
 /** Bytes per write of a raw download: small enough that no single write holds the event loop for long. */
 const RAW_CHUNK_PIXELS = 64 * 1024;
+/**
+ * Bytes a download may queue before it waits for the socket to drain: a typical result (1 MB at 512²)
+ * goes out without a wait per slice, a 4096² one still streams with bounded memory.
+ */
+const RAW_QUEUE_BYTES = 8 * 2 ** 20;
 
 /**
- * Sends the image as raw RGBA, a slice at a time with back-pressure: a 4096² result is 64–128 MB, and one
- * write of it kept the event loop in the kernel's socket copy for ~85 ms; an RGB image is widened to RGBA
- * slice by slice for the same reason. Stops early if the client goes away.
+ * Sends the image as raw RGBA, a slice at a time with back-pressure beyond RAW_QUEUE_BYTES: a 4096² result
+ * is 64–128 MB, and one write of it kept the event loop in the kernel's socket copy for ~85 ms; an RGB
+ * image is widened to RGBA slice by slice for the same reason. Stops early if the client goes away.
  */
 export async function sendRaw(res: Response, image: RawImage): Promise<void> {
   const bytesPerSample = image.bitDepth / 8;
@@ -65,7 +70,7 @@ export async function sendRaw(res: Response, image: RawImage): Promise<void> {
   res.setHeader(RAW_HEADERS.bitDepth, String(image.bitDepth));
   for (let first = 0; first < pixels && !res.destroyed; first += RAW_CHUNK_PIXELS) {
     const slice = rgbaSlice(image, first, Math.min(pixels, first + RAW_CHUNK_PIXELS));
-    if (!res.write(Buffer.from(slice.buffer, slice.byteOffset, slice.byteLength))) {
+    if (!res.write(Buffer.from(slice.buffer, slice.byteOffset, slice.byteLength)) && res.writableLength >= RAW_QUEUE_BYTES) {
       await new Promise<void>((resolve) => {
         const done = (): void => {
           res.off('drain', done);
