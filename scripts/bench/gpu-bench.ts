@@ -53,8 +53,8 @@ async function main(): Promise<number> {
     const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'insaneres-gpu-'));
     const server = await startServer(dir, path.join(tmp, 'outputs'), threads, setup);
     try {
-      await httpJob(server.url, rgba); // first job: session warm-up (cuDNN algorithm search) not counted
-      const warm = await httpJob(server.url, rgba);
+      await httpJob(server, rgba); // first job: session warm-up (cuDNN algorithm search) not counted
+      const warm = await httpJob(server, rgba);
       const itPerS = (STEPS_RUN * 1000) / floor.warm.unetMs;
       const nonModel = warm.wallMs - warm.runMs;
       rows.push(

@@ -40,7 +40,7 @@ async function runOverhead(quick: boolean): Promise<boolean> {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'insaneres-bench-'));
     try {
       await makeTinyModel(dir, BENCH_UNET);
-      return (await overheadBench(dir, `synthetic UNet ${BENCH_UNET.unetChannels} ch × ${BENCH_UNET.unetBlocks} blocks (--quick)`, image, 2)).ok;
+      return (await overheadBench(dir, `synthetic UNet ${BENCH_UNET.unetChannels} ch × ${BENCH_UNET.unetBlocks} blocks (--quick)`, image, 2, 3)).ok;
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }

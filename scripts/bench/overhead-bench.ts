@@ -13,6 +13,7 @@ import * as path from 'path';
 import { PROJECT_ROOT } from '../../server/src/project-root';
 import { resolveThreads } from '../../server/src/runtime/threads';
 import type { FloorResult } from './ort-floor';
+import { cpuLines, phaseTable, type JobPhases } from './overhead-phases';
 
 export interface OverheadReport {
   ok: boolean;
@@ -83,23 +84,48 @@ export interface HttpJob {
   worstHealthMs: number;
   /** Every /v1/health reply time during the job (empty without watchHealth). */
   healthMs: number[];
+  /** Where the non-model time went (overhead-phases.ts). */
+  phases: JobPhases;
 }
 
-export async function startServer(modelDir: string, outputs: string, threads: number, setup: BenchSetup = CPU, extraArgs: string[] = []): Promise<{ url: string; child: ChildProcess }> {
+export interface BenchServer {
+  url: string;
+  child: ChildProcess;
+  /** The main-thread phases of a job, from its `job finished` log line (waits for the line to arrive). */
+  mainPhases(jobId: string): Promise<Record<string, number>>;
+}
+
+export async function startServer(modelDir: string, outputs: string, threads: number, setup: BenchSetup = CPU, extraArgs: string[] = []): Promise<BenchServer> {
   const args = [BIN, 'serve', '--model', modelDir, '--port', '0', '--outputs', outputs, '--threads', String(threads), '--device', setup.device, ...extraArgs];
   const child = spawn(process.execPath, args, {
     stdio: ['ignore', 'ignore', 'pipe'],
   });
+  const phases = new Map<string, Record<string, number>>();
+  let text = '';
   const url = await new Promise<string>((resolve, reject) => {
-    let text = '';
     child.stderr?.on('data', (d: Buffer) => {
       text += d.toString();
       const m = /"url":"([^"]+)"[^\n]*"msg":"listening"/.exec(text);
       if (m) resolve(m[1]);
+      // Complete lines only; a job's line carries its main-thread phases.
+      const end = text.lastIndexOf('\n');
+      for (const line of text.slice(0, end + 1).split('\n')) {
+        if (!line.includes('"msg":"job finished"')) continue;
+        const entry = JSON.parse(line) as { job: string; phases?: Record<string, number> };
+        if (entry.phases) phases.set(entry.job, entry.phases);
+      }
+      text = text.slice(end + 1);
     });
     child.on('exit', (code) => reject(new Error(`the server exited ${code}: ${text.slice(-500)}`)));
   });
-  return { url, child };
+  const mainPhases = async (jobId: string): Promise<Record<string, number>> => {
+    for (let waited = 0; !phases.has(jobId); waited += 20) {
+      if (waited > 5000) throw new Error(`no 'job finished' log line with phases for job ${jobId}`);
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    return phases.get(jobId) as Record<string, number>;
+  };
+  return { url, child, mainPhases };
 }
 
 /** Upload raw RGBA as the panel does, submit, follow the SSE stream to `done`, fetch the raw result. */
@@ -118,7 +144,9 @@ function processCpuMs(pid: number | undefined): number | null {
  * One job as the panel runs it. With `watchHealth`, /v1/health is polled every 20 ms to find event-loop
  * stalls (its CPU cost then pollutes the job's CPU time, which is reported only without it).
  */
-export async function httpJob(url: string, rgba: Uint8Array, serverPid?: number, watchHealth = true): Promise<HttpJob> {
+export async function httpJob(server: BenchServer, rgba: Uint8Array, watchHealth = true): Promise<HttpJob> {
+  const { url } = server;
+  const serverPid = server.child.pid;
   const healthMs: number[] = [];
   let polling = watchHealth;
   const cpuBefore = watchHealth ? null : processCpuMs(serverPid);
@@ -130,11 +158,14 @@ export async function httpJob(url: string, rgba: Uint8Array, serverPid?: number,
       await new Promise((r) => setTimeout(r, 20));
     }
   })();
+  const body = new Blob([new Uint8Array(rgba)]);
   const start = performance.now();
-  const upload = await fetch(`${url}/v1/images?width=512&height=512&bitDepth=8`, { method: 'POST', headers: { 'content-type': 'application/octet-stream' }, body: new Blob([new Uint8Array(rgba)]) });
+  const upload = await fetch(`${url}/v1/images?width=512&height=512&bitDepth=8`, { method: 'POST', headers: { 'content-type': 'application/octet-stream' }, body });
   const { id: image } = (await upload.json()) as { id: string };
+  const uploaded = performance.now();
   const submit = await fetch(`${url}/v1/jobs`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ kind: 'img2img', image, params: PARAMS }) });
   const { id } = (await submit.json()) as { id: string };
+  const submitted = performance.now();
   const events = await fetch(`${url}/v1/jobs/${id}/events`);
   const reader = (events.body as ReadableStream<Uint8Array>).getReader();
   let text = '';
@@ -146,15 +177,19 @@ export async function httpJob(url: string, rgba: Uint8Array, serverPid?: number,
   }
   await reader.cancel();
   if (!/"state":"done"/.test(text)) throw new Error(`the job did not finish: ${text.slice(-300)}`);
+  const doneSeen = performance.now();
   const result = await fetch(`${url}/v1/jobs/${id}/result`, { headers: { accept: 'application/octet-stream' } });
   await result.arrayBuffer();
-  const wallMs = performance.now() - start;
+  const end = performance.now();
+  const wallMs = end - start;
+  const client = { upload: uploaded - start, submit: submitted - uploaded, events: doneSeen - submitted, result: end - doneSeen };
   const cpuAfter = cpuBefore === null ? null : processCpuMs(serverPid);
   polling = false;
   await poller;
   const history = (await (await fetch(`${url}/v1/history?limit=1`)).json()) as { items: { timings: Record<string, number> }[] };
   const timings = history.items[0].timings;
-  return { cpuMs: cpuBefore === null || cpuAfter === null ? null : cpuAfter - cpuBefore, wallMs, runMs: timings.sessionRun, previewMs: timings.preview ?? 0, worstHealthMs: Math.max(0, ...healthMs), healthMs };
+  const phases = { wallMs, client, worker: timings, main: await server.mainPhases(id) };
+  return { cpuMs: cpuBefore === null || cpuAfter === null ? null : cpuAfter - cpuBefore, wallMs, runMs: timings.sessionRun, previewMs: timings.preview ?? 0, worstHealthMs: Math.max(0, ...healthMs), healthMs, phases };
 }
 
 /** The q-quantile (0…1) of the values, nearest rank. */
@@ -167,7 +202,8 @@ function ms(v: number): string {
   return `${Math.round(v).toLocaleString('en-US')} ms`;
 }
 
-export async function overheadBench(modelDir: string, label: string, input: { png: Buffer; rgba: Uint8Array }, rounds: number): Promise<OverheadReport> {
+/** `warmJobs`: warm HTTP jobs per round (the phase breakdown is their median; 1 where a job takes minutes). */
+export async function overheadBench(modelDir: string, label: string, input: { png: Buffer; rgba: Uint8Array }, rounds: number, warmJobs = 1): Promise<OverheadReport> {
   const threads = resolveThreads(undefined);
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'insaneres-overhead-'));
   const inputFile = path.join(tmp, 'in.png');
@@ -178,6 +214,7 @@ export async function overheadBench(modelDir: string, label: string, input: { pn
   let previewPerStep = 0;
   let stepByThreads: [number, number] | undefined;
   const cpuRows: { job: number; floor: number }[] = [];
+  const warmPhases: JobPhases[] = [];
   try {
     for (let round = 0; round < rounds; round++) {
       const floor = await floorRun(modelDir, threads, round === 0);
@@ -187,19 +224,22 @@ export async function overheadBench(modelDir: string, label: string, input: { pn
       rows.push({ name: 'CLI, cold (process start → PNG written; Σ run and non-model time against the floor process)', wall: cli, run: floor.createMs + floor.cold.runMs, floor: floor.processMs });
       const server = await startServer(modelDir, path.join(tmp, 'outputs'), threads);
       try {
-        const cold = await httpJob(server.url, input.rgba, server.child.pid, true);
-        const warm = await httpJob(server.url, input.rgba, server.child.pid, false);
-        if (warm.cpuMs !== null) cpuRows.push({ job: warm.cpuMs, floor: floor.warm.cpuMs });
+        const cold = await httpJob(server, input.rgba, true);
         rows.push({ name: 'HTTP, first job (upload → raw result)', wall: cold.wallMs, run: cold.runMs, floor: floor.cold.wallMs });
-        rows.push({ name: 'HTTP, warm job (upload → raw result)', wall: warm.wallMs, run: warm.runMs, floor: floor.warm.wallMs });
-        health.push(...cold.healthMs, ...warm.healthMs);
-        previewPerStep = warm.previewMs;
+        health.push(...cold.healthMs);
+        for (let i = 0; i < warmJobs; i++) {
+          const warm = await httpJob(server, input.rgba, false);
+          if (warm.cpuMs !== null) cpuRows.push({ job: warm.cpuMs, floor: floor.warm.cpuMs });
+          rows.push({ name: 'HTTP, warm job (upload → raw result)', wall: warm.wallMs, run: warm.runMs, floor: floor.warm.wallMs });
+          warmPhases.push(warm.phases);
+          previewPerStep = warm.previewMs;
+        }
       } finally {
         server.child.kill('SIGTERM');
       }
       const floorAfter = await floorRun(modelDir, threads, false);
       // The floor twice per round (before and after): its mean is what the jobs in between compete with.
-      for (const row of rows.slice(-3)) {
+      for (const row of rows.slice(-2 - warmJobs)) {
         if (row.name.startsWith('CLI')) row.floor = (row.floor + floorAfter.processMs) / 2;
         else if (row.name.includes('first')) row.floor = (row.floor + floorAfter.cold.wallMs) / 2;
         else row.floor = (row.floor + floorAfter.warm.wallMs) / 2;
@@ -209,7 +249,7 @@ export async function overheadBench(modelDir: string, label: string, input: { pn
     fs.rmSync(tmp, { recursive: true, force: true });
   }
 
-  lines.push(`\n## Overhead: 512² img2img, ${STEPS_RUN} steps, CFG 7.5, previews on — ${label} (${os.cpus().length} CPUs, ${threads} threads, ${rounds} round${rounds > 1 ? 's' : ''} interleaved with the bare-ORT floor)`);
+  lines.push(`\n## Overhead: 512² img2img, ${STEPS_RUN} steps, CFG 7.5, previews on — ${label} (${os.cpus().length} CPUs, ${threads} threads, ${rounds} round${rounds > 1 ? 's' : ''} interleaved with the bare-ORT floor, ${warmJobs} warm job${warmJobs > 1 ? 's' : ''} a round)`);
   lines.push('| job | wall | Σ session.run | non-model time | floor (bare ORT, same calls) | wall ÷ floor |');
   lines.push('|---|---|---|---|---|---|');
   let ok = true;
@@ -229,6 +269,7 @@ export async function overheadBench(modelDir: string, label: string, input: { pn
     const floor = cpuRows.reduce((s, r) => s + r.floor, 0) / cpuRows.length;
     lines.push(`- CPU time of the warm HTTP job (server process, all threads) ${ms(job)} against the floor's warm pass ${ms(floor)}: ${ms(job - floor)} more (${(job / floor).toFixed(3)}×; CPU time is what a busy machine distorts least)`);
   }
+  lines.push('', `Where the warm job's non-model time goes (client, main-thread and worker clocks; overhead-phases.ts):`, ...phaseTable(warmPhases), '', ...cpuLines(warmPhases));
   lines.push(`- live preview: ${previewPerStep.toFixed(1)} ms in all for a ${STEPS_RUN}-step job (at most one a second; target ≤ 5 ms each)`);
   const worstHealth = Math.max(0, ...health);
   lines.push(`- /v1/health replies during a job (event-loop stalls on the HTTP side; inference threads at the default --inference-priority low): ${health.length} replies, p50 ${health.length ? quantile(health, 0.5).toFixed(1) : '—'} ms, p99 ${health.length ? quantile(health, 0.99).toFixed(1) : '—'} ms, slowest ${ms(worstHealth)} (target: slowest ≤ 50 ms)`);

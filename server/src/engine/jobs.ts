@@ -2,9 +2,12 @@ import { inpaintImage, ResolvedInpaintParams } from '../pipeline/inpaint/inpaint
 import { refineCrop, JobHooks, PipelineContext } from '../pipeline/refine';
 import { ResolvedUpscaleParams, upscaleImage } from '../pipeline/upscale';
 import type { OnnxDiffusionRuntime, RunStats } from '../runtime/onnx-runtime';
+import { threadTimes } from '../runtime/thread-cpu';
 import { applyFastMode, fastModeOfInfo, resolveFast } from './fast-mode';
 import type { ToWorker } from './messages';
 import type { JobOutput, ModelInfo } from './types';
+
+const RUN_PARTS = ['textEncoder', 'unet', 'vaeEncoder', 'vaeDecoder'] as const satisfies readonly (keyof RunStats)[];
 
 function totalRunTime(stats: RunStats): number {
   return stats.textEncoder + stats.unet + stats.vaeEncoder + stats.vaeDecoder;
@@ -29,6 +32,8 @@ export async function runJob(
     },
   };
   const before = { ...runtime.stats };
+  const runCpuBefore = runtime.runThreadCpuMs;
+  const threadBefore = threadTimes();
   const start = performance.now();
   // Callers resolve the default (server setting, CLI flag); here only `true` means fast, and a model
   // without fast mode refuses it whoever asked.
@@ -46,7 +51,15 @@ export async function runJob(
     result = await upscaleImage(jobContext, message.image, params as ResolvedUpscaleParams, timedHooks, timings);
   }
   timings.total = performance.now() - start;
-  // Time spent inside session.run (the benchmark's "not inside run" share is total − this).
+  // Time spent inside session.run (the benchmark's "not inside run" share is total − this), in all and
+  // per model part, so each stage's own work (its timing minus its runs) can be told apart.
   timings.sessionRun = totalRunTime(runtime.stats) - totalRunTime(before);
+  for (const part of RUN_PARTS) timings[`run.${part}`] = runtime.stats[part] - before[part];
+  const threadAfter = threadTimes();
+  if (threadBefore && threadAfter) {
+    // This thread's CPU time outside session.run, and how long it waited for a CPU (the machine's load).
+    timings['cpu.outsideRun'] = threadAfter.cpuMs - threadBefore.cpuMs - (runtime.runThreadCpuMs - runCpuBefore);
+    timings['cpu.waited'] = threadAfter.waitMs - threadBefore.waitMs;
+  }
   return { image: result.image, seed: message.params.seed, stepsRun: result.stepsRun, timings, decoder: jobRuntime.decoder.label, encoder: jobRuntime.encoder };
 }

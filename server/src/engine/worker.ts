@@ -64,7 +64,7 @@ async function load(dir: string, device: string, threads: number, vae: string | 
   if (loaded) await loaded.runtime.release();
   const fast = fastModeOf(folder.name, runtime.timestepCondDim, runtime.tinyDecoder);
   const info: ModelInfo = { name: folder.name, dir: folder.dir, demo: folder.demo, device: runtime.provider, fast };
-  loaded = { runtime, context: { runtime, tokenizer, schedulerConfig: config, latentScale: folder.latentScale }, info };
+  loaded = { runtime, context: { runtime, tokenizer, schedulerConfig: config, latentScale: folder.latentScale, scratch: new Map() }, info };
   return info;
 }
 
@@ -98,8 +98,11 @@ async function handle(message: ToWorker): Promise<void> {
     };
     // Uploads arrive in shared memory (no copy on the main thread); the job works on its own copy, made here.
     const { image } = message;
+    const copyStart = performance.now();
     const own = image.data.buffer instanceof SharedArrayBuffer ? { ...image, data: image.data.slice() } : image;
+    const copyMs = performance.now() - copyStart;
     const output = await runJob(loaded.context, loaded.runtime, loaded.info, { ...message, image: own }, hooks);
+    output.timings.inputCopy = copyMs;
     post({ type: 'done', requestId, output }, buffersOf(output.image));
   } catch (err) {
     post({ type: 'failed', requestId, error: toWorkerError(err) });

@@ -49,6 +49,11 @@ export function wantedFormat(req: Request): 'png' | 'raw' {
 
 /** Pixels per write of a raw download: small enough that no single write holds the event loop for long. */
 export const RAW_CHUNK_PIXELS = 64 * 1024;
+/**
+ * Bytes a download may queue before it waits for the socket to drain: a typical result (1 MB at 512²)
+ * goes out without a wait per slice, a 4096² one still streams with bounded memory.
+ */
+const RAW_QUEUE_BYTES = 8 * 2 ** 20;
 
 function nextTurn(): Promise<void> {
   return new Promise((resolve) => setImmediate(resolve));
@@ -67,8 +72,9 @@ function drained(res: Response): Promise<void> {
 }
 
 /**
- * Sends the image as raw RGBA, one slice per turn of the event loop, with back-pressure: a 4096² result
- * is 64–128 MB, and one write of it kept the event loop in the kernel's socket copy for ~85 ms. Waiting
+ * Sends the image as raw RGBA, one slice per turn of the event loop, with back-pressure past
+ * RAW_QUEUE_BYTES queued: a 4096² result is 64–128 MB, and one write of it kept the event loop in the
+ * kernel's socket copy for ~85 ms. Waiting
  * for 'drain' alone is not enough: while the client's receive buffer has room (up to 32 MB on Linux
  * loopback) every write completes at once and 'drain' comes in the same turn, so the slices ran back to
  * back for 60–370 ms (upscale-http-bench's stored-entry download, server profiled: all of it in the
@@ -86,7 +92,7 @@ export async function sendRaw(res: Response, image: RawImage): Promise<void> {
   for (let first = 0; first < pixels && !res.destroyed; first += RAW_CHUNK_PIXELS) {
     if (first > 0) await nextTurn();
     const slice = rgbaSlice(image, first, Math.min(pixels, first + RAW_CHUNK_PIXELS));
-    if (!res.write(Buffer.from(slice.buffer, slice.byteOffset, slice.byteLength))) await drained(res);
+    if (!res.write(Buffer.from(slice.buffer, slice.byteOffset, slice.byteLength)) && res.writableLength >= RAW_QUEUE_BYTES) await drained(res);
   }
   res.end();
 }

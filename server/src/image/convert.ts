@@ -6,10 +6,13 @@ export function maxSample(bitDepth: 8 | 16): number {
   return bitDepth === 16 ? 65535 : 255;
 }
 
-/** Interleaved 8/16-bit RGB(A) → NCHW [1,3,H,W] in [-1, 1], as the VAE expects. Alpha is not part of it. */
-export function rawToModelTensor(image: RawImage): Tensor {
+/**
+ * Interleaved 8/16-bit RGB(A) → NCHW [1,3,H,W] in [-1, 1], as the VAE expects. Alpha is not part of it.
+ * `into`, when its length fits, is written over instead of a new array (see PipelineContext.scratch).
+ */
+export function rawToModelTensor(image: RawImage, into?: Float32Array): Tensor {
   const { width, height, channels } = image;
-  const out = new Float32Array(3 * width * height);
+  const out = into?.length === 3 * width * height ? into : new Float32Array(3 * width * height);
   // One loop per array type keeps each loop monomorphic (several times faster than a union-typed loop).
   if (image.data instanceof Uint16Array) deinterleave(image.data, channels, 2 / 65535, out);
   else deinterleave(image.data, channels, 2 / 255, out);

@@ -29,6 +29,8 @@ export interface Job {
   /** Bumped whenever `preview` changes, so an encoded PNG can be cached per version. */
   previewVersion: number;
   abort: AbortController | null;
+  /** Milliseconds of the main thread's parts of a finished job (engine round trip, history save), for the log. */
+  phases: Record<string, number> | null;
 }
 
 export function newJob(id: string, spec: JobSpec, input: RawImage, inputInfo: ImageInfo, mask: RawImage | null = null): Job {
@@ -55,6 +57,7 @@ export function newJob(id: string, spec: JobSpec, input: RawImage, inputInfo: Im
     preview: null,
     previewVersion: 0,
     abort: null,
+    phases: null,
   };
 }
 

@@ -4,6 +4,7 @@ import { Tensor, tensor } from '../tensor';
 import { candidateProviders, Device } from './device';
 import { float16ToFloat32, float32ToFloat16, toHalf } from './float16';
 import { inspectModelFolder, ModelFolder, ModelFolderError } from './model-folder';
+import { threadTimes } from './thread-cpu';
 import { findTinyDecoder, findTinyEncoder, inspectVaeFolder, VaeDecoderFolder } from './vae-decoder-folder';
 import {
   describeTextEncoder,
@@ -145,6 +146,8 @@ export type JobRuntime = DiffusionRuntime & {
 
 export class OnnxDiffusionRuntime implements DiffusionRuntime {
   readonly stats: RunStats = { textEncoder: 0, unet: 0, vaeEncoder: 0, vaeDecoder: 0 };
+  /** This thread's CPU time inside session.run (Linux; 0 elsewhere), to tell the pipeline's own CPU time apart. */
+  runThreadCpuMs = 0;
 
   private constructor(
     readonly folder: ModelFolder,
@@ -272,8 +275,11 @@ export class OnnxDiffusionRuntime implements DiffusionRuntime {
 
   private async run(part: keyof RunStats, session: ort.InferenceSession, feeds: Record<string, ort.Tensor>, output: string): Promise<Tensor> {
     const start = performance.now();
+    const cpu = threadTimes();
     const result = await session.run(feeds);
     this.stats[part] += performance.now() - start;
+    // onnxruntime-node runs the session on this thread (after a setImmediate): its CPU time is the model's.
+    if (cpu) this.runThreadCpuMs += (threadTimes()?.cpuMs ?? cpu.cpuMs) - cpu.cpuMs;
     return fromOrtFloat(result[output]);
   }
 

@@ -101,4 +101,16 @@ describe('img2img pipeline on the real tiny model', () => {
     expect(Buffer.from(a.image.data).equals(Buffer.from(b.image.data))).toBe(true);
     expect(Buffer.from(a.image.data).equals(Buffer.from(c.image.data))).toBe(false);
   });
+
+  it('gives the same bytes with the worker’s scratch buffers, job after job (and another size in between)', async () => {
+    const plain = await refineCrop(context(onnx), image, base, hooks, {});
+    const scratch = new Map<string, Float32Array>();
+    const withScratch = { ...context(onnx), scratch };
+    const first = await refineCrop(withScratch, image, base, hooks, {});
+    const other: RawImage = { width: 72, height: 64, channels: 3, bitDepth: 8, data: new Uint8Array(72 * 64 * 3).fill(30) };
+    expect((await refineCrop(withScratch, other, base, hooks, {})).image.width).toBe(72);
+    const again = await refineCrop(withScratch, image, base, hooks, {});
+    expect(scratch.get('modelImage')?.length).toBe(3 * 64 * 64);
+    for (const out of [first, again]) expect(Buffer.from(out.image.data).equals(Buffer.from(plain.image.data))).toBe(true);
+  });
 });

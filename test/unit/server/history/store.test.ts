@@ -53,6 +53,21 @@ describe('HistoryStore', () => {
     expect(fs.existsSync(path.join(dir, 'notes.tmp'))).toBe(true);
   });
 
+  it('leaves nothing behind when a save fails, though the sidecar is flushed while the PNG encodes', async () => {
+    const store = await HistoryStore.open(dir, logger);
+    const kept = await store.save(fields(1), image);
+    // Three bytes for a 2×1 RGBA picture: the encode fails after the sidecar's write has started.
+    await expect(store.save(fields(2), { ...image, data: Uint8Array.from([1, 2, 3]) })).rejects.toThrow();
+    expect(fs.readdirSync(dir).sort()).toEqual([`${kept.id}.json`, `${kept.id}.png`].sort());
+    expect(store.list(0, 10).items.map((e) => e.id)).toEqual([kept.id]);
+    // A crash between the flush and the renames leaves the sidecar's temporary file: removed at start.
+    const jsonTmp = `${kept.id}.json.123.abcdef.tmp`;
+    fs.writeFileSync(path.join(dir, jsonTmp), '{"half":');
+    const reopened = await HistoryStore.open(dir, logger);
+    expect(reopened.list(0, 10).items.map((e) => e.id)).toEqual([kept.id]);
+    expect(fs.existsSync(path.join(dir, jsonTmp))).toBe(false);
+  });
+
   it('deletes a result PNG whose sidecar was never written (a crash between the renames), keeps other PNGs', async () => {
     const store = await HistoryStore.open(dir, logger);
     const kept = await store.save(fields(1), image);

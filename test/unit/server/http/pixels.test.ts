@@ -59,13 +59,13 @@ describe('toRgba', () => {
 });
 
 describe('sendRaw', () => {
-  // More pixels than one write (64 Ki), and not a multiple of it: the slices must join up exactly.
+  // More pixels than one write (64 Ki), and not a multiple of it: the slices must join up exactly. The
+  // last case is over the 8 MiB a download queues before it waits for the socket to drain.
   it.each([
-    { channels: 3, bitDepth: 16 },
-    { channels: 4, bitDepth: 8 },
-  ] as const)('sends $channels-channel $bitDepth-bit pixels as RGBA in slices, every byte in place', async ({ channels, bitDepth }) => {
-    const width = 701;
-    const height = 401;
+    { channels: 3, bitDepth: 16, width: 701, height: 401 },
+    { channels: 4, bitDepth: 8, width: 701, height: 401 },
+    { channels: 3, bitDepth: 16, width: 1501, height: 1001 },
+  ] as const)('sends $channels-channel $bitDepth-bit pixels ($width×$height) as RGBA in slices, every byte in place', async ({ channels, bitDepth, width, height }) => {
     const samples = width * height * channels;
     const data = bitDepth === 16 ? new Uint16Array(samples) : new Uint8Array(samples);
     for (let i = 0; i < samples; i++) data[i] = (i * 7919) % (bitDepth === 16 ? 65536 : 256);

@@ -14,6 +14,17 @@ describe('pixel ↔ model tensor conversion', () => {
     expect(Array.from(back.data)).toEqual(Array.from(image.data)); // alpha 7 and 200 copied through
   });
 
+  it('writes into a given array of the right length (a scratch buffer), with the values of a new one', () => {
+    const image: RawImage = { width: 3, height: 1, channels: 4, bitDepth: 8, data: Uint8Array.from([0, 1, 2, 3, 50, 60, 70, 80, 253, 254, 255, 0]) };
+    const into = new Float32Array(9).fill(42);
+    const t = rawToModelTensor(image, into);
+    expect(t.data).toBe(into);
+    expect(Array.from(into)).toEqual(Array.from(rawToModelTensor(image).data));
+    // A length that does not fit is left alone: a new array is made.
+    const wrong = new Float32Array(6);
+    expect(rawToModelTensor(image, wrong).data).not.toBe(wrong);
+  });
+
   it('round-trips every 16-bit level', () => {
     const data = Uint16Array.from({ length: 3 * 1000 }, (_, i) => (i * 65) % 65536);
     const image: RawImage = { width: 1000, height: 1, channels: 3, bitDepth: 16, data };
