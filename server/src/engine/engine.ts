@@ -1,5 +1,6 @@
 import * as path from 'path';
 import { Worker } from 'worker_threads';
+import { previewOf } from '../pipeline/preview';
 import { randomSeed } from '../rng/philox';
 import { resolveThreads } from '../runtime/threads';
 import type { FromWorker, JobKind, ToWorker, WorkerError } from './messages';
@@ -35,6 +36,8 @@ interface Pending {
   resolve(value: unknown): void;
   reject(error: Error): void;
   onProgress?: (progress: Progress) => void;
+  /** Milliseconds this thread spent making the job's live previews (reported as timings.previewEngineThread). */
+  previewMs?: number;
 }
 
 const WORKER_ENTRY = path.join(__dirname, 'worker-entry.js');
@@ -101,15 +104,23 @@ class WorkerEngine implements Engine {
     const pending = this.pending.get(message.requestId);
     if (!pending) return;
     switch (message.type) {
-      case 'progress':
-        pending.onProgress?.(message.progress);
+      case 'progress': {
+        let { progress } = message;
+        if (message.previewSource && pending.onProgress) {
+          const started = performance.now();
+          progress = { ...progress, preview: previewOf(message.previewSource) };
+          pending.previewMs = (pending.previewMs ?? 0) + (performance.now() - started);
+        }
+        pending.onProgress?.(progress);
         return;
+      }
       case 'loaded':
         this.pending.delete(message.requestId);
         pending.resolve(message.info);
         return;
       case 'done':
         this.pending.delete(message.requestId);
+        if (pending.previewMs !== undefined) message.output.timings.previewEngineThread = pending.previewMs;
         pending.resolve(message.output);
         return;
       case 'failed':

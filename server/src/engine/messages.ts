@@ -1,3 +1,4 @@
+import type { PreviewSource } from '../pipeline/preview';
 import type { Img2ImgParams, JobOutput, ModelInfo, Progress, RawImage, UpscaleParams } from './types';
 
 /** Messages between the engine (main thread) and its inference worker. */
@@ -34,7 +35,8 @@ export interface WorkerError {
 
 export type FromWorker =
   | { type: 'loaded'; requestId: number; info: ModelInfo }
-  | { type: 'progress'; requestId: number; progress: Progress }
+  /** `previewSource`: the engine makes `progress.preview` from it on its own thread (JobHooks.deferPreview). */
+  | { type: 'progress'; requestId: number; progress: Progress; previewSource?: PreviewSource }
   | { type: 'done'; requestId: number; output: JobOutput }
   | { type: 'failed'; requestId: number; error: WorkerError }
   | { type: 'log'; level: 'info' | 'warn' | 'error'; message: string };

@@ -32,12 +32,15 @@ export class ProgressThrottle {
     return true;
   }
 
-  /** True when this report should be posted; false when a later one will carry the news. */
-  shouldPost(progress: Progress): boolean {
+  /**
+   * True when this report should be posted; false when a later one will carry the news. `withPicture`:
+   * it carries a preview (made here, or to be made from its latents on the engine's thread).
+   */
+  shouldPost(progress: Progress, withPicture = progress.preview !== undefined): boolean {
     const now = this.now();
     const last = this.lastPosted;
     const keep =
-      progress.preview !== undefined ||
+      withPicture ||
       progress.step <= 1 ||
       progress.step >= progress.totalSteps ||
       last === null ||

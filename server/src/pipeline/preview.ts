@@ -14,8 +14,9 @@ const LATENT_RGB_FACTORS: readonly (readonly [number, number, number])[] = [
 
 /**
  * RGB bytes of the top-left `cellsWide`×`cellsHigh` latent cells (the rest is reflection padding).
- * Written as flat loops over typed arrays with no closures: this runs on the inference thread while a
- * job waits (DESIGN §9, per-step path).
+ * Written as flat loops over typed arrays with no closures: it runs once a second during a job, on the
+ * engine's thread beside the next step (JobHooks.deferPreview), or on the inference thread itself when a
+ * pipeline runs without the worker.
  */
 function latentCellsRgb(latents: Tensor, cellsWide: number, cellsHigh: number): Uint8Array {
   const w = latents.dims[3];
@@ -50,6 +51,16 @@ export function latentPreview(latents: Tensor): RawImage {
   return { width: w, height: h, channels: 3, bitDepth: 8, data: latentCellsRgb(latents, w, h) };
 }
 
+/**
+ * What a live preview is made from, when the inference thread leaves making it to another thread
+ * (JobHooks.deferPreview): a copy of the step's latents and the size of the user's crop.
+ */
+export interface PreviewSource {
+  latents: Tensor;
+  visibleWidth: number;
+  visibleHeight: number;
+}
+
 /** Long side of the live preview: a panel thumbnail, not a picture to judge detail on. */
 export const PREVIEW_SIDE = 256;
 
@@ -72,6 +83,11 @@ function axisTaps(outSize: number, cells: number): { lo: Int32Array; hi: Int32Ar
  * padding), upsampled bilinearly so its long side is PREVIEW_SIDE and its aspect is the crop's.
  */
 export function cropPreview(latents: Tensor, visibleWidth: number, visibleHeight: number): RawImage {
+  return previewOf({ latents, visibleWidth, visibleHeight });
+}
+
+/** cropPreview of a PreviewSource. */
+export function previewOf({ latents, visibleWidth, visibleHeight }: PreviewSource): RawImage {
   const cellsWide = Math.min(latents.dims[3], Math.max(1, Math.round(visibleWidth / 8)));
   const cellsHigh = Math.min(latents.dims[2], Math.max(1, Math.round(visibleHeight / 8)));
   const cells = latentCellsRgb(latents, cellsWide, cellsHigh);

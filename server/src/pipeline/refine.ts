@@ -11,7 +11,7 @@ import { img2imgTensor } from './denoise';
 import { FitPlan, planFit, roundUpTo, SIZE_MULTIPLE } from './fit';
 import { philoxNoise } from './noise';
 import { refineTiled } from './tiled-refine';
-import { cropPreview } from './preview';
+import { cropPreview, type PreviewSource } from './preview';
 import type { DiffusionRuntime } from './runtime';
 
 /** A loaded model as the pipelines see it. */
@@ -48,6 +48,33 @@ export interface JobHooks {
    * Asked before the picture is made, so a skipped preview costs nothing.
    */
   previewDue?(): boolean;
+  /**
+   * Where set, a due preview is not made on this thread: the step's progress and a copy of its latents
+   * go here instead, and the receiver makes the picture (the inference worker hands it to the engine's
+   * thread, which makes it while the next step runs). Absent: made here, into `progress.preview`.
+   */
+  deferPreview?(progress: Progress, source: PreviewSource): void;
+}
+
+/**
+ * One denoising step's progress, with a live preview of the latents when one is due. `timings.preview`
+ * is this thread's part: the picture, or (deferred) the copy of the latents handed on.
+ */
+export function reportStep(hooks: JobHooks, progress: Progress, latents: Tensor, visibleWidth: number, visibleHeight: number, timings: Record<string, number>): void {
+  if (!(hooks.previewDue ? hooks.previewDue() : true)) {
+    hooks.onProgress(progress);
+    return;
+  }
+  const started = performance.now();
+  if (hooks.deferPreview) {
+    const copy: Tensor = { data: new Float32Array(latents.data), dims: latents.dims };
+    addTime(timings, 'preview', started);
+    hooks.deferPreview(progress, { latents: copy, visibleWidth, visibleHeight });
+  } else {
+    const preview = cropPreview(latents, visibleWidth, visibleHeight);
+    addTime(timings, 'preview', started);
+    hooks.onProgress({ ...progress, preview });
+  }
 }
 
 /** The seed already resolved (never −1 here). */
@@ -131,13 +158,7 @@ export async function refineCrop(
     isCancelled: hooks.isCancelled,
     onStep: (step, total, latents) => {
       const [visibleWidth, visibleHeight] = plan.kind === 'enlarge' ? [plan.scaledWidth, plan.scaledHeight] : [image.width, image.height];
-      let preview: RawImage | undefined;
-      if (hooks.previewDue ? hooks.previewDue() : true) {
-        const started = performance.now();
-        preview = cropPreview(latents, visibleWidth, visibleHeight);
-        addTime(timings, 'preview', started);
-      }
-      hooks.onProgress({ step, totalSteps: total, tile: 1, totalTiles: 1, preview });
+      reportStep(hooks, { step, totalSteps: total, tile: 1, totalTiles: 1 }, latents, visibleWidth, visibleHeight, timings);
     },
     timings,
   });

@@ -129,6 +129,12 @@ describe('inference off the event loop', () => {
     // the engine is still usable afterwards
     const after = await engine.img2img(image(64, 64), PARAMS);
     expect(after.image.width).toBe(64);
+    // Previews are made on the engine's thread from the worker's latents, and only for a listener.
+    expect(after.timings.previewEngineThread).toBeUndefined();
+    const previews: RawImage[] = [];
+    const watched = await engine.img2img(image(64, 64), PARAMS, { onProgress: (p) => p.preview && previews.push(p.preview) });
+    expect(previews.length).toBeGreaterThan(0);
+    expect(watched.timings.previewEngineThread).toBeGreaterThan(0);
   });
 });
 

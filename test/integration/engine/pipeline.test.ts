@@ -5,7 +5,8 @@ import { OnnxDiffusionRuntime } from '../../../server/src/runtime/onnx-runtime';
 import { schedulerConfigFromJson } from '../../../server/src/schedulers/scheduler';
 import type { Tensor } from '../../../server/src/tensor';
 import { ClipTokenizer } from '../../../server/src/text/clip-tokenizer';
-import type { RawImage } from '../../../server/src/engine/types';
+import type { Progress, RawImage } from '../../../server/src/engine/types';
+import { previewOf, type PreviewSource } from '../../../server/src/pipeline/preview';
 import { tinyModel } from '../../helpers/tiny-model';
 
 /** The real ONNX runtime, with every UNet call's batch size and timestep written down. */
@@ -112,5 +113,31 @@ describe('img2img pipeline on the real tiny model', () => {
     const again = await refineCrop(withScratch, image, base, hooks, {});
     expect(scratch.get('modelImage')?.length).toBe(3 * 64 * 64);
     for (const out of [first, again]) expect(Buffer.from(out.image.data).equals(Buffer.from(plain.image.data))).toBe(true);
+  });
+
+  it('hands a due preview on as a copy of the latents when deferred, and that makes the same picture as in place', async () => {
+    const inPlace: Progress[] = [];
+    await refineCrop(context(onnx), image, base, { isCancelled: () => false, onProgress: (p) => inPlace.push(p) }, {});
+    const deferred: { progress: Progress; source: PreviewSource }[] = [];
+    const plain: Progress[] = [];
+    const timings: Record<string, number> = {};
+    await refineCrop(context(onnx), image, base, {
+      isCancelled: () => false,
+      onProgress: (p) => plain.push(p),
+      deferPreview: (progress, source) => deferred.push({ progress, source }),
+    }, timings);
+    // Every step's preview was deferred (no previewDue: all due), none made here.
+    expect(plain.map((p) => p.step)).toEqual([0]);
+    expect(deferred.map((d) => d.progress.step)).toEqual(inPlace.slice(1).map((p) => p.step));
+    expect(deferred.every((d) => d.progress.preview === undefined)).toBe(true);
+    // Copies: each step's latents differ, so a shared buffer would make every picture the last one.
+    expect(new Set(deferred.map((d) => d.source.latents.data.buffer)).size).toBe(deferred.length);
+    for (const [i, d] of deferred.entries()) {
+      const made = previewOf(d.source);
+      const expected = inPlace[i + 1].preview as RawImage;
+      expect([made.width, made.height]).toEqual([expected.width, expected.height]);
+      expect(Buffer.from(made.data).equals(Buffer.from(expected.data))).toBe(true);
+    }
+    expect(timings.preview).toBeGreaterThan(0);
   });
 });

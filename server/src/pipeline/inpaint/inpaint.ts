@@ -16,9 +16,8 @@ import { encodeConditioning } from '../conditioning';
 import { img2imgTensor } from '../denoise';
 import { FitPlan, planFit } from '../fit';
 import { philoxNoise } from '../noise';
-import { cropPreview } from '../preview';
 import type { DiffusionRuntime } from '../runtime';
-import { fromModelSize, JobHooks, PipelineContext, ResolvedImg2ImgParams, toModelSize } from '../refine';
+import { fromModelSize, JobHooks, PipelineContext, reportStep, ResolvedImg2ImgParams, toModelSize } from '../refine';
 import { refineTiled } from '../tiled-refine';
 import { Rect, rect } from '../tiles/rect';
 import { fillMasked } from './fill';
@@ -178,8 +177,7 @@ async function inpaintCrop(
     noise: philoxNoise(params.seed),
     latentScale: context.latentScale,
     isCancelled: hooks.isCancelled,
-    onStep: (step, total, latents) =>
-      hooks.onProgress({ step, totalSteps: total, tile: 1, totalTiles: 1, preview: cropPreview(latents, visibleWidth, visibleHeight) }),
+    onStep: (step, total, latents) => reportStep(hooks, { step, totalSteps: total, tile: 1, totalTiles: 1 }, latents, visibleWidth, visibleHeight, timings),
     timings,
     inpaint,
     hooks: maskBlendHooks(inpaint),
