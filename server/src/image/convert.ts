@@ -1,6 +1,9 @@
 import type { RawImage } from '../engine/types';
 import { Tensor, tensor } from '../tensor';
 
+// A module-level alias: inside jest's vm sandbox a `Math.round` per pixel is a slow global lookup.
+const { round } = Math;
+
 /** Largest sample value of a bit depth. */
 export function maxSample(bitDepth: 8 | 16): number {
   return bitDepth === 16 ? 65535 : 255;
@@ -60,7 +63,7 @@ function copyAlpha(from: RawImage, into: Uint8Array | Uint16Array, bitDepth: 8 |
   const plane = from.width * from.height;
   // Same depth: copy bits exactly. (Depth never changes in our pipelines; the rescale is for safety.)
   const factor = from.bitDepth === bitDepth ? 1 : maxSample(bitDepth) / maxSample(from.bitDepth);
-  for (let i = 0; i < plane; i++) into[i * 4 + 3] = Math.round(from.data[i * 4 + 3] * factor);
+  for (let i = 0; i < plane; i++) into[i * 4 + 3] = round(from.data[i * 4 + 3] * factor);
 }
 
 /** Mirror an index into [0, size) without repeating the edge sample (numpy's "reflect"). */

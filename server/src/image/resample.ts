@@ -6,10 +6,13 @@
 
 const LOBES = 3;
 
+// Module-level aliases: inside jest's vm sandbox a `Math.sin` per tap is a slow global lookup.
+const { ceil, floor, PI, sin } = Math;
+
 function sinc(x: number): number {
   if (x === 0) return 1;
-  const px = Math.PI * x;
-  return Math.sin(px) / px;
+  const px = PI * x;
+  return sin(px) / px;
 }
 
 function lanczos(x: number): number {
@@ -28,12 +31,12 @@ export function computeTaps(inSize: number, outSize: number): Taps {
   // When shrinking, widen the kernel so every input pixel contributes (antialiasing), as libvips does.
   const support = scale < 1 ? LOBES / scale : LOBES;
   const filterScale = scale < 1 ? scale : 1;
-  const count = Math.ceil(support) * 2 + 1;
+  const count = ceil(support) * 2 + 1;
   const start = new Int32Array(outSize);
   const weights = new Float32Array(outSize * count);
   for (let o = 0; o < outSize; o++) {
     const center = (o + 0.5) / scale - 0.5; // pixel centres aligned, as every image library does
-    const first = Math.floor(center - support) + 1;
+    const first = floor(center - support) + 1;
     start[o] = first;
     let sum = 0;
     for (let k = 0; k < count; k++) {
