@@ -2,7 +2,10 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { makeTinyModel } from '../../scripts/tiny-model/make-tiny-model';
-import type { TinyModelOptions } from '../../scripts/tiny-model/options';
+import { resolveOptions, type TinyModelOptions } from '../../scripts/tiny-model/options';
+import { cachedModel } from './model-cache';
+
+const GENERATOR = path.resolve(__dirname, '../../scripts/tiny-model/make-tiny-model.ts');
 
 const made = new Map<string, Promise<string>>();
 
@@ -21,13 +24,23 @@ export function tempDir(prefix: string): string {
   return dir;
 }
 
-/** The tiny model written by the real generator (once per option set per test file). */
-export function tinyModel(options: TinyModelOptions = {}): Promise<string> {
-  const key = JSON.stringify(options);
+/**
+ * The tiny model written by the real generator into a folder called `name`: made once per option set per
+ * test run and shared by every test file (test/helpers/model-cache.ts), or once per file where the run has
+ * no cache. Never write into it: copy it first (fs.cpSync) to change or break a model.
+ */
+export function tinyModel(options: TinyModelOptions = {}, name = 'tiny-model'): Promise<string> {
+  const key = `${name}\0${JSON.stringify(options)}`;
   let dir = made.get(key);
   if (!dir) {
-    const target = path.join(tempDir('tiny'), 'tiny-model');
-    dir = Promise.resolve(makeTinyModel(target, options)).then(() => target);
+    dir = (async () => {
+      const make = (target: string) => makeTinyModel(target, options);
+      const cached = await cachedModel({ generator: GENERATOR, options: resolveOptions(options), name, make });
+      if (cached) return cached;
+      const target = path.join(tempDir('tiny'), name);
+      await make(target);
+      return target;
+    })();
     made.set(key, dir);
   }
   return dir;

@@ -7,9 +7,9 @@ import * as http from 'http';
 import * as os from 'os';
 import * as path from 'path';
 import pino from 'pino';
-import { makeTinyModel } from '../../../scripts/tiny-model/make-tiny-model';
 import { startServer, type RunningServer, type ServerOptions } from '../../../server/src/serve';
 import { ERROR_STATUS, JOB_EVENT_NAME, type ErrorCode, type JobStatus } from '../../../shared/src';
+import { tinyModel as sharedTinyModel } from '../../helpers/tiny-model';
 
 const created: string[] = [];
 
@@ -24,17 +24,9 @@ afterAll(() => {
   for (const dir of created.splice(0)) fs.rmSync(dir, { recursive: true, force: true });
 });
 
-const models = new Map<string, Promise<string>>();
-
-/** The tiny model, generated once per test file (per name) into a temp folder. */
+/** The tiny model in a folder called `name` (the run's shared copy: test/helpers/tiny-model.ts). */
 export function tinyModel(name = 'tiny'): Promise<string> {
-  let dir = models.get(name);
-  if (!dir) {
-    const target = path.join(tempDir('models'), name);
-    dir = makeTinyModel(target).then(() => target);
-    models.set(name, dir);
-  }
-  return dir;
+  return sharedTinyModel({}, name);
 }
 
 export interface LogLine {

@@ -6,7 +6,7 @@ import type { JobStatus, ModelsResponse } from '../../../shared/src';
 import {
   createJob, expectApiError, getJson, gradient, postJson, request, startTestServer, tempDir, uploadRaw, waitTerminal, type TestServer,
 } from './harness';
-import { makeTinyModel } from '../../../scripts/tiny-model/make-tiny-model';
+import { tinyModel } from '../../helpers/tiny-model';
 
 describe('models and OpenAPI', () => {
   let server: TestServer;
@@ -18,13 +18,15 @@ describe('models and OpenAPI', () => {
 
   beforeAll(async () => {
     const modelsDir = tempDir('models-dir');
-    await makeTinyModel(path.join(modelsDir, 'tiny-a'));
-    await makeTinyModel(path.join(modelsDir, 'tiny-b'));
+    // Copies of the run's shared tiny models (test/helpers/tiny-model.ts): one is broken below.
+    const copy = async (name: string, options = {}) => fs.cpSync(await tinyModel(options), path.join(modelsDir, name), { recursive: true });
+    await copy('tiny-a');
+    await copy('tiny-b');
     // A model whose UNet file is not ONNX at all: loading it must fail with a reason, not take the server down.
-    await makeTinyModel(path.join(modelsDir, 'tiny-broken'));
+    await copy('tiny-broken');
     fs.writeFileSync(path.join(modelsDir, 'tiny-broken', 'unet', 'model.onnx'), 'not an onnx file');
     // A model that loads but whose UNet fails inside session.run.
-    await makeTinyModel(path.join(modelsDir, 'tiny-fails'), { failAtRun: true });
+    await copy('tiny-fails', { failAtRun: true });
     server = await startTestServer({ modelsDir });
   });
   afterAll(() => server?.close());

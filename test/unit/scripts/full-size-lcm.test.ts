@@ -3,26 +3,26 @@
  *
  * The full-size model's LCM variant (fast-mode benchmark): made from the plain model's files, its UNet must
  * be the plain UNet plus timestep_cond — same weights at the same offsets of the same (hard-linked) file —
- * and its TAESD decoder must give finite, normal pixels. Built at reduced width, run on a small crop.
+ * and its TAESD decoder must give finite, normal pixels. Built at reduced width (the plain model shared with
+ * full-size-model.test.ts), run on a small crop.
  */
 import * as fs from 'fs';
 import * as path from 'path';
 import * as ort from 'onnxruntime-node';
-import { LCM_TIMESTEP_COND_DIM, makeFullSizeModel, makeLcmVariant } from '../../../scripts/tiny-model/full-size/make-full-size-model';
+import { LCM_TIMESTEP_COND_DIM, makeLcmVariant } from '../../../scripts/tiny-model/full-size/make-full-size-model';
 import { findTinyDecoder, findTinyEncoder } from '../../../server/src/runtime/vae-decoder-folder';
+import { reducedFullSizeModel, REDUCED_SHAPE } from '../../helpers/full-size-model';
 import { tempDir } from '../../helpers/tiny-model';
 
-const SHAPE = { unetBase: 32, vaeBase: 32, textWidth: 64, textLayers: 2, textHeads: 4 };
 const SMALLEST_NORMAL = 1.1754943508222875e-38;
 const open = (file: string) => ort.InferenceSession.create(file, { executionProviders: ['cpu'], graphOptimizationLevel: 'basic' });
 
 describe('the full-size model’s LCM variant', () => {
-  const root = tempDir('full-size-lcm');
-  const base = path.join(root, 'plain');
-  const lcm = path.join(root, 'lcm');
+  const lcm = path.join(tempDir('full-size-lcm'), 'lcm');
+  let base: string;
   beforeAll(async () => {
-    await makeFullSizeModel(base, SHAPE);
-    makeLcmVariant(base, lcm, SHAPE);
+    base = await reducedFullSizeModel();
+    makeLcmVariant(base, lcm, REDUCED_SHAPE);
   }, 120_000);
 
   it('shares the plain model’s weight files (hard links) and writes only the new graphs', () => {

@@ -3,15 +3,15 @@
  *
  * The full-size benchmark model (scripts/tiny-model/full-size): the SD 1.5 graph with random weights whose
  * activations stay finite and normal (NaN or denormal floats change CPU speed, which the benchmark
- * measures). Built here at reduced width (same depth, same ops, same weight-scaling rule) and run on a
- * small crop; set INSANERES_FULL_SIZE_MODEL to a generated full-size folder to check the real one too.
+ * measures). Built at reduced width (same depth, same ops, same weight-scaling rule; made once per run
+ * for this file and full-size-lcm.test.ts, test/helpers/full-size-model.ts) and run on a small crop; set
+ * INSANERES_FULL_SIZE_MODEL to a generated full-size folder to check the real one too.
  */
 import * as fs from 'fs';
-import * as os from 'os';
 import * as path from 'path';
 import * as ort from 'onnxruntime-node';
-import { makeFullSizeModel } from '../../../scripts/tiny-model/full-size/make-full-size-model';
 import { inspectModelFolder } from '../../../server/src/runtime/model-folder';
+import { reducedFullSizeModel } from '../../helpers/full-size-model';
 
 const SMALLEST_NORMAL = 1.1754943508222875e-38;
 
@@ -74,19 +74,14 @@ async function runSmallCrop(dir: string): Promise<Record<string, number>> {
 
 describe('full-size benchmark model', () => {
   it('has the SD 1.5 layout and keeps activations finite, normal and unit-scale (reduced width, small crop)', async () => {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'insaneres-full-size-'));
-    try {
-      await makeFullSizeModel(dir, { unetBase: 32, vaeBase: 32, textWidth: 64, textLayers: 2, textHeads: 4 });
-      const folder = inspectModelFolder(dir);
-      expect(folder.files.unet).toBe(path.join(dir, 'unet', 'model.onnx'));
-      expect(fs.existsSync(path.join(dir, 'unet', 'model.onnx_data'))).toBe(true);
-      const stds = await runSmallCrop(dir);
-      // Not collapsed to zero, not blown up: each output's spread is within three decades of 1.
-      for (const [part, std] of Object.entries(stds)) {
-        expect([part, std > 1e-3 && std < 1e3]).toEqual([part, true]);
-      }
-    } finally {
-      fs.rmSync(dir, { recursive: true, force: true });
+    const dir = await reducedFullSizeModel();
+    const folder = inspectModelFolder(dir);
+    expect(folder.files.unet).toBe(path.join(dir, 'unet', 'model.onnx'));
+    expect(fs.existsSync(path.join(dir, 'unet', 'model.onnx_data'))).toBe(true);
+    const stds = await runSmallCrop(dir);
+    // Not collapsed to zero, not blown up: each output's spread is within three decades of 1.
+    for (const [part, std] of Object.entries(stds)) {
+      expect([part, std > 1e-3 && std < 1e3]).toEqual([part, true]);
     }
   });
 

@@ -5,9 +5,10 @@
  * scripts (GIMP/Photoshop style: raw base64 without a data URL, 0/1 for booleans, null for defaults,
  * an A1111 1.9+ `scheduler`, `script_name: ""`).
  */
+import * as fs from 'fs';
 import * as path from 'path';
 import sharp, { type Metadata } from 'sharp';
-import { makeTinyModel } from '../../../../scripts/tiny-model/make-tiny-model';
+import { tinyModel } from '../../../helpers/tiny-model';
 import { getJson, postJson, request, startTestServer, tempDir, type TestServer } from '../harness';
 import { pngBase64, pngDataUrl } from './fixtures';
 
@@ -52,8 +53,7 @@ describe('real A1111 clients', () => {
   let server: TestServer;
   beforeAll(async () => {
     const models = tempDir('a1111-models');
-    await makeTinyModel(path.join(models, 'alpha'));
-    await makeTinyModel(path.join(models, 'beta'));
+    for (const name of ['alpha', 'beta']) fs.cpSync(await tinyModel(), path.join(models, name), { recursive: true });
     server = await startTestServer({ modelsDir: models });
   });
   afterAll(() => server?.close());
