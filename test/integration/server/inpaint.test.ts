@@ -4,6 +4,9 @@ import {
   createJob, expectApiError, getJson, postJson, request, startTestServer, uploadRaw, waitTerminal, type TestServer,
 } from './harness';
 
+/** `Math` through a module constant: inside jest's sandbox every lookup of a global is slow (blend.test.ts). */
+const math = Math;
+
 const W = 72;
 const H = 56;
 const inDisc = (x: number, y: number) => (x - 24) ** 2 + (y - 28) ** 2 <= 49;
@@ -13,8 +16,8 @@ function picture(): Uint8Array {
   const data = new Uint8Array(W * H * 4);
   for (let i = 0; i < W * H; i++) {
     const x = i % W;
-    const y = Math.floor(i / W);
-    data.set([128 + 100 * Math.sin(x * 0.9), 128 + 100 * Math.cos(y * 0.8), (x * y) % 256, 200 + (x % 50)], i * 4);
+    const y = math.floor(i / W);
+    data.set([128 + 100 * math.sin(x * 0.9), 128 + 100 * math.cos(y * 0.8), (x * y) % 256, 200 + (x % 50)], i * 4);
   }
   return data;
 }
@@ -23,7 +26,7 @@ function picture(): Uint8Array {
 function discMask(width = W, height = H): Uint8Array {
   const data = new Uint8Array(width * height * 4);
   for (let i = 0; i < width * height; i++) {
-    const v = inDisc(i % width, Math.floor(i / width)) ? 255 : 0;
+    const v = inDisc(i % width, math.floor(i / width)) ? 255 : 0;
     data.set([v, v, v, 255], i * 4);
   }
   return data;
@@ -53,7 +56,7 @@ describe('inpaint jobs', () => {
         const i = (y * W + x) * 4;
         const same = [0, 1, 2, 3].every((c) => raw.body[i + c] === input[i + c]);
         // σ 2 reaches 5 px in x and y: beyond the disc's square neighbourhood nothing may change
-        const near = (x - 24) ** 2 + (y - 28) ** 2 <= (7 + 5 * Math.SQRT2 + 1) ** 2;
+        const near = (x - 24) ** 2 + (y - 28) ** 2 <= (7 + 5 * math.SQRT2 + 1) ** 2;
         if (!near && !same) throw new Error(`pixel (${x}, ${y}) outside the blurred mask changed`);
         if (inDisc(x, y) && !same) inside++;
       }

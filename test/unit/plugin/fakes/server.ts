@@ -6,6 +6,9 @@
 import { DEFAULT_LIMITS, jobCreateRequestSchema, type FastMode, type HistoryEntry, type JobSpec, type JobStatus } from '../../../../shared/src';
 import type { LogEntry } from './photoshop';
 
+/** `Math` through a module constant: inside jest's sandbox every lookup of a global is slow (blend.test.ts). */
+const math = Math;
+
 interface StoredImage {
   width: number;
   height: number;
@@ -75,10 +78,10 @@ function invert(image: StoredImage): StoredImage {
  * first enlarges a short side under 512 px to 512, then round(size × scale).
  */
 function upscaled(image: StoredImage, scale: number, recipe: boolean): StoredImage {
-  const short = Math.min(image.width, image.height);
+  const short = math.min(image.width, image.height);
   const first = recipe && short < 512 ? 512 / short : 1;
-  const firstSize = { width: Math.round(image.width * first), height: Math.round(image.height * first) };
-  return enlarge(image, Math.round(firstSize.width * scale), Math.round(firstSize.height * scale));
+  const firstSize = { width: math.round(image.width * first), height: math.round(image.height * first) };
+  return enlarge(image, math.round(firstSize.width * scale), math.round(firstSize.height * scale));
 }
 
 function enlarge(image: StoredImage, width: number, height: number): StoredImage {
@@ -86,9 +89,9 @@ function enlarge(image: StoredImage, width: number, height: number): StoredImage
   const bytesPerPixel = 4 * (image.bitDepth / 8);
   const bytes = new Uint8Array(width * height * bytesPerPixel);
   for (let y = 0; y < height; y++) {
-    const sy = Math.min(image.height - 1, Math.floor(y / scale));
+    const sy = math.min(image.height - 1, math.floor(y / scale));
     for (let x = 0; x < width; x++) {
-      const sx = Math.min(image.width - 1, Math.floor(x / scale));
+      const sx = math.min(image.width - 1, math.floor(x / scale));
       const from = (sy * image.width + sx) * bytesPerPixel;
       bytes.set(image.bytes.subarray(from, from + bytesPerPixel), (y * width + x) * bytesPerPixel);
     }

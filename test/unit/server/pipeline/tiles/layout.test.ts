@@ -48,17 +48,29 @@ function bruteForceCount(canvas: number, tile: number, overlap: number): number 
   throw new Error('unreachable');
 }
 
-function checkAxis(origins: readonly number[], extent: number, canvas: number, overlap: number): void {
-  expect(origins[0]).toBe(0);
-  expect(origins[origins.length - 1] + extent).toBe(canvas); // covered to the end, never beyond
-  for (const origin of origins) expect(origin % 8).toBe(0);
+/**
+ * What is wrong with one axis's tile origins, in words (none: an empty list; values compared with
+ * Object.is, as toBe does). Checked with one `toEqual([])` per axis rather than an expect per origin:
+ * jest's expect costs more CPU than the layout.
+ */
+function axisProblems(origins: readonly number[], extent: number, canvas: number, overlap: number): string[] {
+  const problems: string[] = [];
+  if (!Object.is(origins[0], 0)) problems.push(`first origin ${origins[0]}`);
+  // Covered to the end, never beyond.
+  if (!Object.is(origins[origins.length - 1] + extent, canvas)) problems.push(`last tile ends at ${origins[origins.length - 1] + extent}, canvas ${canvas}`);
+  for (const origin of origins) if (!Object.is(origin % 8, 0)) problems.push(`origin ${origin} not 8-aligned`);
   const steps = origins.slice(1).map((o, i) => o - origins[i]);
   for (const step of steps) {
-    expect(step).toBeGreaterThan(0);
-    expect(extent - step).toBeGreaterThanOrEqual(overlap); // adjacent overlap ≥ requested
+    if (!(step > 0)) problems.push(`step ${step}`);
+    if (!(extent - step >= overlap)) problems.push(`overlap ${extent - step} < ${overlap}`); // adjacent overlap ≥ requested
   }
   // Even spread: no sliver, steps differ by at most one latent cell.
-  if (steps.length > 0) expect(math.max(...steps) - math.min(...steps)).toBeLessThanOrEqual(8);
+  if (steps.length > 0 && !(math.max(...steps) - math.min(...steps) <= 8)) problems.push(`steps ${steps.join(', ')} differ by more than 8`);
+  return problems;
+}
+
+function checkAxis(origins: readonly number[], extent: number, canvas: number, overlap: number): void {
+  expect(axisProblems(origins, extent, canvas, overlap)).toEqual([]);
 }
 
 /**
@@ -101,14 +113,17 @@ describe('planTiles', () => {
     expect(layout.rowOrigins).toHaveLength(expectedCount(layout.canvasHeight, tileSize, overlap));
     expect(layout.tiles).toHaveLength(layout.columnOrigins.length * layout.rowOrigins.length);
 
+    // Each tile: its index, inside the canvas, at its column's and row's origins, tile-sized (the tiles
+    // that are not, with what they are; one assertion for all of them).
     const canvas = rect(0, 0, layout.canvasWidth, layout.canvasHeight);
-    layout.tiles.forEach((tile, index) => {
-      expect(tile.index).toBe(index);
-      expect(containsRect(canvas, tile.rect)).toBe(true);
-      expect(tile.rect.x).toBe(layout.columnOrigins[tile.column]);
-      expect(tile.rect.y).toBe(layout.rowOrigins[tile.row]);
-      expect([tile.rect.width, tile.rect.height]).toEqual([layout.tileWidth, layout.tileHeight]);
-    });
+    const wrongTiles = layout.tiles.filter((tile, index) =>
+      !Object.is(tile.index, index) ||
+      !containsRect(canvas, tile.rect) ||
+      !Object.is(tile.rect.x, layout.columnOrigins[tile.column]) ||
+      !Object.is(tile.rect.y, layout.rowOrigins[tile.row]) ||
+      !Object.is(tile.rect.width, layout.tileWidth) ||
+      !Object.is(tile.rect.height, layout.tileHeight));
+    expect(wrongTiles).toEqual([]);
     // Row-major order: the assembler relies on it.
     const order = layout.tiles.map((t) => t.row * layout.columnOrigins.length + t.column);
     expect(order).toEqual(order.map((_, i) => i));
@@ -145,14 +160,17 @@ describe('planTiles', () => {
   });
 
   it('the count formula equals a brute-force search for the fewest aligned tiles', () => {
+    // Every disagreement and every bad axis, in one list: an expect per canvas size costs more than the search.
+    const wrong: string[] = [];
     for (const [tile, overlap] of [[512, 64], [512, 100], [256, 0], [64, 31], [768, 300]]) {
       for (let canvas = 8; canvas <= 2400; canvas += 8) {
-        expect([canvas, tile, overlap, axisTileCount(canvas, tile, overlap)]).toEqual([
-          canvas, tile, overlap, bruteForceCount(canvas, tile, overlap),
-        ]);
-        checkAxis(axisOrigins(canvas, tile, overlap), math.min(tile, canvas), canvas, overlap);
+        const [count, fewest] = [axisTileCount(canvas, tile, overlap), bruteForceCount(canvas, tile, overlap)];
+        if (!Object.is(count, fewest)) wrong.push(`canvas ${canvas}, tile ${tile}, overlap ${overlap}: ${count} tiles, fewest ${fewest}`);
+        const problems = axisProblems(axisOrigins(canvas, tile, overlap), math.min(tile, canvas), canvas, overlap);
+        if (problems.length > 0) wrong.push(`canvas ${canvas}, tile ${tile}, overlap ${overlap}: ${problems.join('; ')}`);
       }
     }
+    expect(wrong).toEqual([]);
   });
 
   it.each([
