@@ -5,6 +5,7 @@ import { candidateProviders, Device } from './device';
 import { float16ToFloat32, float32ToFloat16, toHalf } from './float16';
 import { inspectModelFolder, ModelFolder, ModelFolderError } from './model-folder';
 import { threadTimes } from './thread-cpu';
+import { threadSpinning } from './threads';
 import { findTinyDecoder, findTinyEncoder, inspectVaeFolder, VaeDecoderFolder } from './vae-decoder-folder';
 import {
   describeTextEncoder,
@@ -93,11 +94,13 @@ function padRows(t: Tensor, start: number, size: number, fixed: number | null): 
  * Session options per provider. DirectML supports neither memory patterns nor parallel execution (ONNX
  * Runtime's DirectML EP documentation: session creation fails unless both are off).
  */
-export function sessionOptions(provider: string, threads = 0): ort.InferenceSession.SessionOptions {
+export function sessionOptions(provider: string, threads = 0, spinning = true): ort.InferenceSession.SessionOptions {
   const options: ort.InferenceSession.SessionOptions = { executionProviders: [provider], graphOptimizationLevel: 'all' };
   // 0 leaves ONNX Runtime's own choice; otherwise the CPU kernels (and any node a GPU provider hands back
   // to the CPU) use this many threads within one op.
   if (threads > 0) options.intraOpNumThreads = threads;
+  // Session config entry session.intra_op.allow_spinning (threads.ts: threadSpinning).
+  if (!spinning) options.extra = { session: { intra_op: { allow_spinning: '0' } } };
   if (provider === 'dml') return { ...options, enableMemPattern: false, executionMode: 'sequential' };
   return options;
 }
@@ -190,7 +193,7 @@ export class OnnxDiffusionRuntime implements DiffusionRuntime {
     provider: string,
     threads: number,
   ): Promise<OnnxDiffusionRuntime> {
-    const options = sessionOptions(provider, threads);
+    const options = sessionOptions(provider, threads, threadSpinning());
     const open = async (file: string): Promise<ort.InferenceSession> => {
       try {
         // From the path, not a buffer: ONNX Runtime then finds external weight files beside model.onnx.

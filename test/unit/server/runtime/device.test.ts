@@ -1,5 +1,6 @@
 import { candidateProviders, isDevice } from '../../../../server/src/runtime/device';
 import { sessionOptions } from '../../../../server/src/runtime/onnx-runtime';
+import { threadSpinning } from '../../../../server/src/runtime/threads';
 
 describe('execution provider choice', () => {
   it('cpu is cpu alone; any other explicit device falls back to cpu', () => {
@@ -32,5 +33,14 @@ describe('session options per provider', () => {
     // --threads N reaches ONNX Runtime as intra-op threads; 0 leaves its own choice.
     expect(sessionOptions('cpu', 4)).toEqual({ executionProviders: ['cpu'], graphOptimizationLevel: 'all', intraOpNumThreads: 4 });
     expect(sessionOptions('dml', 2)).toMatchObject({ intraOpNumThreads: 2, enableMemPattern: false });
+  });
+
+  it('turns the threads\' spin-wait off only when asked (INSANERES_ORT_SPINNING=0)', () => {
+    expect(sessionOptions('cpu', 2, false)).toEqual({
+      executionProviders: ['cpu'], graphOptimizationLevel: 'all', intraOpNumThreads: 2, extra: { session: { intra_op: { allow_spinning: '0' } } },
+    });
+    expect(threadSpinning({})).toBe(true);
+    expect(threadSpinning({ INSANERES_ORT_SPINNING: '1' })).toBe(true);
+    expect(threadSpinning({ INSANERES_ORT_SPINNING: '0' })).toBe(false);
   });
 });
