@@ -3,8 +3,9 @@
  * that cache is empty, as in CI's fresh checkout, the known slow files still go first: otherwise jest
  * orders by file size, a long e2e or studio file can start last, and one worker then runs it alone while
  * the other idles. Seconds below are relative weights from one full run (a fresh clone on a 2-core machine
- * with one core kept busy); a file not listed and not cached runs after these, largest first. Update the
- * table when a file's cost changes a lot.
+ * with one core kept busy), scaled where a file's CPU time changed (in-band jest runs before and after
+ * the shared tiny models, per-picture assertions and INSANERES_ORT_SPINNING=0); a file not listed and not
+ * cached runs after these, largest first. Update the table when a file's cost changes a lot.
  */
 const Sequencer = require('@jest/test-sequencer').default;
 const path = require('path');
@@ -12,35 +13,33 @@ const path = require('path');
 const ROOT = path.resolve(__dirname, '..', '..');
 
 const KNOWN_SECONDS = new Map([
-  ['test/integration/studio/studio.test.ts', 41],
-  ['test/integration/engine/cli-img2img.test.ts', 36],
-  ['test/integration/engine/inpaint.test.ts', 33],
-  ['test/e2e/harness/harness.test.ts', 28],
+  ['test/integration/studio/studio.test.ts', 37],
+  ['test/integration/engine/cli-img2img.test.ts', 27],
+  ['test/e2e/harness/harness.test.ts', 27],
   ['test/unit/scripts/full-size-lcm.test.ts', 27],
-  ['test/integration/plugin/package-plugin.test.ts', 20],
-  ['test/integration/engine/fast-mode.test.ts', 19],
-  ['test/integration/server/load.test.ts', 19],
-  ['test/integration/engine/upscale.test.ts', 18],
-  ['test/integration/engine/engine.test.ts', 16],
-  ['test/unit/scripts/full-size-model.test.ts', 16],
-  ['test/e2e/harness/model-download.test.ts', 14],
-  ['test/integration/server/shutdown.test.ts', 14],
-  ['test/e2e/harness/inpaint.test.ts', 14],
+  ['test/integration/plugin/package-plugin.test.ts', 22],
+  ['test/integration/engine/fast-mode.test.ts', 18],
+  ['test/e2e/harness/inpaint.test.ts', 15],
   ['test/integration/engine/cli-inpaint.test.ts', 14],
-  ['test/integration/server/hub-cli.test.ts', 13],
-  ['test/integration/engine/upscale-seams.test.ts', 13],
-  ['test/integration/server/streams.test.ts', 10],
-  ['test/unit/server/pipeline/tiles/layout.test.ts', 10],
-  ['test/integration/engine/cli-upscale.test.ts', 9],
-  ['test/integration/server/flow.test.ts', 9],
-  ['test/integration/server/fuzz.test.ts', 9],
-  ['test/integration/engine/pipeline.test.ts', 8],
-  ['test/integration/server/a1111/a1111-behaviour.test.ts', 7],
-  ['test/integration/server/a1111/a1111-tests.test.ts', 7],
+  ['test/integration/server/hub-cli.test.ts', 14],
+  ['test/e2e/harness/model-download.test.ts', 13],
+  ['test/integration/server/load.test.ts', 12],
+  ['test/integration/engine/upscale.test.ts', 12],
+  ['test/integration/server/shutdown.test.ts', 12],
+  ['test/integration/engine/upscale-seams.test.ts', 11],
+  ['test/integration/engine/engine.test.ts', 10],
+  ['test/integration/server/fuzz.test.ts', 10],
+  ['test/integration/engine/inpaint.test.ts', 8],
+  ['test/integration/server/flow.test.ts', 8],
+  ['test/unit/scripts/full-size-model.test.ts', 7],
+  ['test/integration/server/streams.test.ts', 6],
+  ['test/integration/engine/cli-upscale.test.ts', 6],
   ['test/integration/server/startup.test.ts', 6],
   ['test/integration/server/security.test.ts', 6],
-  ['test/unit/server/pipeline/preview.test.ts', 6],
-  ['test/integration/server/models.test.ts', 6],
+  ['test/integration/server/a1111/a1111-behaviour.test.ts', 5],
+  ['test/integration/server/a1111/a1111-tests.test.ts', 5],
+  ['test/integration/engine/pipeline.test.ts', 4],
+  ['test/integration/server/models.test.ts', 4],
 ]);
 
 class SlowFirstSequencer extends Sequencer {
