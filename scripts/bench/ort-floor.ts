@@ -12,6 +12,7 @@ import * as path from 'path';
 import * as ort from 'onnxruntime-node';
 import { float32ToFloat16 } from '../../server/src/runtime/float16';
 import { sessionOptions } from '../../server/src/runtime/onnx-runtime';
+import { threadSpinning } from '../../server/src/runtime/threads';
 
 export interface FloorResult {
   createMs: number;
@@ -44,7 +45,8 @@ function filled(length: number, f: (i: number) => number): Float32Array {
 }
 
 async function createAll(dir: string, setup: FloorSetup): Promise<Record<string, ort.InferenceSession>> {
-  const options = sessionOptions(setup.provider, setup.threads);
+  // The same options as the server's runtime, spin-waiting included (INSANERES_ORT_SPINNING).
+  const options = sessionOptions(setup.provider, setup.threads, threadSpinning());
   const open = (part: string) => ort.InferenceSession.create(path.join(dir, part, 'model.onnx'), options);
   return { text: await open('text_encoder'), unet: await open('unet'), vaeEnc: await open('vae_encoder'), vaeDec: await open('vae_decoder') };
 }
