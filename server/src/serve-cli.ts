@@ -28,6 +28,7 @@ export const SERVE_USAGE = `insaneres serve [--model DIR | --models-dir DIR] [--
   the VAE decoder (a TAESD or SD VAE decoder folder with its config.json).
   --inference-priority low (the default) runs the model's threads at a lower CPU priority (Linux: nice 10), so
   the server's replies and your other apps get a core first; normal keeps them at the server's priority.
+  Its default may also come from INSANERES_INFERENCE_PRIORITY.
   --log-format auto (the default) prints a banner and readable lines on a terminal, JSON lines otherwise.`;
 
 const LOG_FORMATS = ['auto', 'pretty', 'json'] as const;
@@ -111,9 +112,10 @@ export function parseServeArgs(args: string[], env: NodeJS.ProcessEnv = process.
   } else if (values['shared-outputs'] !== undefined) {
     throw new ConfigError('--shared-outputs is for studio mode: give --queue redis://HOST:6379 as well');
   }
-  const priority = values['inference-priority'];
+  const priority = values['inference-priority'] ?? env.INSANERES_INFERENCE_PRIORITY;
   if (priority !== undefined && !(INFERENCE_PRIORITIES as readonly string[]).includes(priority)) {
-    throw new ConfigError(`--inference-priority must be one of ${INFERENCE_PRIORITIES.join(', ')}, got "${priority}"`);
+    const source = values['inference-priority'] !== undefined ? '--inference-priority' : 'INSANERES_INFERENCE_PRIORITY';
+    throw new ConfigError(`${source} must be one of ${INFERENCE_PRIORITIES.join(', ')}, got "${priority}"`);
   }
   const logFormat = values['log-format'] ?? 'auto';
   if (!(LOG_FORMATS as readonly string[]).includes(logFormat)) {

@@ -16,12 +16,13 @@ export const WORKER_USAGE = `insaneres worker --queue redis://HOST:6379[/DB] [--
                  [--inference-priority low|normal]
   One process per GPU. --shared-outputs: this machine's path to the front's shared folder, if it differs.
   --fast: jobs that do not say run in fast mode (LCM, 4 steps), where the model is LCM-distilled.
-  --inference-priority: low (the default) runs the model's threads at a lower CPU priority (Linux: nice 10).
+  --inference-priority: low (the default) runs the model's threads at a lower CPU priority (Linux: nice 10);
+  its default may also come from INSANERES_INFERENCE_PRIORITY.
   --queue may also come from INSANERES_QUEUE (keeps Redis's password out of the process list).`;
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
 
-export function parseWorkerArgs(args: string[]): Omit<StudioWorkerOptions, 'logger'> & { logLevel?: LogLevel } | 'help' {
+export function parseWorkerArgs(args: string[], env: NodeJS.ProcessEnv = process.env): Omit<StudioWorkerOptions, 'logger'> & { logLevel?: LogLevel } | 'help' {
   const values = parseFlags('worker', args, {
     queue: { type: 'string' },
     model: { type: 'string' },
@@ -36,7 +37,7 @@ export function parseWorkerArgs(args: string[]): Omit<StudioWorkerOptions, 'logg
   });
   if (values.help) return 'help';
   // From the environment, the Redis password stays out of the process list.
-  const url = values.queue ?? process.env.INSANERES_QUEUE;
+  const url = values.queue ?? env.INSANERES_QUEUE;
   if (typeof url !== 'string') throw new UsageError('--queue redis://HOST:6379 is required (the Redis the front server uses)');
   const problem = checkRedisUrl(url);
   if (problem) throw new UsageError(problem);
@@ -49,9 +50,10 @@ export function parseWorkerArgs(args: string[]): Omit<StudioWorkerOptions, 'logg
   if (name !== undefined && !/^[\w.-]{1,64}$/.test(name)) throw new UsageError(`--name must be 1–64 letters, digits, '.', '_' or '-', got "${name}"`);
   const logLevel = values['log-level'] as string | undefined;
   if (logLevel !== undefined && !LOG_LEVELS.includes(logLevel)) throw new UsageError(`--log-level must be one of ${LOG_LEVELS.join(', ')}`);
-  const priority = values['inference-priority'] as string | undefined;
+  const priority = (values['inference-priority'] as string | undefined) ?? env.INSANERES_INFERENCE_PRIORITY;
   if (priority !== undefined && !(INFERENCE_PRIORITIES as readonly string[]).includes(priority)) {
-    throw new UsageError(`--inference-priority must be one of ${INFERENCE_PRIORITIES.join(', ')}, got "${priority}"`);
+    const source = values['inference-priority'] !== undefined ? '--inference-priority' : 'INSANERES_INFERENCE_PRIORITY';
+    throw new UsageError(`${source} must be one of ${INFERENCE_PRIORITIES.join(', ')}, got "${priority}"`);
   }
   return { url, model, modelsDir, device, name, sharedOutputs: values['shared-outputs'] as string | undefined, fast: values.fast === true, logLevel: logLevel as LogLevel | undefined,
     ...(priority !== undefined ? { inferencePriority: priority as InferencePriority } : {}) };

@@ -55,6 +55,8 @@ function waitForLog(lines: string[], pattern: RegExp): Promise<void> {
   (baseNice < LOW_PRIORITY_NICE ? it : it.skip)('low: the worker thread and ONNX Runtime\'s pool threads run at nice 10, the rest of the process as before', async () => {
     const logs: string[] = [];
     const logger = { info: (_: object, msg?: string) => void logs.push(msg ?? ''), warn: () => undefined, error: () => undefined };
+    // libuv's pool starts with the first fs call in the process; the worker makes one before it lowers
+    // itself, so if this file had not started the pool yet, its 4 threads appear here too, at the old priority.
     const before = threadsOfThisProcess();
     const isNew = (t: ThreadInfo): boolean => !before.some((b) => b.tid === t.tid);
     engine = await createEngine({ device: 'cpu', threads: 3, priority: 'low', logger });
@@ -63,9 +65,10 @@ function waitForLog(lines: string[], pattern: RegExp): Promise<void> {
     await engine.loadModel(await tinyModel());
     const after = threadsOfThisProcess();
     const sessionThreads = after.filter((t) => isNew(t) && !workerThreads.some((w) => w.tid === t.tid));
-    // Before any session: the worker's own thread, lowered. With the sessions: ONNX Runtime's pools (3
+    // Before any session: the worker's own thread, lowered (and no other). With the sessions: ONNX Runtime's pools (3
     // intra-op threads = the calling thread + 2 of its own, per session), every one at the same nice value.
-    expect(workerThreads.map((t) => t.nice)).toEqual([LOW_PRIORITY_NICE]);
+    expect(workerThreads.filter((t) => t.nice === LOW_PRIORITY_NICE)).toHaveLength(1);
+    expect(workerThreads.filter((t) => t.nice !== LOW_PRIORITY_NICE).every((t) => t.nice === baseNice)).toBe(true);
     expect(sessionThreads.length).toBeGreaterThanOrEqual(2);
     expect(sessionThreads.every((t) => t.nice === LOW_PRIORITY_NICE)).toBe(true);
     // Everything that was there before (main thread, libuv's pool, V8's) keeps its priority.

@@ -27,6 +27,10 @@ describe('parseServeArgs', () => {
   it('--inference-priority low|normal; absent, the server\'s default (low) applies', () => {
     expect(parseServeArgs(['--inference-priority', 'normal'], {})).toMatchObject({ inferencePriority: 'normal' });
     expect(parseServeArgs(['--inference-priority', 'low'], {})).toMatchObject({ inferencePriority: 'low' });
+    // INSANERES_INFERENCE_PRIORITY sets the default; the flag wins over it.
+    expect(parseServeArgs([], { INSANERES_INFERENCE_PRIORITY: 'normal' })).toMatchObject({ inferencePriority: 'normal' });
+    expect(parseServeArgs(['--inference-priority', 'low'], { INSANERES_INFERENCE_PRIORITY: 'normal' })).toMatchObject({ inferencePriority: 'low' });
+    expect(() => parseServeArgs([], { INSANERES_INFERENCE_PRIORITY: 'high' })).toThrow(/INSANERES_INFERENCE_PRIORITY must be one of low, normal, got "high"/);
     expect(parseServeArgs([], {})).not.toHaveProperty('inferencePriority');
   });
 

@@ -21,13 +21,17 @@ describe('serve --queue', () => {
 
 describe('worker', () => {
   it('takes the contract flags', () => {
-    expect(parseWorkerArgs(['--queue', 'redis://127.0.0.1:6379', '--model', './sd15', '--device', 'cpu', '--name', 'box1-gpu0'])).toEqual({
+    expect(parseWorkerArgs(['--queue', 'redis://127.0.0.1:6379', '--model', './sd15', '--device', 'cpu', '--name', 'box1-gpu0'], {})).toEqual({
       url: 'redis://127.0.0.1:6379', model: './sd15', modelsDir: undefined, device: 'cpu', name: 'box1-gpu0', sharedOutputs: undefined, fast: false, logLevel: undefined,
     });
   });
 
   it('takes --inference-priority low|normal', () => {
-    expect(parseWorkerArgs(['--queue', 'redis://127.0.0.1:6379', '--model', './sd15', '--inference-priority', 'normal'])).toMatchObject({ inferencePriority: 'normal' });
+    expect(parseWorkerArgs(['--queue', 'redis://127.0.0.1:6379', '--model', './sd15', '--inference-priority', 'normal'], {})).toMatchObject({ inferencePriority: 'normal' });
+    // INSANERES_INFERENCE_PRIORITY sets the default; the flag wins over it.
+    expect(parseWorkerArgs(['--queue', 'redis://h:6379', '--model', 'm'], { INSANERES_INFERENCE_PRIORITY: 'normal' })).toMatchObject({ inferencePriority: 'normal' });
+    expect(parseWorkerArgs(['--queue', 'redis://h:6379', '--model', 'm', '--inference-priority', 'low'], { INSANERES_INFERENCE_PRIORITY: 'normal' })).toMatchObject({ inferencePriority: 'low' });
+    expect(() => parseWorkerArgs(['--queue', 'redis://h:6379', '--model', 'm'], { INSANERES_INFERENCE_PRIORITY: 'idle' })).toThrow(/INSANERES_INFERENCE_PRIORITY must be one of low, normal/);
   });
 
   it('takes --fast (the default for jobs that do not say)', () => {
