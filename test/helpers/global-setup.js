@@ -8,8 +8,8 @@
  * - INSANERES_INFERENCE_PRIORITY=normal (unless the caller set it): the servers and studio workers the tests
  *   start run inference at the normal priority. At the default (low, nice 10) any other process on a busy
  *   machine takes the CPU first, and the suite then waits on it: in a fresh-clone run with one core kept
- *   busy, the studio, load and shutdown tests took 75-96, 48-58 and 29-36 s against 41, 19 and 14 s
- *   before the default changed. The priority itself is tested explicitly (inference-priority.test.ts).
+ *   busy, the studio and shutdown tests took 75-96 and 29-36 s at low, 44 and 16 s at normal. The
+ *   priority itself is tested explicitly (inference-priority.test.ts).
  *   The suite runs many sessions at once on a busy machine, where spinning threads burn the CPU the others
  *   wait for: the engine tests took 22 % less CPU without it (server/src/runtime/threads.ts).
  */
