@@ -1,6 +1,6 @@
 import * as path from 'path';
 import { Worker } from 'worker_threads';
-import { previewOf } from '../pipeline/preview';
+import { cropPreview } from '../pipeline/preview';
 import { randomSeed } from '../rng/philox';
 import { resolveThreads } from '../runtime/threads';
 import type { FromWorker, JobKind, ToWorker, WorkerError } from './messages';
@@ -108,7 +108,8 @@ class WorkerEngine implements Engine {
         let { progress } = message;
         if (message.previewSource && pending.onProgress) {
           const started = performance.now();
-          progress = { ...progress, preview: previewOf(message.previewSource) };
+          const { latents, visibleWidth, visibleHeight } = message.previewSource;
+          progress = { ...progress, preview: cropPreview(latents, visibleWidth, visibleHeight) };
           pending.previewMs = (pending.previewMs ?? 0) + (performance.now() - started);
         }
         pending.onProgress?.(progress);

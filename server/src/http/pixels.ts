@@ -74,12 +74,11 @@ function drained(res: Response): Promise<void> {
 /**
  * Sends the image as raw RGBA, one slice per turn of the event loop, with back-pressure past
  * RAW_QUEUE_BYTES queued: a 4096² result is 64–128 MB, and one write of it kept the event loop in the
- * kernel's socket copy for ~85 ms. Waiting
- * for 'drain' alone is not enough: while the client's receive buffer has room (up to 32 MB on Linux
- * loopback) every write completes at once and 'drain' comes in the same turn, so the slices ran back to
- * back for 60–370 ms (upscale-http-bench's stored-entry download, server profiled: all of it in the
- * socket copy). An RGB image is widened to RGBA slice by slice for the same reason. Stops early if the
- * client goes away.
+ * kernel's socket copy for ~85 ms. Waiting for 'drain' alone is not enough: while the client's receive
+ * buffer has room (up to 32 MB on Linux loopback) every write completes at once and 'drain' comes in the
+ * same turn, so the slices ran back to back for 60–370 ms (upscale-http-bench's stored-entry download,
+ * server profiled: all of it in the socket copy). An RGB image is widened to RGBA slice by slice for the
+ * same reason. Stops early if the client goes away.
  */
 export async function sendRaw(res: Response, image: RawImage): Promise<void> {
   const bytesPerSample = image.bitDepth / 8;

@@ -87,11 +87,6 @@ function axisTaps(outSize: number, cells: number): { lo: Int32Array; hi: Int32Ar
  * padding), upsampled bilinearly so its long side is PREVIEW_SIDE and its aspect is the crop's.
  */
 export function cropPreview(latents: Tensor, visibleWidth: number, visibleHeight: number): RawImage {
-  return previewOf({ latents, visibleWidth, visibleHeight });
-}
-
-/** cropPreview of a PreviewSource. */
-export function previewOf({ latents, visibleWidth, visibleHeight }: PreviewSource): RawImage {
   const cellsWide = min(latents.dims[3], max(1, round(visibleWidth / 8)));
   const cellsHigh = min(latents.dims[2], max(1, round(visibleHeight / 8)));
   const cells = latentCellsRgb(latents, cellsWide, cellsHigh);
