@@ -56,9 +56,9 @@ export function phaseRows(job: JobPhases): [string, number][] {
   rows.push(['worker: the rest of the job', workerTotal - (stages - at(worker, 'inputCopy'))]);
   rows.push(['main ↔ worker messages', at(main, 'engine') - workerTotal - at(worker, 'inputCopy')]);
   rows.push(['history: entry + infotext', at(main, 'saveEntry')]);
-  rows.push(['history: PNG encode (sharp)', at(main, 'savePngEncode')]);
-  rows.push(['history: PNG and sidecar written and flushed, after the encode', at(main, 'saveFiles')]);
-  rows.push(['history: renames (PNG, then sidecar)', at(main, 'saveRename')]);
+  // The PNG is encoded after `done` (history/store.ts): what the job waits for is the durable raw pixels.
+  rows.push(['history: raw pixels and sidecar written and flushed', at(main, 'saveFiles')]);
+  rows.push(['history: renames (raw pixels, then sidecar)', at(main, 'saveRename')]);
   // The job starts while the submit is being answered, so the two overlap: counted together.
   rows.push(['client: submit, queue and the `done` event (beyond engine and save)', client.submit + client.events - at(main, 'engine') - at(main, 'save')]);
   rows.push(['client: raw result (GET …/result)', client.result]);
@@ -92,7 +92,7 @@ export function cpuLines(jobs: JobPhases[]): string[] {
     ['inference worker thread, CPU outside session.run', (j) => j.worker['cpu.outsideRun']],
     ['inference worker thread, time waiting for a CPU (whole job)', (j) => j.worker['cpu.waited']],
     ['main thread, CPU while the worker ran', (j) => j.main['cpu.mainDuringEngine']],
-    ['server process, CPU during the history save (PNG encode on libuv threads)', (j) => j.main['cpu.save']],
+    ['server process, CPU during the history save (before `done`; the PNG encode comes after)', (j) => j.main['cpu.save']],
   ];
   const lines: string[] = [];
   for (const [label, pick] of rows) {

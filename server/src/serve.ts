@@ -269,6 +269,9 @@ async function serveHttp(parts: Parts): Promise<RunningServer> {
       server.closeIdleConnections();
       await pulls.close();
       await queue.close();
+      // Results already reported done get their PNG before the process ends (a hard stop leaves their raw
+      // pixels, which the next start encodes).
+      await history.pngsWritten();
       // SSE streams have ended with the cancelled state by now; whatever is left is cut.
       server.closeAllConnections();
       await stopped;

@@ -1,8 +1,15 @@
 /**
- * Every finished result on disk: `<id>.png` plus the `<id>.json` sidecar (the HistoryEntry). Both are
- * written to temporary names and flushed, then renamed, PNG first, so a sidecar always points at a complete PNG. The
- * list is rebuilt from the sidecars at start, so it survives restarts. What a crash or a damaged disk can
- * leave is cleaned up then (see `rebuild`); files the server did not write are never touched.
+ * Every finished result on disk: `<id>.png` plus the `<id>.json` sidecar (the HistoryEntry). Files are
+ * written to temporary names and flushed, then renamed, the image first, so a sidecar always points at a
+ * complete image. The list is rebuilt from the sidecars at start, so it survives restarts. What a crash or
+ * a damaged disk can leave is cleaned up or finished then (see `rebuild`); files the server did not write
+ * are never touched.
+ *
+ * The PNG after `done`: by default a save writes the raw pixels (`<id>.raw`, unencoded-result.ts) and the
+ * sidecar, which is durable within a few ms, and returns; the PNG is encoded afterwards, one at a time,
+ * and replaces the raw file. A stop in between leaves sidecar + raw file, and the next start encodes it.
+ * Readers of the file wait for it with `pngFile`. Studio workers (`shared`) write the PNG before they
+ * return, since the front, another process, reads it as soon as it hears the job is done.
  */
 import { randomBytes } from 'crypto';
 import { promises as fsp } from 'fs';
@@ -13,14 +20,17 @@ import { encodePng, isPng } from '../image/png';
 import { textChunkAfterHeader } from '../image/png-text';
 import { infotextFor } from '../infotext/job-infotext';
 import type { Logger } from '../logger';
+import { readUnencoded, unencodedParts } from './unencoded-result';
 
 export type NewHistoryEntry = Omit<HistoryEntry, 'id' | 'createdAt' | 'infotext'>;
 
 const TMP_SUFFIX = '.tmp';
 const ID_PATTERN = '[0-9]{8}-[0-9]{6}-[0-9]{3}-[0-9a-f]{6}';
 /** Only our own temporary names (`<id>.png.<pid>.<hex>.tmp`): other `.tmp` files in the folder are not ours. */
-const OWN_TMP = new RegExp(`^${ID_PATTERN}\\.(png|json)\\.[0-9]+\\.[0-9a-f]{6}\\.tmp$`);
-const OWN_PNG = new RegExp(`^(${ID_PATTERN})\\.png$`);
+const OWN_TMP = new RegExp(`^${ID_PATTERN}\\.(png|json|raw)\\.[0-9]+\\.[0-9a-f]{6}\\.tmp$`);
+const OWN_IMAGE = new RegExp(`^(${ID_PATTERN})\\.(png|raw)$`);
+/** Saves whose PNG is still to be encoded before the next save waits for the oldest (memory: each holds its image). */
+const MAX_UNENCODED = 4;
 /** The last 12 bytes of every complete PNG: the IEND chunk (length 0, type, CRC). */
 const PNG_END = Buffer.from([0, 0, 0, 0, 0x49, 0x45, 0x4e, 0x44, 0xae, 0x42, 0x60, 0x82]);
 
@@ -37,6 +47,10 @@ function historyId(now: Date): string {
     `${now.getFullYear()}${pad(now.getMonth() + 1)}${pad(now.getDate())}-` +
     `${pad(now.getHours())}${pad(now.getMinutes())}${pad(now.getSeconds())}-${pad(now.getMilliseconds(), 3)}`;
   return `${stamp}-${randomBytes(3).toString('hex')}`;
+}
+
+function sidecarText(entry: HistoryEntry): string {
+  return `${JSON.stringify(entry, null, 2)}\n`;
 }
 
 function newestFirst(a: HistoryEntry, b: HistoryEntry): number {
@@ -85,6 +99,10 @@ async function allWritten(settled: PromiseSettledResult<string>[]): Promise<stri
 export class HistoryStore {
   private entries: HistoryEntry[] = [];
   private readonly byId = new Map<string, HistoryEntry>();
+
+  /** Entries whose PNG is still to be written, by id: settles once it is. */
+  private readonly encoding = new Map<string, Promise<void>>();
+  private encodeChain: Promise<void> = Promise.resolve();
 
   private constructor(
     readonly dir: string,
@@ -142,7 +160,10 @@ export class HistoryStore {
     }
   }
 
-  /** `phases`, when given, gets the milliseconds of each part of the save (the overhead benchmark reads them). */
+  /**
+   * Records a finished result; once this resolves it survives a crash. `phases`, when given, gets the
+   * milliseconds of each part of the save (the overhead benchmark reads them).
+   */
   async save(fields: NewHistoryEntry, image: RawImage, phases?: Record<string, number>): Promise<HistoryEntry> {
     let t = performance.now();
     const lap = (key: string): void => {
@@ -153,27 +174,72 @@ export class HistoryStore {
     const now = new Date();
     const entry = historyEntrySchema.parse({ ...fields, id: historyId(now), createdAt: now.toISOString(), infotext: infotextFor(fields) });
     lap('saveEntry');
-    const pngFile = this.imagePath(entry);
     const jsonFile = path.join(this.dir, `${entry.id}.json`);
-    // The sidecar is written and flushed while the PNG encodes (7–10 ms of a 512² job's save, one fsync
-    // fewer in its path); the renames stay in order, PNG first, so a sidecar only ever names a complete
-    // PNG. A crash before both renames leaves temporary files or a PNG without a sidecar, which rebuild()
-    // removes: the job was never reported done.
-    const encoded = encodePng(image).then((png) => {
-      lap('savePngEncode');
-      // A1111's `parameters` chunk: its PNG Info, Civitai and other tools read how the image was made.
-      // The PNG is sharp's fresh encode: the text chunk goes after its header without copying the image data.
-      return writeFlushed(pngFile, textChunkAfterHeader(png, 'parameters', entry.infotext ?? ''));
-    });
-    const [pngTmp, jsonTmp] = await allWritten(await Promise.allSettled([encoded, writeFlushed(jsonFile, [`${JSON.stringify(entry, null, 2)}\n`])]));
-    lap('saveFiles');
-    await renameInto(pngTmp, pngFile, jsonTmp);
-    await renameInto(jsonTmp, jsonFile);
+    if (this.shared) {
+      // The front reads the PNG as soon as it hears the job is done: it is written first.
+      const [pngTmp, jsonTmp] = await allWritten(await Promise.allSettled([this.encodeToTemporary(entry, image), writeFlushed(jsonFile, [sidecarText(entry)])]));
+      lap('saveFiles');
+      await renameInto(pngTmp, this.imagePath(entry), jsonTmp);
+      await renameInto(jsonTmp, jsonFile);
+    } else {
+      // Bounded memory when results come faster than their PNGs: each waiting encode holds its image.
+      if (this.encoding.size >= MAX_UNENCODED) await this.pngsWritten();
+      // The raw pixels and the sidecar are flushed side by side; the renames go image first, so a sidecar
+      // only ever names a complete image. A crash before both renames leaves temporary files or an image
+      // without a sidecar, which rebuild() removes: the job was never reported done.
+      const rawFile = this.unencodedPath(entry.id);
+      const raw = (async () => writeFlushed(rawFile, unencodedParts(image)))();
+      const [rawTmp, jsonTmp] = await allWritten(await Promise.allSettled([raw, writeFlushed(jsonFile, [sidecarText(entry)])]));
+      lap('saveFiles');
+      await renameInto(rawTmp, rawFile, jsonTmp);
+      await renameInto(jsonTmp, jsonFile);
+    }
     lap('saveRename');
     this.entries.unshift(entry);
     this.entries.sort(newestFirst);
     this.byId.set(entry.id, entry);
+    if (!this.shared) this.encodeLater(entry, image);
     return entry;
+  }
+
+  /** The entry's PNG file, once it is written (straight away unless its encode is still to come). */
+  async pngFile(entry: HistoryEntry): Promise<string> {
+    await this.encoding.get(entry.id);
+    return this.imagePath(entry);
+  }
+
+  /** Resolves when every PNG still to be encoded is written (or has failed, and its raw file stays). */
+  async pngsWritten(): Promise<void> {
+    await Promise.allSettled([...this.encoding.values()]);
+  }
+
+  private unencodedPath(id: string): string {
+    return path.join(this.dir, `${id}.raw`);
+  }
+
+  /** The PNG, with A1111's `parameters` chunk (PNG Info, Civitai and other tools read how it was made), flushed to a temporary name. */
+  private async encodeToTemporary(entry: HistoryEntry, image: RawImage): Promise<string> {
+    const png = await encodePng(image);
+    // sharp's fresh encode: the text chunk goes after its header without copying the image data.
+    return writeFlushed(this.imagePath(entry), textChunkAfterHeader(png, 'parameters', entry.infotext ?? ''));
+  }
+
+  /** The PNG in place of the raw file: written, renamed into place, then the raw file removed. */
+  private async replaceUnencoded(entry: HistoryEntry, image: RawImage): Promise<void> {
+    const tmp = await this.encodeToTemporary(entry, image);
+    await renameInto(tmp, this.imagePath(entry));
+    await fsp.rm(this.unencodedPath(entry.id), { force: true });
+  }
+
+  /** One encode at a time, in the order the jobs finished; a failure is logged and the raw file kept for the next start. */
+  private encodeLater(entry: HistoryEntry, image: RawImage): void {
+    const queued = performance.now();
+    const written = this.encodeChain.then(() => this.replaceUnencoded(entry, image));
+    this.encoding.set(entry.id, written);
+    this.encodeChain = written.then(
+      () => this.logger.debug({ id: entry.id, ms: Math.round(performance.now() - queued) }, 'result PNG written'),
+      (err) => this.logger.error({ id: entry.id, err }, 'the result PNG could not be written; its raw pixels stay, and the next start tries again'),
+    ).finally(() => this.encoding.delete(entry.id));
   }
 
   /** A stored image that turned out unreadable after start: it leaves the list, and the log says why. */
@@ -202,11 +268,11 @@ export class HistoryStore {
         await fsp.rm(file, { force: true });
         continue;
       }
-      const orphan = OWN_PNG.exec(name);
+      const orphan = OWN_IMAGE.exec(name);
       if (orphan && !present.has(`${orphan[1]}.json`)) {
         // In a shared folder a worker may be between its PNG and its sidecar right now.
         if (this.shared && (await isRecent(path.join(this.dir, name)))) continue;
-        this.logger.warn({ file: name }, 'deleting a result PNG without its sidecar (left by a crash before the job was done)');
+        this.logger.warn({ file: name }, `deleting a result ${orphan[2] === 'png' ? 'PNG' : 'raw file'} without its sidecar (left by a crash before the job was done)`);
         await fsp.rm(path.join(this.dir, name), { force: true });
         continue;
       }
@@ -216,7 +282,8 @@ export class HistoryStore {
         const parsed = historyEntrySchema.safeParse(JSON.parse(await fsp.readFile(path.join(this.dir, name), 'utf8')));
         if (!parsed.success) throw new Error(parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '));
         if (parsed.data.id !== id) throw new Error(`its id "${parsed.data.id}" does not match the file name`);
-        if (!present.has(`${id}.png`)) throw new Error(`${id}.png is missing`);
+        if (present.has(`${id}.raw`)) await this.finishUnencoded(parsed.data, present.has(`${id}.png`));
+        else if (!present.has(`${id}.png`)) throw new Error(`${id}.png is missing`);
         await checkPng(this.imagePath(parsed.data), parsed.data);
         entries.push(parsed.data);
       } catch (err) {
@@ -227,6 +294,24 @@ export class HistoryStore {
     this.byId.clear();
     for (const entry of this.entries) this.byId.set(entry.id, entry);
     this.logger.info({ dir: this.dir, entries: this.entries.length }, 'history loaded');
+  }
+
+  /**
+   * A result reported done whose PNG a stop cut off: its raw pixels become the PNG now. When the PNG is
+   * already in place (a stop between its rename and the raw file's removal), the raw file just goes.
+   */
+  private async finishUnencoded(entry: HistoryEntry, pngInPlace: boolean): Promise<void> {
+    const rawFile = this.unencodedPath(entry.id);
+    if (pngInPlace) {
+      await fsp.rm(rawFile, { force: true });
+      return;
+    }
+    const image = readUnencoded(await fsp.readFile(rawFile));
+    if (image.width !== entry.width || image.height !== entry.height) {
+      throw new Error(`${entry.id}.raw is ${image.width}×${image.height}, its sidecar says ${entry.width}×${entry.height}`);
+    }
+    await this.replaceUnencoded(entry, image);
+    this.logger.info({ id: entry.id }, 'wrote the PNG of a finished result that a stop left as raw pixels');
   }
 }
 

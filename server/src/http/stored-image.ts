@@ -25,18 +25,18 @@ export async function sendStoredImage(
   entry: HistoryEntry,
   options: { maxSide?: number; inMemory?: RawImage } = {},
 ): Promise<void> {
-  const file = history.imagePath(entry);
   const format = wantedFormat(req);
   try {
     if (options.maxSide !== undefined) {
       // A thumbnail: an 8-bit PNG that fits maxSide×maxSide, never enlarged (sharp reads 16-bit PNGs itself).
-      const thumbnail = await sharp(file).resize(options.maxSide, options.maxSide, { fit: 'inside', withoutEnlargement: true }).png().toBuffer();
+      const thumbnail = await sharp(await history.pngFile(entry)).resize(options.maxSide, options.maxSide, { fit: 'inside', withoutEnlargement: true }).png().toBuffer();
       res.type('image/png').send(thumbnail);
     } else if (format === 'png') {
       // The PNG written to history is the result: served as is, never encoded twice.
-      await sendFile(res, file);
+      // A result just finished may still be encoding (history/store.ts): pngFile waits for it.
+      await sendFile(res, await history.pngFile(entry));
     } else {
-      await sendRaw(res, options.inMemory ?? (await decodePng(await fsp.readFile(file))));
+      await sendRaw(res, options.inMemory ?? (await decodePng(await fsp.readFile(await history.pngFile(entry)))));
     }
   } catch (err) {
     if (res.headersSent) throw err;

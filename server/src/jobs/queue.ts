@@ -258,7 +258,7 @@ export class JobQueue implements JobQueueApi {
     }
   }
 
-  /** Writes the result to the outputs folder (temp name, then rename) before the job may report done. */
+  /** Writes the result to the outputs folder, durably, before the job may report done (its PNG may follow: history/store.ts). */
   private async record(job: Job, output: JobOutput, params: JobSpec['params'], phases: Record<string, number>): Promise<void> {
     const { engine, history } = this.options;
     const image = output.image;

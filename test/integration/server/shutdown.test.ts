@@ -5,7 +5,7 @@
 import { execFileSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
-import { createJob, gradient, tempDir, tinyModel, uploadRaw, waitFor, waitTerminal } from './harness';
+import { createJob, gradient, request, tempDir, tinyModel, uploadRaw, waitFor, waitTerminal } from './harness';
 import { spawnServe, type ServeProcess } from './spawn';
 
 /** Resolves once `serve` has written a line that `match` accepts (pino JSON lines, or its own plain lines). */
@@ -81,6 +81,54 @@ describe.each(['SIGINT', 'SIGTERM'] as const)('%s', (signal) => {
       serve.child.kill('SIGKILL');
       // A writer still waiting for a reader would hold one of libuv's threads: be that reader.
       if (feeding && !fed) await Promise.all([feeding.catch(() => undefined), fs.promises.readFile(pipe).catch(() => undefined)]);
+    }
+  });
+});
+
+describe('kill -9', () => {
+  /** The raw pixels of a finished job's result, or of a history entry. */
+  async function rawPixels(url: string, path: string): Promise<Buffer> {
+    const res = await request(url, { path, headers: { accept: 'application/octet-stream' } });
+    if (res.status !== 200) throw new Error(`GET ${path} → ${res.status} ${res.body.toString()}`);
+    return res.body;
+  }
+
+  it('a result reported done is in the history after the next start, pixel for pixel', async () => {
+    // The PNG is encoded after `done` (history/store.ts): a kill the moment the job is done may land before
+    // it is written (then the next start encodes the raw pixels left on disk) or after. Either way the
+    // result must be there. 1024² makes the encode long enough that the first case is the common one.
+    const outputs = tempDir('killed');
+    const args = ['--model', await tinyModel(), '--port', '0', '--device', 'cpu', '--outputs', outputs];
+    const job = { kind: 'img2img', params: { steps: 1, seed: 11 } };
+    const first = spawnServe(args);
+    let historyId: string | null = null;
+    try {
+      const url = await first.listening;
+      const image = await uploadRaw(url, 1024, 1024, gradient(1024, 1024));
+      const created = await createJob(url, { ...job, image });
+      const done = await waitTerminal(url, created.id);
+      first.child.kill('SIGKILL');
+      expect(done.state).toBe('done');
+      historyId = done.historyId;
+      await first.exited;
+    } finally {
+      first.child.kill('SIGKILL');
+    }
+
+    const second = spawnServe(args);
+    try {
+      const url = await second.listening;
+      const stored = await rawPixels(url, `/v1/history/${historyId}/image`);
+      // The same job again (a seed reproduces an image): the stored result is exactly what it made.
+      const again = await createJob(url, { ...job, image: await uploadRaw(url, 1024, 1024, gradient(1024, 1024)) });
+      expect((await waitTerminal(url, again.id)).state).toBe('done');
+      const rerun = await rawPixels(url, `/v1/jobs/${again.id}/result`);
+      expect(stored.length).toBe(1024 * 1024 * 4);
+      expect(stored.equals(rerun)).toBe(true);
+      expect(fs.readdirSync(outputs)).toEqual(expect.arrayContaining([`${historyId}.json`, `${historyId}.png`]));
+      expect(fs.readdirSync(outputs).filter((f) => f.endsWith('.raw') && f.startsWith(String(historyId)))).toEqual([]);
+    } finally {
+      second.child.kill('SIGKILL');
     }
   });
 });

@@ -69,7 +69,7 @@ async function sdUpscale(deps: GenerateDeps, res: Response, input: Awaited<Retur
   }
   const entry = job.historyId ? history.get(job.historyId) : undefined;
   if (job.state !== 'done' || !entry) throw new ApiError(job.state === 'cancelled' ? 'CANCELLED' : 'MODEL_FAILED', job.error?.message ?? `the upscale ${job.state}`);
-  return fsp.readFile(history.imagePath(entry));
+  return fsp.readFile(await history.pngFile(entry));
 }
 
 type ExtrasOptions = Omit<ExtrasSingleImageRequest, 'image'>;

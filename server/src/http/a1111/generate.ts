@@ -92,7 +92,7 @@ async function run(deps: GenerateDeps, res: Response, name: string, plan: Genera
       continue;
     }
     infotexts.push(entry.infotext ?? '');
-    if (request.send_images) images.push((await fsp.readFile(history.imagePath(entry))).toString('base64'));
+    if (request.send_images) images.push((await fsp.readFile(await history.pngFile(entry))).toString('base64'));
   }
   const first = plan.jobs[0].spec.params;
   const info = {

@@ -10,7 +10,7 @@ function job(): JobPhases {
       scheduler: 40, unet: 8_000, 'run.unet': 7_990, preview: 25, progress: 12, vaeDecode: 900, 'run.vaeDecoder': 898,
       total: 9_800, sessionRun: 45 + 399 + 7_990 + 898,
     },
-    main: { engine: 9_480, worker: 9_470, save: 400, saveEntry: 2, savePngEncode: 300, saveFiles: 90, saveRename: 8 },
+    main: { engine: 9_480, worker: 9_470, save: 100, saveEntry: 2, saveFiles: 90, saveRename: 8 },
   };
 }
 
@@ -26,7 +26,7 @@ describe('overhead phase breakdown', () => {
     expect(at('worker: VAE decode, outside run')).toBe(2);
     expect(at('worker: the rest of the job')).toBe(9_470 - (30 + 2 + 50 + 400 + 40 + 8_000 + 25 + 12 + 900));
     expect(at('main ↔ worker messages')).toBe(9_480 - 9_470 - 1);
-    expect(at('client: submit, queue and the `done` event')).toBe(5 + 9_900 - 9_480 - 400);
+    expect(at('client: submit, queue and the `done` event')).toBe(5 + 9_900 - 9_480 - 100);
     expect(at('unaccounted')).toBeCloseTo(10_000 - (20 + 5 + 9_900 + 70), 9);
   });
 
