@@ -3,7 +3,8 @@
  * figures printed; exit 1 when a target is missed. The overhead and fast benchmarks run on the full-size SD
  * 1.5-architecture model (generated once into the cache folder, ~4.3 GB, minutes; fast mode's LCM variant is
  * linked to it) unless `--quick`, which uses the small synthetic model. `--full-size` adds the upscale's time
- * per MP with the real-size UNet (~15 min on a quiet 2-core machine).
+ * per MP with the real-size UNet (~15 min on a quiet 2-core machine). `upscale-http` (never part of the
+ * whole run: `upscale` includes it) runs only the upscale's 4096² HTTP part.
  */
 import * as fs from 'fs';
 import * as os from 'os';
@@ -18,7 +19,7 @@ import { fastBench } from './fast-bench';
 import { overheadBench } from './overhead-bench';
 import { serverBench } from './server-bench';
 import { studioBench } from './studio-bench';
-import { upscaleBench } from './upscale-bench';
+import { upscaleBench, upscaleHttpBench } from './upscale-bench';
 
 /** The 512² test picture as PNG and as raw RGBA (what the panel uploads). */
 async function benchImage(): Promise<{ png: Buffer; rgba: Uint8Array }> {
@@ -80,6 +81,7 @@ async function main(): Promise<number> {
     const r = await upscaleBench({ fullSize: args.includes('--full-size') });
     ok = ok && r.ok;
   }
+  if (only === 'upscale-http') ok = (await upscaleHttpBench()).ok && ok;
   if (!only || only === 'server') {
     const r = await serverBench();
     ok = ok && r.ok;

@@ -12,8 +12,9 @@ import * as os from 'os';
 import * as path from 'path';
 import { PROJECT_ROOT } from '../../server/src/project-root';
 import { resolveThreads } from '../../server/src/runtime/threads';
+import { call } from './http-call';
 import type { FloorResult } from './ort-floor';
-import { cpuLines, phaseTable, type JobPhases } from './overhead-phases';
+import { cpuLines, phaseTable, type JobPhases, type ThreadTime } from './overhead-phases';
 
 export interface OverheadReport {
   ok: boolean;
@@ -142,6 +143,31 @@ function processCpuMs(pid: number | undefined): number | null {
   }
 }
 
+/** A thread's time on a CPU and waiting for one, in ms (Linux schedstat), or null. */
+function threadSchedMs(pid: number | undefined): [onCpu: number, waiting: number] | null {
+  try {
+    const [onCpu, waiting] = fs.readFileSync(`/proc/${pid}/task/${pid}/schedstat`, 'utf8').split(' ').map(Number);
+    return [onCpu / 1e6, waiting / 1e6];
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * How much of a request's time the server's main thread (its pid's thread) spent on a CPU and waiting for
+ * one, and this client's own thread on a CPU: what is left of the wall time is neither (the kernel's
+ * loopback, the other threads).
+ */
+async function onServerMain<T>(pid: number | undefined, request: () => Promise<T>): Promise<[T, ThreadTime | undefined]> {
+  const before = threadSchedMs(pid);
+  const client = threadSchedMs(process.pid);
+  const answer = await request();
+  const after = threadSchedMs(pid);
+  const clientAfter = threadSchedMs(process.pid);
+  if (before === null || after === null || client === null || clientAfter === null) return [answer, undefined];
+  return [answer, { onCpu: after[0] - before[0], waiting: after[1] - before[1], clientOnCpu: clientAfter[0] - client[0] }];
+}
+
 /**
  * One job as the panel runs it. With `watchHealth`, /v1/health is polled every 20 ms to find event-loop
  * stalls (its CPU cost then pollutes the job's CPU time, which is reported only without it).
@@ -160,10 +186,13 @@ export async function httpJob(server: BenchServer, rgba: Uint8Array, watchHealth
       await new Promise((r) => setTimeout(r, 20));
     }
   })();
-  const body = new Blob([new Uint8Array(rgba)]);
+  // Upload and result through plain http (http-call.ts), not fetch: undici's fetch of a 1 MB Blob took
+  // 6–8 ms more of the client's CPU than http (2–3 ms), on the two cores the server needs too.
+  const body = Buffer.from(rgba.buffer, rgba.byteOffset, rgba.byteLength);
   const start = performance.now();
-  const upload = await fetch(`${url}/v1/images?width=512&height=512&bitDepth=8`, { method: 'POST', headers: { 'content-type': 'application/octet-stream' }, body });
-  const { id: image } = (await upload.json()) as { id: string };
+  const [upload, uploadServerMain] = await onServerMain(serverPid, () => call(url, 'POST', '/v1/images?width=512&height=512&bitDepth=8', body, { 'content-type': 'application/octet-stream' }));
+  if (upload.status !== 201) throw new Error(`the upload failed: ${upload.status} ${upload.body.toString().slice(0, 300)}`);
+  const { id: image } = JSON.parse(upload.body.toString()) as { id: string };
   const uploaded = performance.now();
   const submit = await fetch(`${url}/v1/jobs`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ kind: 'img2img', image, params: PARAMS }) });
   const { id } = (await submit.json()) as { id: string };
@@ -180,11 +209,11 @@ export async function httpJob(server: BenchServer, rgba: Uint8Array, watchHealth
   await reader.cancel();
   if (!/"state":"done"/.test(text)) throw new Error(`the job did not finish: ${text.slice(-300)}`);
   const doneSeen = performance.now();
-  const result = await fetch(`${url}/v1/jobs/${id}/result`, { headers: { accept: 'application/octet-stream' } });
-  await result.arrayBuffer();
+  const [result, resultServerMain] = await onServerMain(serverPid, () => call(url, 'GET', `/v1/jobs/${id}/result`, undefined, { accept: 'application/octet-stream' }));
   const end = performance.now();
+  if (result.status !== 200 || result.body.length !== rgba.byteLength) throw new Error(`the raw result failed: ${result.status}, ${result.body.length} bytes`);
   const wallMs = end - start;
-  const client = { upload: uploaded - start, submit: submitted - uploaded, events: doneSeen - submitted, result: end - doneSeen };
+  const client = { upload: uploaded - start, submit: submitted - uploaded, events: doneSeen - submitted, result: end - doneSeen, uploadServerMain, resultServerMain };
   const cpuAfter = cpuBefore === null ? null : processCpuMs(serverPid);
   polling = false;
   await poller;

@@ -13,6 +13,16 @@ export interface ClientPhases {
   /** Submit answered → the `done` event read. */
   events: number;
   result: number;
+  /** The server's main thread during the upload and the result, on a CPU and waiting for one (Linux schedstat; else absent). */
+  uploadServerMain?: ThreadTime;
+  resultServerMain?: ThreadTime;
+}
+
+export interface ThreadTime {
+  onCpu: number;
+  waiting: number;
+  /** The client's own thread on a CPU meanwhile. */
+  clientOnCpu: number;
 }
 
 export interface JobPhases {
@@ -91,6 +101,12 @@ export function cpuLines(jobs: JobPhases[]): string[] {
   const rows: [string, (j: JobPhases) => number | undefined][] = [
     ['inference worker thread, CPU outside session.run', (j) => j.worker['cpu.outsideRun']],
     ['inference worker thread, time waiting for a CPU (whole job)', (j) => j.worker['cpu.waited']],
+    ['main thread, CPU during the raw upload (the rest of its wall time: the client, and waiting for a core)', (j) => j.client.uploadServerMain?.onCpu],
+    ['main thread, time waiting for a CPU during the raw upload', (j) => j.client.uploadServerMain?.waiting],
+    ['the client (bench) thread, CPU during the raw upload', (j) => j.client.uploadServerMain?.clientOnCpu],
+    ['main thread, CPU during the raw result', (j) => j.client.resultServerMain?.onCpu],
+    ['main thread, time waiting for a CPU during the raw result', (j) => j.client.resultServerMain?.waiting],
+    ['the client (bench) thread, CPU during the raw result', (j) => j.client.resultServerMain?.clientOnCpu],
     ['main thread, CPU while the worker ran', (j) => j.main['cpu.mainDuringEngine']],
     ['server process, CPU during the history save (before `done`; the PNG encode comes after)', (j) => j.main['cpu.save']],
   ];
