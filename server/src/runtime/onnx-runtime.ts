@@ -99,8 +99,10 @@ export function sessionOptions(provider: string, threads = 0, spinning = true): 
   // 0 leaves ONNX Runtime's own choice; otherwise the CPU kernels (and any node a GPU provider hands back
   // to the CPU) use this many threads within one op.
   if (threads > 0) options.intraOpNumThreads = threads;
-  // Session config entry session.intra_op.allow_spinning (threads.ts: threadSpinning).
-  if (!spinning) options.extra = { session: { intra_op: { allow_spinning: '0' } } };
+  // Session config entries: session.intra_op.allow_spinning (threads.ts: threadSpinning), and, where the
+  // threads spin, session.force_spinning_stop: they spin between the ops of a run, not after it returns, when
+  // the inference thread does the step's own work and would share the cores with them (threads.ts).
+  options.extra = { session: spinning ? { force_spinning_stop: '1' } : { intra_op: { allow_spinning: '0' } } };
   if (provider === 'dml') return { ...options, enableMemPattern: false, executionMode: 'sequential' };
   return options;
 }
