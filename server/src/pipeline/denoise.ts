@@ -1,4 +1,4 @@
-import type { Sampler, SamplingHooks, StepContext } from '../schedulers/sampler';
+import { reuse, type Sampler, type SamplingHooks, type StepContext } from '../schedulers/sampler';
 import { Tensor, tensor } from '../tensor';
 import { guidanceEmbeddingFor, usesCfgBatch } from './conditioning';
 import { fillLatents, keepUnmasked, LatentInpaint, repaintEverything, withInpaintChannels } from './inpaint/latents';
@@ -49,10 +49,9 @@ function scale(data: Float32Array, factor: number): Float32Array {
   return out;
 }
 
-/** noise_pred = uncond + g · (cond − uncond), from a [2, …] batch ordered [uncond, cond]. */
-function classifierFreeGuidance(prediction: Float32Array, guidanceScale: number): Float32Array {
+/** noise_pred = uncond + g · (cond − uncond), from a [2, …] batch ordered [uncond, cond], into `out`. */
+function classifierFreeGuidance(prediction: Float32Array, guidanceScale: number, out: Float32Array): Float32Array {
   const half = prediction.length / 2;
-  const out = new Float32Array(half);
   for (let i = 0; i < half; i++) {
     const uncond = prediction[i];
     out[i] = uncond + guidanceScale * (prediction[half + i] - uncond);
@@ -107,6 +106,8 @@ export async function img2imgTensor(
   const rowLength = latents.length + (inpaint?.unetExtra?.length ?? 0);
   const batchDims = [guided ? 2 : 1, rowLength / (dims[2] * dims[3]), dims[2], dims[3]];
   const modelInput = new Float32Array(rowLength * (guided ? 2 : 1));
+  // The CFG result, written over every step (like the sampler's own arrays, see sampler.ts).
+  let guidedOutput: Float32Array | null = null;
   t = addTime(timings, 'scheduler', t);
 
   for (let i = 0; i < steps.length; i++) {
@@ -120,7 +121,8 @@ export async function img2imgTensor(
     t = addTime(timings, 'scheduler', t);
     const prediction = await runtime.predictNoise(tensor(modelInput, batchDims), timestep, conditioning.at(i), timestepCond);
     t = addTime(timings, 'unet', t);
-    const modelOutput = guided ? classifierFreeGuidance(prediction.data, options.guidanceScale) : prediction.data;
+    if (guided) guidedOutput = reuse(guidedOutput, prediction.data.length / 2);
+    const modelOutput = guidedOutput ? classifierFreeGuidance(prediction.data, options.guidanceScale, guidedOutput) : prediction.data;
     let denoised = sampler.denoised(modelOutput, latents, i);
     const blended = hooks?.blendDenoised ? hooks.blendDenoised(denoised, stepContext) : denoised;
     const replaced = blended !== denoised;

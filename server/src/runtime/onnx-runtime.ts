@@ -99,8 +99,10 @@ export function sessionOptions(provider: string, threads = 0, spinning = true): 
   // 0 leaves ONNX Runtime's own choice; otherwise the CPU kernels (and any node a GPU provider hands back
   // to the CPU) use this many threads within one op.
   if (threads > 0) options.intraOpNumThreads = threads;
-  // Session config entry session.intra_op.allow_spinning (threads.ts: threadSpinning).
-  if (!spinning) options.extra = { session: { intra_op: { allow_spinning: '0' } } };
+  // Session config entries: session.intra_op.allow_spinning (threads.ts: threadSpinning), and, where the
+  // threads spin, session.force_spinning_stop: they spin between the ops of a run, not after it returns, when
+  // the inference thread does the step's own work and would share the cores with them (threads.ts).
+  options.extra = { session: spinning ? { force_spinning_stop: '1' } : { intra_op: { allow_spinning: '0' } } };
   if (provider === 'dml') return { ...options, enableMemPattern: false, executionMode: 'sequential' };
   return options;
 }
@@ -149,6 +151,8 @@ export type JobRuntime = DiffusionRuntime & {
 
 export class OnnxDiffusionRuntime implements DiffusionRuntime {
   readonly stats: RunStats = { textEncoder: 0, unet: 0, vaeEncoder: 0, vaeDecoder: 0 };
+  /** The UNet's float16 context per conditioning tensor and batch rows: the same every step (SD's took 2 ms a step to convert). */
+  private readonly halfContexts = new WeakMap<Tensor, Map<string, ort.Tensor>>();
   /** This thread's CPU time inside session.run (Linux; 0 elsewhere), to tell the pipeline's own CPU time apart. */
   runThreadCpuMs = 0;
 
@@ -317,11 +321,10 @@ export class OnnxDiffusionRuntime implements DiffusionRuntime {
     }
     return inFixedBatches(sample.dims[0], io.fixedBatch, (start, size) => {
       const s = padRows(sample, start, size, io.fixedBatch);
-      const c = padRows(context, start, size, io.fixedBatch);
       const feeds: Record<string, ort.Tensor> = {
         [io.sample.name]: toOrtFloat(s.data, s.dims, io.sample),
         [io.timestep.name]: this.timestepTensor(timestep, s.dims[0]),
-        [io.context.name]: toOrtFloat(c.data, c.dims, io.context),
+        [io.context.name]: this.contextTensor(context, start, size),
       };
       if (condPort !== null && timestepCond !== undefined) {
         const rows = s.dims[0];
@@ -332,6 +335,21 @@ export class OnnxDiffusionRuntime implements DiffusionRuntime {
       }
       return this.run('unet', this.sessions.unet, feeds, io.output.name);
     });
+  }
+
+  /** Rows [start, start+size) of the conditioning as the UNet takes them (float16 ones made once: halfContexts). */
+  private contextTensor(context: Tensor, start: number, size: number): ort.Tensor {
+    const { context: port, fixedBatch } = this.io.unet;
+    const convert = (): ort.Tensor => {
+      const c = padRows(context, start, size, fixedBatch);
+      return toOrtFloat(c.data, c.dims, port);
+    };
+    if (port.type === 'float32') return convert();
+    const cached = this.halfContexts.get(context) ?? new Map<string, ort.Tensor>();
+    this.halfContexts.set(context, cached);
+    const key = `${start}/${size}`;
+    if (!cached.has(key)) cached.set(key, convert());
+    return cached.get(key) as ort.Tensor;
   }
 
   async encodeImage(image: Tensor): Promise<Tensor> {

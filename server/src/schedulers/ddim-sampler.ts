@@ -5,7 +5,7 @@
  */
 import type { SamplerId } from '../../../shared/src/samplers';
 import { DDIMScheduler } from './ddim';
-import type { Sampler, SamplingStep, StepNoise } from './sampler';
+import { reuse, type Sampler, type SamplingStep, type StepNoise } from './sampler';
 import type { SchedulerConfig } from './scheduler';
 
 export class DDIMSampler implements Sampler {
@@ -13,6 +13,10 @@ export class DDIMSampler implements Sampler {
   readonly steps: readonly SamplingStep[];
   private readonly scheduler: DDIMScheduler;
   private readonly timesteps: readonly number[];
+  // Output arrays reused from step to step (sampler.ts: reuse).
+  private denoisedOut: Float32Array | null = null;
+  private predictionOut: Float32Array | null = null;
+  private stepOut: Float32Array | null = null;
 
   /** diffusers' img2img rule: the last min(⌊N·strength⌋, N) of the N timesteps (ddim.ts). */
   constructor(config: SchedulerConfig, numInferenceSteps: number, strength: number, private readonly eta: number) {
@@ -41,7 +45,7 @@ export class DDIMSampler implements Sampler {
   denoised(modelOutput: Float32Array, x: Float32Array, index: number): Float32Array {
     const { sqrtAlpha, sqrtBeta } = this.coefficients(index);
     const vPrediction = this.scheduler.config.prediction_type === 'v_prediction';
-    const out = new Float32Array(x.length);
+    const out = (this.denoisedOut = reuse(this.denoisedOut, x.length));
     for (let i = 0; i < x.length; i++) {
       out[i] = vPrediction ? sqrtAlpha * x[i] - sqrtBeta * modelOutput[i] : (x[i] - sqrtBeta * modelOutput[i]) / sqrtAlpha;
     }
@@ -51,14 +55,15 @@ export class DDIMSampler implements Sampler {
   step(x: Float32Array, denoised: Float32Array, index: number, noise: StepNoise, modelOutput: Float32Array | null): Float32Array {
     const prediction = modelOutput ?? this.predictionFrom(denoised, x, index);
     const varianceNoise = this.eta > 0 ? noise() : undefined;
-    return this.scheduler.step(prediction, this.timesteps[index], x, { eta: this.eta, varianceNoise });
+    const out = (this.stepOut = reuse(this.stepOut, x.length));
+    return this.scheduler.step(prediction, this.timesteps[index], x, { eta: this.eta, varianceNoise, out });
   }
 
   /** The ε (or v) that gives x̂₀ at x_t: ε = (x_t − √ᾱ_t·x̂₀) / √(1−ᾱ_t), v = (√ᾱ_t·x_t − x̂₀) / √(1−ᾱ_t). */
   private predictionFrom(denoised: Float32Array, x: Float32Array, index: number): Float32Array {
     const { sqrtAlpha, sqrtBeta } = this.coefficients(index);
     const vPrediction = this.scheduler.config.prediction_type === 'v_prediction';
-    const out = new Float32Array(x.length);
+    const out = (this.predictionOut = reuse(this.predictionOut, x.length));
     for (let i = 0; i < x.length; i++) {
       out[i] = vPrediction ? (sqrtAlpha * x[i] - denoised[i]) / sqrtBeta : (x[i] - sqrtAlpha * denoised[i]) / sqrtBeta;
     }

@@ -118,13 +118,14 @@ export class DDIMScheduler implements Scheduler {
   /** DDIM update, eq. (12) of the paper, with σ_t(η) of eq. (16). */
   step(modelOutput: Float32Array, timestep: number, sample: Float32Array, options: StepOptions): Float32Array {
     if (this.numInferenceSteps === null) throw new Error('DDIM step before setTimesteps: the step size is unknown');
-    const { eta, varianceNoise } = options;
+    const { eta, varianceNoise, out } = options;
     if (!(eta >= 0)) throw new Error(`eta must be ≥ 0, got ${eta}`);
     requireSameLength('model output', modelOutput, sample);
     if (eta > 0) {
       if (varianceNoise === undefined) throw new Error(`eta = ${eta} > 0 needs varianceNoise from the job's generator`);
       requireSameLength('variance noise', varianceNoise, sample);
     }
+    if (out !== undefined) requireSameLength('the output', out, sample);
 
     // 1. previous timestep, computed (not looked up) as diffusers does, whatever the spacing
     const prevTimestep = timestep - Math.floor(this.config.num_train_timesteps / this.numInferenceSteps);
@@ -145,7 +146,7 @@ export class DDIMScheduler implements Scheduler {
     const clipSample = this.config.clip_sample;
     const clipRange = this.config.clip_sample_range;
 
-    const prev_sample = new Float32Array(sample.length);
+    const prev_sample = out ?? new Float32Array(sample.length);
     for (let i = 0; i < sample.length; i++) {
       const x_t = sample[i];
       const output = modelOutput[i];

@@ -8,17 +8,20 @@
  */
 import type { SamplerId } from '../../../shared/src/samplers';
 import { KDiffusionSampler } from './k-diffusion';
+import { reuse } from './sampler';
 
 export class DPMPP2MSampler extends KDiffusionSampler {
   readonly id: SamplerId = 'dpmpp_2m';
+  /** x̂₀ of the previous call, copied: the array `denoised` arrives in is written over by the next call. */
   private oldDenoised: Float32Array | null = null;
+  private hasOld = false;
 
   step(x: Float32Array, denoised: Float32Array, index: number): Float32Array {
     // One sampler may run several tiles: each tile's run starts at call 0 with no history.
-    if (index === 0) this.oldDenoised = null;
+    if (index === 0) this.hasOld = false;
     const sigma = this.sigmas[index];
     const sigmaNext = this.sigmas[index + 1];
-    const out = new Float32Array(x.length);
+    const out = (this.stepOut = reuse(this.stepOut, x.length));
     if (sigmaNext === 0) {
       out.set(denoised);
     } else {
@@ -27,7 +30,7 @@ export class DPMPP2MSampler extends KDiffusionSampler {
       const h = tNext - t;
       const ratio = sigmaNext / sigma;
       const factor = -Math.expm1(-h);
-      const old = this.oldDenoised;
+      const old = this.hasOld ? this.oldDenoised : null;
       if (old === null) {
         for (let i = 0; i < x.length; i++) out[i] = ratio * x[i] + factor * denoised[i];
       } else {
@@ -38,7 +41,9 @@ export class DPMPP2MSampler extends KDiffusionSampler {
         for (let i = 0; i < x.length; i++) out[i] = ratio * x[i] + factor * (wNew * denoised[i] - wOld * old[i]);
       }
     }
-    this.oldDenoised = denoised;
+    this.oldDenoised = reuse(this.oldDenoised, denoised.length);
+    this.oldDenoised.set(denoised);
+    this.hasOld = true;
     return out;
   }
 }

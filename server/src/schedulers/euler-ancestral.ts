@@ -7,7 +7,7 @@
  */
 import type { SamplerId } from '../../../shared/src/samplers';
 import { KDiffusionSampler, TimestepMap } from './k-diffusion';
-import type { StepNoise } from './sampler';
+import { reuse, type StepNoise } from './sampler';
 import type { PredictionType } from './scheduler';
 
 /** `get_ancestral_step(σ_from, σ_to, η)`: (σ_down, σ_up); η = 0 gives (σ_to, 0). */
@@ -30,7 +30,7 @@ export class EulerAncestralSampler extends KDiffusionSampler {
     const sigmaNext = this.sigmas[index + 1];
     const { sigmaDown, sigmaUp } = ancestralStep(sigma, sigmaNext, this.eta);
     const dt = sigmaDown - sigma;
-    const out = new Float32Array(x.length);
+    const out = (this.stepOut = reuse(this.stepOut, x.length));
     for (let i = 0; i < x.length; i++) out[i] = x[i] + ((x[i] - denoised[i]) / sigma) * dt;
     if (sigmaNext > 0) {
       const epsilon = noise();

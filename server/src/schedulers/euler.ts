@@ -4,6 +4,7 @@
  */
 import type { SamplerId } from '../../../shared/src/samplers';
 import { KDiffusionSampler } from './k-diffusion';
+import { reuse } from './sampler';
 
 export class EulerSampler extends KDiffusionSampler {
   readonly id: SamplerId = 'euler';
@@ -11,7 +12,7 @@ export class EulerSampler extends KDiffusionSampler {
   step(x: Float32Array, denoised: Float32Array, index: number): Float32Array {
     const sigma = this.sigmas[index];
     const dt = this.sigmas[index + 1] - sigma;
-    const out = new Float32Array(x.length);
+    const out = (this.stepOut = reuse(this.stepOut, x.length));
     for (let i = 0; i < x.length; i++) {
       const d = (x[i] - denoised[i]) / sigma;
       out[i] = x[i] + d * dt;

@@ -5,7 +5,7 @@
  * A sampler file adds only its update rule (`step`).
  */
 import type { SamplerId } from '../../../shared/src/samplers';
-import type { Sampler, SamplingStep, StepNoise } from './sampler';
+import { reuse, type Sampler, type SamplingStep, type StepNoise } from './sampler';
 import type { PredictionType } from './scheduler';
 
 /** The σ → UNet timestep map (`sigma_to_t`) of the denoiser a sampler wraps. */
@@ -16,6 +16,10 @@ export interface TimestepMap {
 export abstract class KDiffusionSampler implements Sampler {
   abstract readonly id: SamplerId;
   readonly steps: readonly SamplingStep[];
+  // Output arrays reused from call to call (sampler.ts: reuse); `stepOut` is the subclasses' step result.
+  private inputOut: Float32Array | null = null;
+  protected denoisedOut: Float32Array | null = null;
+  protected stepOut: Float32Array | null = null;
 
   /**
    * `sigmas`: the img2img tail of the schedule, ending in 0 (img2imgSigmas); one model call per σ but
@@ -47,7 +51,7 @@ export abstract class KDiffusionSampler implements Sampler {
   modelInput(x: Float32Array, index: number): Float32Array {
     const sigma = this.steps[index].sigma;
     const c_in = 1 / Math.sqrt(sigma * sigma + 1);
-    const out = new Float32Array(x.length);
+    const out = (this.inputOut = reuse(this.inputOut, x.length));
     for (let i = 0; i < x.length; i++) out[i] = x[i] * c_in;
     return out;
   }
@@ -58,7 +62,7 @@ export abstract class KDiffusionSampler implements Sampler {
    */
   denoised(modelOutput: Float32Array, x: Float32Array, index: number): Float32Array {
     const sigma = this.steps[index].sigma;
-    const out = new Float32Array(x.length);
+    const out = (this.denoisedOut = reuse(this.denoisedOut, x.length));
     if (this.predictionType === 'v_prediction') {
       const c_skip = 1 / (sigma * sigma + 1);
       const c_out = -sigma / Math.sqrt(sigma * sigma + 1);

@@ -14,7 +14,7 @@
 import type { SamplerId } from '../../../shared/src/samplers';
 import { alphasCumprod } from './ddim';
 import { lcmScalings } from './lcm';
-import type { Sampler, SamplingStep, StepNoise } from './sampler';
+import { reuse, type Sampler, type SamplingStep, type StepNoise } from './sampler';
 import type { SchedulerConfig } from './scheduler';
 import { linspace } from './sigmas';
 
@@ -52,6 +52,9 @@ export class LcmDistilledSampler implements Sampler {
   readonly steps: readonly SamplingStep[];
   private readonly alphas: Float64Array;
   private readonly timesteps: readonly number[];
+  // Output arrays reused from call to call (sampler.ts: reuse).
+  private denoisedOut: Float32Array | null = null;
+  private stepOut: Float32Array | null = null;
 
   constructor(private readonly config: SchedulerConfig, numInferenceSteps: number, strength: number) {
     if (!(strength >= 0 && strength <= 1)) throw new Error(`strength must lie in [0, 1], got ${strength}`);
@@ -84,7 +87,7 @@ export class LcmDistilledSampler implements Sampler {
     const sqrtBeta = Math.sqrt(1 - alpha);
     const { c_skip, c_out } = lcmScalings(timestep);
     const vPrediction = this.config.prediction_type === 'v_prediction';
-    const out = new Float32Array(x.length);
+    const out = (this.denoisedOut = reuse(this.denoisedOut, x.length));
     for (let i = 0; i < x.length; i++) {
       const predictedOriginal = vPrediction ? sqrtAlpha * x[i] - sqrtBeta * modelOutput[i] : (x[i] - sqrtBeta * modelOutput[i]) / sqrtAlpha;
       out[i] = c_out * predictedOriginal + c_skip * x[i];
@@ -93,11 +96,16 @@ export class LcmDistilledSampler implements Sampler {
   }
 
   step(_x: Float32Array, denoised: Float32Array, index: number, noise: StepNoise): Float32Array {
-    if (index === this.timesteps.length - 1) return Float32Array.from(denoised);
+    const out = (this.stepOut = reuse(this.stepOut, denoised.length));
+    if (index === this.timesteps.length - 1) {
+      out.set(denoised);
+      return out;
+    }
     const alphaNext = this.alphas[this.timesteps[index + 1]];
     const a = Math.sqrt(alphaNext);
     const b = Math.sqrt(1 - alphaNext);
     const z = noise();
-    return denoised.map((value, i) => a * value + b * z[i]);
+    for (let i = 0; i < out.length; i++) out[i] = a * denoised[i] + b * z[i];
+    return out;
   }
 }

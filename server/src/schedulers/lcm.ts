@@ -12,7 +12,7 @@
  */
 import type { ConcreteSchedule, SamplerId } from '../../../shared/src/samplers';
 import { KDiffusionSampler } from './k-diffusion';
-import type { StepNoise } from './sampler';
+import { reuse, type StepNoise } from './sampler';
 import { DiscreteSchedule, karrasSigmas, linspace } from './sigmas';
 
 const ORIGINAL_STEPS = 50;
@@ -76,14 +76,15 @@ export class LcmSampler extends KDiffusionSampler {
   override denoised(modelOutput: Float32Array, x: Float32Array, index: number): Float32Array {
     const { sigma, timestep } = this.steps[index];
     const { c_skip, c_out } = lcmScalings(timestep);
-    const out = new Float32Array(x.length);
+    const out = (this.denoisedOut = reuse(this.denoisedOut, x.length));
     for (let i = 0; i < x.length; i++) out[i] = c_out * (x[i] - sigma * modelOutput[i]) + c_skip * x[i];
     return out;
   }
 
   step(_x: Float32Array, denoised: Float32Array, index: number, noise: StepNoise): Float32Array {
     const sigmaNext = this.sigmas[index + 1];
-    const out = Float32Array.from(denoised);
+    const out = (this.stepOut = reuse(this.stepOut, denoised.length));
+    out.set(denoised);
     if (sigmaNext > 0) {
       const epsilon = noise();
       for (let i = 0; i < out.length; i++) out[i] += sigmaNext * epsilon[i];

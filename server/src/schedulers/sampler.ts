@@ -18,6 +18,11 @@ export interface SamplingStep {
 /** The noise for the step being taken: the job's draw `index + 1` (draw 0 is the initial noise). */
 export type StepNoise = () => Float32Array;
 
+/**
+ * Arrays that `modelInput`, `denoised` and `step` return may be the sampler's own, written over by its next
+ * call of the same method (the loop uses each result before that call; a caller that keeps one copies it).
+ * `step` may also be given its own previous result as x: every update is element by element.
+ */
 export interface Sampler {
   readonly id: SamplerId;
   /** The model calls of this job, in order; empty when the strength is too small for one. */
@@ -64,6 +69,15 @@ export interface StepContext {
 export interface SamplingHooks {
   blendLatents?(x: Float32Array, context: StepContext): Float32Array;
   blendDenoised?(denoised: Float32Array, context: StepContext): Float32Array;
+}
+
+/**
+ * A sampler's output array, reused from call to call: `buffer` when it has `length` elements, else a new
+ * one. Fresh memory costs its first touch: a new 64 KB latent array took 0.2 ms of page faults on the
+ * 2-core VM, against about 0.01 ms to write it again, and a 15-step job made 45 of them.
+ */
+export function reuse(buffer: Float32Array | null, length: number): Float32Array {
+  return buffer?.length === length ? buffer : new Float32Array(length);
 }
 
 export function requireSameLength(what: string, array: Float32Array, sample: Float32Array): void {

@@ -38,6 +38,8 @@ export interface StepOptions {
   eta: number;
   /** Standard normal noise of the sample's size, from the job's generator; required when eta > 0. */
   varianceNoise?: Float32Array;
+  /** Where to write x_{t−Δ} (a new array when absent); may be the sample itself, as the update is element-wise. */
+  out?: Float32Array;
 }
 
 export interface Scheduler {

@@ -64,6 +64,18 @@ describe('the engine loads every I/O convention of real exports', () => {
     expect(maxDiff).toBeLessThanOrEqual(8);
   });
 
+  it('feeds a float16 UNet each job\'s own conditioning (converted once a job), also as two batch-1 CFG calls', async () => {
+    const dir = await tinyModel({ precision: 'fp16', staticShape: { batch: 1, latentSize: 64 } });
+    const other = { ...PARAMS, prompt: 'a red boat', negativePrompt: 'fog' };
+    await engine.loadModel(dir);
+    const first = await engine.img2img(image(64, 64), PARAMS);
+    const afterFirst = await engine.img2img(image(64, 64), other);
+    await engine.loadModel(dir);
+    const fresh = await engine.img2img(image(64, 64), other);
+    expect(Buffer.from(afterFirst.image.data).equals(Buffer.from(fresh.image.data))).toBe(true);
+    expect(Buffer.from(afterFirst.image.data).equals(Buffer.from(first.image.data))).toBe(false);
+  });
+
   it('names the file and what was expected when a model does not fit', async () => {
     const broken = path.join(tempDir('broken'), 'model');
     fs.cpSync(await tinyModel(), broken, { recursive: true });

@@ -29,10 +29,15 @@ describe('execution provider choice', () => {
 describe('session options per provider', () => {
   it('turns memory patterns and parallel execution off for DirectML, which supports neither', () => {
     expect(sessionOptions('dml')).toMatchObject({ executionProviders: ['dml'], enableMemPattern: false, executionMode: 'sequential' });
-    expect(sessionOptions('cpu')).toEqual({ executionProviders: ['cpu'], graphOptimizationLevel: 'all' });
+    expect(sessionOptions('cpu')).toMatchObject({ executionProviders: ['cpu'], graphOptimizationLevel: 'all' });
+    expect(sessionOptions('cpu')).not.toHaveProperty('intraOpNumThreads');
     // --threads N reaches ONNX Runtime as intra-op threads; 0 leaves its own choice.
-    expect(sessionOptions('cpu', 4)).toEqual({ executionProviders: ['cpu'], graphOptimizationLevel: 'all', intraOpNumThreads: 4 });
+    expect(sessionOptions('cpu', 4)).toMatchObject({ executionProviders: ['cpu'], graphOptimizationLevel: 'all', intraOpNumThreads: 4 });
     expect(sessionOptions('dml', 2)).toMatchObject({ intraOpNumThreads: 2, enableMemPattern: false });
+  });
+
+  it('lets the threads spin only inside a run: spinning stops when run() returns', () => {
+    expect(sessionOptions('cpu', 2).extra).toEqual({ session: { force_spinning_stop: '1' } });
   });
 
   it('turns the threads\' spin-wait off only when asked (INSANERES_ORT_SPINNING=0)', () => {
