@@ -8,7 +8,8 @@
  * The PNG after `done`: by default a save writes the raw pixels (`<id>.raw`, unencoded-result.ts) and the
  * sidecar, which is durable within a few ms, and returns; the PNG is encoded afterwards, one at a time,
  * and replaces the raw file. A stop in between leaves sidecar + raw file, and the next start encodes it.
- * Readers of the file wait for it with `pngFile`. Studio workers (`shared`) write the PNG before they
+ * The encode waits PNG_ENCODE_DELAY_MS first, so that it does not compete with the client's download of
+ * the result; readers of the file (`pngFile`) and a stop start it at once. Studio workers (`shared`) write the PNG before they
  * return, since the front, another process, reads it as soon as it hears the job is done.
  */
 import { randomBytes } from 'crypto';
@@ -31,6 +32,12 @@ const OWN_TMP = new RegExp(`^${ID_PATTERN}\\.(png|json|raw)\\.[0-9]+\\.[0-9a-f]{
 const OWN_IMAGE = new RegExp(`^(${ID_PATTERN})\\.(png|raw)$`);
 /** Saves whose PNG is still to be encoded before the next save waits for the oldest (memory: each holds its image). */
 const MAX_UNENCODED = 4;
+/**
+ * How long after `done` a result's PNG encode waits, unless something asks for the PNG sooner: the client
+ * fetches the result in that moment, and sharp's encode on libuv's threads took the cores from it (full-size
+ * overhead bench, quiet 2-core VM: the raw result's main thread waited 36.7 ms for a core, 59 ms in all).
+ */
+export const PNG_ENCODE_DELAY_MS = 1000;
 /** The last 12 bytes of every complete PNG: the IEND chunk (length 0, type, CRC). */
 const PNG_END = Buffer.from([0, 0, 0, 0, 0x49, 0x45, 0x4e, 0x44, 0xae, 0x42, 0x60, 0x82]);
 
@@ -103,11 +110,14 @@ export class HistoryStore {
   /** Entries whose PNG is still to be written, by id: settles once it is. */
   private readonly encoding = new Map<string, Promise<void>>();
   private encodeChain: Promise<void> = Promise.resolve();
+  /** Starters of the encodes still waiting out their delay. */
+  private readonly waitingEncodes = new Set<() => void>();
 
   private constructor(
     readonly dir: string,
     private readonly logger: Logger,
     private readonly shared: boolean,
+    private readonly encodeDelayMs: number,
   ) {}
 
   /**
@@ -115,8 +125,8 @@ export class HistoryStore {
    * processes (studio mode's workers) write into it too, so a temporary file is only removed once it is
    * old enough that no writer can still be busy with it.
    */
-  static async open(dir: string, logger: Logger, options: { shared?: boolean } = {}): Promise<HistoryStore> {
-    const store = new HistoryStore(path.resolve(dir), logger, options.shared ?? false);
+  static async open(dir: string, logger: Logger, options: { shared?: boolean; encodeDelayMs?: number } = {}): Promise<HistoryStore> {
+    const store = new HistoryStore(path.resolve(dir), logger, options.shared ?? false, options.encodeDelayMs ?? PNG_ENCODE_DELAY_MS);
     await fsp.mkdir(store.dir, { recursive: true });
     await store.rebuild();
     return store;
@@ -204,12 +214,14 @@ export class HistoryStore {
 
   /** The entry's PNG file, once it is written (straight away unless its encode is still to come). */
   async pngFile(entry: HistoryEntry): Promise<string> {
+    if (this.encoding.has(entry.id)) this.startEncodes();
     await this.encoding.get(entry.id);
     return this.imagePath(entry);
   }
 
   /** Resolves when every PNG still to be encoded is written (or has failed, and its raw file stays). */
   async pngsWritten(): Promise<void> {
+    this.startEncodes();
     await Promise.allSettled([...this.encoding.values()]);
   }
 
@@ -232,9 +244,26 @@ export class HistoryStore {
   }
 
   /** One encode at a time, in the order the jobs finished; a failure is logged and the raw file kept for the next start. */
+  /** Ends the wait of every encode still waiting out PNG_ENCODE_DELAY_MS (they run in order, one at a time). */
+  private startEncodes(): void {
+    for (const start of this.waitingEncodes) start();
+    this.waitingEncodes.clear();
+  }
+
   private encodeLater(entry: HistoryEntry, image: RawImage): void {
     const queued = performance.now();
-    const written = this.encodeChain.then(() => this.replaceUnencoded(entry, image));
+    const due = new Promise<void>((resolve) => {
+      const start = (): void => {
+        clearTimeout(timer);
+        this.waitingEncodes.delete(start);
+        resolve();
+      };
+      // unref: a pending encode never keeps the process alive (its raw pixels are durable).
+      const timer = setTimeout(start, this.encodeDelayMs);
+      timer.unref();
+      this.waitingEncodes.add(start);
+    });
+    const written = this.encodeChain.then(() => due).then(() => this.replaceUnencoded(entry, image));
     this.encoding.set(entry.id, written);
     this.encodeChain = written.then(
       () => this.logger.debug({ id: entry.id, ms: Math.round(performance.now() - queued) }, 'result PNG written'),

@@ -111,6 +111,8 @@ describe('damaged outputs', () => {
       const image = await uploadRaw(server.url, 16, 16, gradient(16, 16));
       const job = await waitTerminal(server.url, (await createJob(server.url, { kind: 'img2img', image, params: { steps: 2 } })).id);
       const id = job.historyId as string;
+      // Asking for the PNG makes sure it is written (it is encoded after `done`), then it is damaged.
+      expect((await request(server.url, { path: `/v1/history/${id}/image` })).status).toBe(200);
       fs.writeFileSync(path.join(server.outputs, `${id}.png`), 'no longer a PNG');
       const thumbnail = await request(server.url, { path: `/v1/history/${id}/image?maxSide=64` });
       expectApiError(thumbnail, 'UNKNOWN_HISTORY');

@@ -196,6 +196,30 @@ describe('HistoryStore', () => {
       expect(lines.some((l) => l.includes(damaged.id) && l.includes('cut short'))).toBe(true);
     });
 
+    it('waits before encoding, so the client’s download of the result has the cores; asking for the PNG starts it', async () => {
+      const picture = pictures[0][1];
+      // A delay no test outlives: only pngFile can start these encodes.
+      const store = await HistoryStore.open(dir, logger, { encodeDelayMs: 3_600_000 });
+      const first = await store.save(sized(1, picture), picture);
+      const second = await store.save(sized(2, picture), picture);
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(fs.readdirSync(dir).sort()).toEqual([`${first.id}.json`, `${first.id}.raw`, `${second.id}.json`, `${second.id}.raw`].sort());
+      // The second's PNG waits for the first's (one encode at a time, in order): both start now.
+      const png = await store.pngFile(second);
+      expect(Array.from((await decodePng(fs.readFileSync(png))).data)).toEqual(Array.from(picture.data));
+      await store.pngsWritten();
+      expect(fs.readdirSync(dir).sort()).toEqual([`${first.id}.json`, `${first.id}.png`, `${second.id}.json`, `${second.id}.png`].sort());
+    });
+
+    it('encodes by itself once the delay is over', async () => {
+      const picture = pictures[0][1];
+      const store = await HistoryStore.open(dir, logger, { encodeDelayMs: 10 });
+      const entry = await store.save(sized(1, picture), picture);
+      const png = path.join(dir, `${entry.id}.png`);
+      while (!fs.existsSync(png) || fs.existsSync(path.join(dir, `${entry.id}.raw`))) await new Promise((resolve) => setTimeout(resolve, 10));
+      expect(Array.from((await decodePng(fs.readFileSync(png))).data)).toEqual(Array.from(picture.data));
+    });
+
     it('studio workers (a shared folder) write the PNG before save returns', async () => {
       const picture = pictures[2][1];
       const store = await HistoryStore.open(dir, logger, { shared: true });
