@@ -25,7 +25,7 @@ const KNOWN_SECONDS = new Map([
   ['test/e2e/harness/model-download.test.ts', 13],
   ['test/integration/server/load.test.ts', 12],
   ['test/integration/engine/upscale.test.ts', 12],
-  ['test/integration/server/shutdown.test.ts', 12],
+  ['test/integration/server/shutdown.test.ts', 16],
   ['test/integration/engine/upscale-seams.test.ts', 11],
   ['test/integration/engine/engine.test.ts', 10],
   ['test/integration/server/fuzz.test.ts', 10],
