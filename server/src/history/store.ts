@@ -9,8 +9,9 @@
  * sidecar, which is durable within a few ms, and returns; the PNG is encoded afterwards, one at a time,
  * and replaces the raw file. A stop in between leaves sidecar + raw file, and the next start encodes it.
  * The encode waits PNG_ENCODE_DELAY_MS first, so that it does not compete with the client's download of
- * the result; readers of the file (`pngFile`) and a stop start it at once. Studio workers (`shared`) write the PNG before they
- * return, since the front, another process, reads it as soon as it hears the job is done.
+ * the result; readers of the file (`pngFile`) and a stop start it at once. Studio workers (`shared`)
+ * write the PNG before they return, since the front, another process, reads it as soon as it hears the
+ * job is done.
  */
 import { randomBytes } from 'crypto';
 import { promises as fsp } from 'fs';
@@ -243,13 +244,13 @@ export class HistoryStore {
     await fsp.rm(this.unencodedPath(entry.id), { force: true });
   }
 
-  /** One encode at a time, in the order the jobs finished; a failure is logged and the raw file kept for the next start. */
   /** Ends the wait of every encode still waiting out PNG_ENCODE_DELAY_MS (they run in order, one at a time). */
   private startEncodes(): void {
     for (const start of this.waitingEncodes) start();
     this.waitingEncodes.clear();
   }
 
+  /** One encode at a time, in the order the jobs finished; a failure is logged and the raw file kept for the next start. */
   private encodeLater(entry: HistoryEntry, image: RawImage): void {
     const queued = performance.now();
     const due = new Promise<void>((resolve) => {
