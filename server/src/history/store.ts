@@ -38,7 +38,7 @@ const MAX_UNENCODED = 4;
  * fetches the result in that moment, and sharp's encode on libuv's threads took the cores from it (full-size
  * overhead bench, quiet 2-core VM: the raw result's main thread waited 36.7 ms for a core, 59 ms in all).
  */
-export const PNG_ENCODE_DELAY_MS = 1000;
+const PNG_ENCODE_DELAY_MS = 1000;
 /** The last 12 bytes of every complete PNG: the IEND chunk (length 0, type, CRC). */
 const PNG_END = Buffer.from([0, 0, 0, 0, 0x49, 0x45, 0x4e, 0x44, 0xae, 0x42, 0x60, 0x82]);
 

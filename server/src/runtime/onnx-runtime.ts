@@ -345,11 +345,12 @@ export class OnnxDiffusionRuntime implements DiffusionRuntime {
       return toOrtFloat(c.data, c.dims, port);
     };
     if (port.type === 'float32') return convert();
-    const cached = this.halfContexts.get(context) ?? new Map<string, ort.Tensor>();
-    this.halfContexts.set(context, cached);
+    let cached = this.halfContexts.get(context);
+    if (!cached) this.halfContexts.set(context, (cached = new Map<string, ort.Tensor>()));
     const key = `${start}/${size}`;
-    if (!cached.has(key)) cached.set(key, convert());
-    return cached.get(key) as ort.Tensor;
+    let half = cached.get(key);
+    if (!half) cached.set(key, (half = convert()));
+    return half;
   }
 
   async encodeImage(image: Tensor): Promise<Tensor> {
