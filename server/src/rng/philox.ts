@@ -12,8 +12,14 @@ import { randomInt } from 'crypto';
 // Philox 4x32 round multipliers and Weyl key increments (Random123).
 const PHILOX_M0 = 0xd2511f53;
 const PHILOX_M1 = 0xcd9e8d57;
-const PHILOX_W0 = 0x9e3779b9;
-const PHILOX_W1 = 0xbb67ae85;
+// The rounds below hold every word as an int32 (the same 32 bits; `>>> 0` reads it back unsigned). In
+// optimised code an int32 stays in a register, but a uint32 above 2^30 was boxed as a heap number at
+// every round: ~1.4 MB of garbage per 64×64×4 draw. The inference worker idles for seconds inside
+// onnxruntime, after which V8 had given back its young-generation pages, so each draw faulted them in
+// again: 400–670 page faults and 8–25 ms instead of 1.5 ms (measured on the 2-core VM; the test
+// "draws without garbage" in philox.test.ts checks the allocation).
+const PHILOX_W0 = 0x9e3779b9 | 0;
+const PHILOX_W1 = 0xbb67ae85 | 0;
 // The multipliers split in 16-bit halves, for the exact high word of a 32x32-bit product.
 const M0_HI = PHILOX_M0 >>> 16;
 const M0_LO = PHILOX_M0 & 0xffff;
@@ -32,33 +38,31 @@ const TWO_POW32 = 0x1_0000_0000;
 // global lookup goes through the context's interceptor, which made randn ~70× slower there.
 const { floor, imul, log, sin, sqrt } = Math;
 
-/** High 32 bits of the 64-bit product a × m, with m = mHi·2^16 + mLo; every partial sum stays below 2^53. */
+/** High 32 bits (as int32) of the 64-bit product a × m, with m = mHi·2^16 + mLo; every partial sum stays below 2^53. */
 function mulHi32(a: number, mHi: number, mLo: number): number {
   const aHi = a >>> 16;
   const aLo = a & 0xffff;
   const middle = aHi * mLo + aLo * mHi + ((aLo * mLo) >>> 16);
-  return aHi * mHi + floor(middle / 0x10000);
+  return (aHi * mHi + floor(middle / 0x10000)) | 0;
 }
 
-/** Scratch output of {@link philoxInto}, so the per-element loop allocates nothing. */
-const words = new Uint32Array(4);
+/** Scratch output of {@link philoxInto} (int32 view of the words), so the per-element loop allocates nothing. */
+const words = new Int32Array(4);
 
-/** Philox 4x32-10 of counter (c0..c3) under key (k0, k1); the four output words land in `words`. */
+/** Philox 4x32-10 of counter (c0..c3) under key (k0, k1), all int32; the four output words land in `words`. */
 function philoxInto(c0: number, c1: number, c2: number, c3: number, k0: number, k1: number): void {
   for (let round = 0; round < PHILOX_ROUNDS; round++) {
-    if (round > 0) {
-      // Key schedule: bump the key before every round but the first.
-      k0 = (k0 + PHILOX_W0) >>> 0;
-      k1 = (k1 + PHILOX_W1) >>> 0;
-    }
     const hi0 = mulHi32(c0, M0_HI, M0_LO);
-    const lo0 = imul(c0, PHILOX_M0) >>> 0;
+    const lo0 = imul(c0, PHILOX_M0);
     const hi1 = mulHi32(c2, M1_HI, M1_LO);
-    const lo1 = imul(c2, PHILOX_M1) >>> 0;
-    c0 = (hi1 ^ c1 ^ k0) >>> 0;
+    const lo1 = imul(c2, PHILOX_M1);
+    c0 = hi1 ^ c1 ^ k0;
     c1 = lo1;
-    c2 = (hi0 ^ c3 ^ k1) >>> 0;
+    c2 = hi0 ^ c3 ^ k1;
     c3 = lo0;
+    // Key schedule: the key is bumped between rounds (the bump after the last round is unused).
+    k0 = (k0 + PHILOX_W0) | 0;
+    k1 = (k1 + PHILOX_W1) | 0;
   }
   words[0] = c0;
   words[1] = c1;
@@ -71,8 +75,8 @@ export function philox4x32_10(counter: Uint32Array, key: Uint32Array): Uint32Arr
   if (counter.length !== 4 || key.length !== 2) {
     throw new Error(`philox4x32_10 needs a counter of 4 words and a key of 2 words, got ${counter.length} and ${key.length}`);
   }
-  philoxInto(counter[0], counter[1], counter[2], counter[3], key[0], key[1]);
-  return Uint32Array.from(words);
+  philoxInto(counter[0] | 0, counter[1] | 0, counter[2] | 0, counter[3] | 0, key[0] | 0, key[1] | 0);
+  return Uint32Array.from(words, (word) => word >>> 0);
 }
 
 /** A seed as the two 32-bit words of an unsigned 64-bit integer: [low, high]. */
@@ -145,10 +149,10 @@ export class PhiloxGenerator {
 
 /** One standard normal: Philox of counter (offset, 0, index, 0), Box–Muller of its first two words. */
 function normalAt(offset: number, index: number, keyLow: number, keyHigh: number): number {
-  philoxInto(offset, 0, index, 0, keyLow, keyHigh);
+  philoxInto(offset | 0, 0, index | 0, 0, keyLow | 0, keyHigh | 0);
   // Box–Muller, first output only: u in (0, 1], v in (0, 2π); same operation order as A1111.
-  const u = words[0] * TWO_POW32_INV + TWO_POW32_INV / 2;
-  const v = words[1] * TWO_POW32_INV_2PI + TWO_POW32_INV_2PI / 2;
+  const u = (words[0] >>> 0) * TWO_POW32_INV + TWO_POW32_INV / 2;
+  const v = (words[1] >>> 0) * TWO_POW32_INV_2PI + TWO_POW32_INV_2PI / 2;
   return sqrt(-2 * log(u)) * sin(v);
 }
 
