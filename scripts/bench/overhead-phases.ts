@@ -36,7 +36,6 @@ export interface JobPhases {
 
 /** A worker stage and the model part whose session.run time it includes (that time is taken out). */
 const WORKER_STAGES: readonly [label: string, stage: string, run?: string][] = [
-  ['input copy (shared → own)', 'inputCopy'],
   ['image conversion (RGBA ↔ float)', 'imageConversion'],
   ['tokenize', 'tokenize'],
   ['text encoder, outside run', 'textEncoder', 'run.textEncoder'],
@@ -63,8 +62,8 @@ export function phaseRows(job: JobPhases): [string, number][] {
   // runJob's own total (the entry's `total` is the job's since it started) minus its stages: sampler
   // set-up, noise, fitting, anything not in a stage.
   const workerTotal = at(main, 'worker');
-  rows.push(['worker: the rest of the job', workerTotal - (stages - at(worker, 'inputCopy'))]);
-  rows.push(['main ↔ worker messages', at(main, 'engine') - workerTotal - at(worker, 'inputCopy')]);
+  rows.push(['worker: the rest of the job', workerTotal - stages]);
+  rows.push(['main ↔ worker messages', at(main, 'engine') - workerTotal]);
   rows.push(['history: entry + infotext', at(main, 'saveEntry')]);
   // The PNG is encoded after `done` (history/store.ts): what the job waits for is the durable raw pixels.
   rows.push(['history: raw pixels and sidecar written and flushed', at(main, 'saveFiles')]);

@@ -150,6 +150,43 @@ describe('inference off the event loop', () => {
   });
 });
 
+describe('uploads in shared memory', () => {
+  let engine: Engine;
+  beforeAll(async () => {
+    engine = await createEngine({ device: 'cpu' });
+    await engine.loadModel(await tinyModel());
+  });
+  afterAll(() => engine.close());
+
+  /** An RGBA picture in shared memory, as the server's uploads are, and a copy of its bytes. */
+  function sharedImage(width: number, height: number): { image: RawImage; before: Uint8Array } {
+    const data = new Uint8Array(new SharedArrayBuffer(width * height * 4));
+    for (let i = 0; i < data.length; i++) data[i] = (i * 29 + (i >> 7)) % 256;
+    return { image: { width, height, channels: 4, bitDepth: 8, data }, before: data.slice() };
+  }
+
+  // The worker reads an upload in place (no copy of its own): every kind of job must leave it as it was,
+  // and answer in its own memory, which the worker transfers.
+  it.each([
+    ['img2img', (image: RawImage) => engine.img2img(image, PARAMS)],
+    ['img2img with no step to run', (image: RawImage) => engine.img2img(image, { ...PARAMS, strength: 0 })],
+    ['a tiled img2img (larger than one model pass)', (image: RawImage) => engine.img2img(image, { ...PARAMS, steps: 2 })],
+    ['inpaint', (image: RawImage) => {
+      const mask = new Uint8Array(image.width * image.height * 3);
+      for (let y = 8; y < 40; y++) mask.fill(255, (y * image.width + 8) * 3, (y * image.width + 40) * 3);
+      const inpaint = { mask: { width: image.width, height: image.height, channels: 3 as const, bitDepth: 8 as const, data: mask }, maskBlur: 4, inpaintArea: 'masked' as const, padding: 8, fill: 'original' as const, invertMask: false };
+      return engine.img2img(image, { ...PARAMS, inpaint });
+    }],
+    ['upscale', (image: RawImage) => engine.upscale(image, { ...PARAMS, scale: 2, tileSize: 64, tileOverlap: 16, colorMatch: true })],
+  ])('%s leaves the upload untouched', async (name, job) => {
+    const size = name.startsWith('a tiled') ? [1100, 72] : [72, 56];
+    const { image, before } = sharedImage(size[0], size[1]);
+    const out = await job(image);
+    expect(Buffer.compare(Buffer.from(image.data), Buffer.from(before))).toBe(0);
+    expect(out.image.data.buffer).not.toBeInstanceOf(SharedArrayBuffer);
+  });
+});
+
 describe('closing the engine', () => {
   it('stops a running job between steps and ends the worker without aborting the process', async () => {
     const engine = await createEngine({ device: 'cpu' });
