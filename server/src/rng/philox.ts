@@ -14,10 +14,10 @@ const PHILOX_M0 = 0xd2511f53;
 const PHILOX_M1 = 0xcd9e8d57;
 // The rounds below hold every word as an int32 (the same 32 bits; `>>> 0` reads it back unsigned). In
 // optimised code an int32 stays in a register, but a uint32 above 2^30 was boxed as a heap number at
-// every round: ~1.4 MB of garbage per 64×64×4 draw. The inference worker idles for seconds inside
-// onnxruntime, after which V8 had given back its young-generation pages, so each draw faulted them in
-// again: 400–670 page faults and 8–25 ms instead of 1.5 ms (measured on the 2-core VM; the test
-// "draws without garbage" in philox.test.ts checks the allocation).
+// every round (32 minor GCs over 100 latent-sized draws). The inference worker waits seconds inside
+// onnxruntime between draws, and after such a wait the garbage landed on heap pages that faulted in
+// again: 400–670 page faults and 8–25 ms a draw instead of 1.5–2 ms (2-core VM). "draws without garbage"
+// in philox.test.ts checks the allocation.
 const PHILOX_W0 = 0x9e3779b9 | 0;
 const PHILOX_W1 = 0xbb67ae85 | 0;
 // The multipliers split in 16-bit halves, for the exact high word of a 32x32-bit product.
