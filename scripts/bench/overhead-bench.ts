@@ -242,6 +242,8 @@ export async function overheadBench(modelDir: string, label: string, input: { pn
   const lines: string[] = [];
   const rows: { name: string; wall: number; run: number; floor: number }[] = [];
   const health: number[] = [];
+  // The server's own longest event-loop delay in each health-polled job ('job finished' log line).
+  const serverLoop: number[] = [];
   let previewPerStep = 0;
   let previewEngine = 0;
   let stepByThreads: [number, number] | undefined;
@@ -259,6 +261,7 @@ export async function overheadBench(modelDir: string, label: string, input: { pn
         const cold = await httpJob(server, input.rgba, true);
         rows.push({ name: 'HTTP, first job (upload → raw result)', wall: cold.wallMs, run: cold.runMs, floor: floor.cold.wallMs });
         health.push(...cold.healthMs);
+        serverLoop.push(cold.phases.main['loop.maxDelay'] ?? NaN);
         for (let i = 0; i < warmJobs; i++) {
           const warm = await httpJob(server, input.rgba, false);
           if (warm.cpuMs !== null) cpuRows.push({ job: warm.cpuMs, floor: floor.warm.cpuMs });
@@ -305,12 +308,15 @@ export async function overheadBench(modelDir: string, label: string, input: { pn
   lines.push('', `Where the warm job's non-model time goes (client, main-thread and worker clocks; overhead-phases.ts):`, ...phaseTable(warmPhases), '', ...cpuLines(warmPhases));
   lines.push(`- live previews of a ${STEPS_RUN}-step job (at most one a second; target ≤ 5 ms each): ${previewEngine.toFixed(1)} ms in all on the server's main thread, which makes them while the next step runs; ${previewPerStep.toFixed(1)} ms on the inference thread (copying the latents)`);
   const worstHealth = Math.max(0, ...health);
-  lines.push(`- /v1/health replies during a job (event-loop stalls on the HTTP side; inference threads at the default --inference-priority low): ${health.length} replies, p50 ${health.length ? quantile(health, 0.5).toFixed(1) : '—'} ms, p99 ${health.length ? quantile(health, 0.99).toFixed(1) : '—'} ms, slowest ${ms(worstHealth)} (target: slowest ≤ 50 ms)`);
-  if (worstHealth > 50) ok = false;
+  const worstLoop = Math.max(0, ...serverLoop);
+  // The target is judged on the server's own event loop: a reply's time also holds the client's delays
+  // (event-loop-watch.ts has the measurement that showed them apart).
+  lines.push(`- /v1/health replies during the first HTTP job (polled every 20 ms; inference threads at the default --inference-priority low): ${health.length} replies, p50 ${health.length ? quantile(health, 0.5).toFixed(1) : '—'} ms, p99 ${health.length ? quantile(health, 0.99).toFixed(1) : '—'} ms, slowest ${ms(worstHealth)}; the server's own longest event-loop delay in that job: ${ms(worstLoop)} (target: ≤ 50 ms ${worstLoop <= 50 ? 'OK' : 'MISSED'})`);
+  if (!(worstLoop <= 50)) ok = false;
   if (stepByThreads) {
     lines.push(`- UNet step (CFG batch 2): 1 thread ${ms(stepByThreads[0])}, ${threads} threads ${ms(stepByThreads[1])} (${(stepByThreads[0] / stepByThreads[1]).toFixed(2)}×)`);
   }
-  lines.push(`- targets: warm non-model time ≤ 100 ms; every job ≤ 1.05× its floor: ${ok ? 'OK' : 'MISSED'}`);
+  lines.push(`- targets: warm non-model time ≤ 100 ms; every job ≤ 1.05× its floor; no event-loop delay over 50 ms: ${ok ? 'OK' : 'MISSED'}`);
   for (const line of lines) console.log(line);
   return { ok, lines };
 }

@@ -1,6 +1,6 @@
 import * as path from 'path';
 import { Worker } from 'worker_threads';
-import { cropPreview } from '../pipeline/preview';
+import { cropPreview, warmUpPreview } from '../pipeline/preview';
 import { randomSeed } from '../rng/philox';
 import { resolveThreads } from '../runtime/threads';
 import type { FromWorker, JobKind, ToWorker, WorkerError } from './messages';
@@ -197,5 +197,7 @@ class WorkerEngine implements Engine {
 
 /** Starts the inference worker. Load a model with `loadModel` before running jobs. */
 export async function createEngine(options: EngineOptions): Promise<Engine> {
+  // This thread makes the live previews (onMessage): not the first one in V8's interpreter, in a job.
+  warmUpPreview();
   return new WorkerEngine(options.device, options.logger ?? silentLogger, resolveThreads(options.threads), options.vae, options.priority ?? 'normal');
 }

@@ -59,6 +59,9 @@ describe('full flow', () => {
     // One log line when the job starts and one when it ends.
     const jobLines = server.logs.filter((l) => l.job === job.id).map((l) => l.msg);
     expect(jobLines).toEqual(['job started', 'job finished']);
+    // The finished line carries the main thread's longest event-loop delay during the job (the overhead bench reads it).
+    const finished = server.logs.find((l) => l.job === job.id && l.msg === 'job finished') as { phases?: Record<string, number> } | undefined;
+    expect(finished?.phases?.['loop.maxDelay']).toBeGreaterThanOrEqual(0);
 
     await server.close();
     server = await startTestServer({ outputs: server.outputs });
