@@ -1,15 +1,23 @@
-import { watchEventLoop } from '../../../../server/src/runtime/event-loop-watch';
+import { WATCH_RESOLUTION_MS, watchEventLoop } from '../../../../server/src/runtime/event-loop-watch';
 
 const math = Math;
 
 describe('watchEventLoop', () => {
   it('reports at least the time a synchronous task held the loop', async () => {
+    // Several short waits, not one long one, before and after the block: each wait's timer counts from
+    // the loop time of the turn that set it, so one wait set right after a block (or after loading this
+    // file) can end at once, and `stop()` could then run before the watch's first tick, or before its
+    // late tick. One full `npm test` saw 10.7 ms here when both waits were single 20 ms timers.
+    const turns = async (n: number): Promise<void> => {
+      for (let i = 0; i < n; i++) await new Promise((resolve) => setTimeout(resolve, WATCH_RESOLUTION_MS));
+    };
+    await turns(1);
     const watch = watchEventLoop();
-    await new Promise((resolve) => setTimeout(resolve, 20)); // the timer has fired: a baseline exists
+    await turns(4); // ticks have fired: a baseline exists
     let x = 0;
     const start = performance.now();
     while (performance.now() - start < 80) x += math.sqrt(x + 1);
-    await new Promise((resolve) => setTimeout(resolve, 20)); // the late firing is recorded
+    await turns(4); // the late tick is recorded
     const longest = watch.stop();
     expect(x).toBeGreaterThan(0);
     // No timer can fire during the 80 ms task, so the delay seen is at least most of it, however busy
