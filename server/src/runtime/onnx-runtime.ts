@@ -104,6 +104,13 @@ export function sessionOptions(provider: string, threads = 0, spinning = true): 
   // the inference thread does the step's own work and would share the cores with them (threads.ts).
   options.extra = { session: spinning ? { force_spinning_stop: '1' } : { intra_op: { allow_spinning: '0' } } };
   if (provider === 'dml') return { ...options, enableMemPattern: false, executionMode: 'sequential' };
+  // On the CPU no memory pattern either. With it, a session's second run plans one new block for all its
+  // activations and faults it in afresh: the full-size UNet's second run took 13.6–14.2 s and 580 000 page
+  // faults (2.3 GB) against 5.3–5.7 s and ~150 without, the VAE decoder's 9.2 s and 206 000 against 7.0 s
+  // and 65; later runs are as fast either way (UNet 5.2–5.7 s, decoder 6.8–7.1 s). That second run is in
+  // a user's first job (the UNet) and second job (the VAEs), and its page faults stall the other threads
+  // on the 2-core VM (README, Benchmarks). The arena still keeps the memory between runs.
+  if (provider === 'cpu') return { ...options, enableMemPattern: false };
   return options;
 }
 

@@ -27,9 +27,10 @@ describe('execution provider choice', () => {
 });
 
 describe('session options per provider', () => {
-  it('turns memory patterns and parallel execution off for DirectML, which supports neither', () => {
+  it('turns memory patterns off for DirectML (with parallel execution: it supports neither) and for the CPU (a second run faulted its memory in afresh)', () => {
     expect(sessionOptions('dml')).toMatchObject({ executionProviders: ['dml'], enableMemPattern: false, executionMode: 'sequential' });
-    expect(sessionOptions('cpu')).toMatchObject({ executionProviders: ['cpu'], graphOptimizationLevel: 'all' });
+    expect(sessionOptions('cpu')).toMatchObject({ executionProviders: ['cpu'], graphOptimizationLevel: 'all', enableMemPattern: false });
+    expect(sessionOptions('cuda')).not.toHaveProperty('enableMemPattern');
     expect(sessionOptions('cpu')).not.toHaveProperty('intraOpNumThreads');
     // --threads N reaches ONNX Runtime as intra-op threads; 0 leaves its own choice.
     expect(sessionOptions('cpu', 4)).toMatchObject({ executionProviders: ['cpu'], graphOptimizationLevel: 'all', intraOpNumThreads: 4 });
@@ -42,7 +43,7 @@ describe('session options per provider', () => {
 
   it('turns the threads\' spin-wait off only when asked (INSANERES_ORT_SPINNING=0)', () => {
     expect(sessionOptions('cpu', 2, false)).toEqual({
-      executionProviders: ['cpu'], graphOptimizationLevel: 'all', intraOpNumThreads: 2, extra: { session: { intra_op: { allow_spinning: '0' } } },
+      executionProviders: ['cpu'], graphOptimizationLevel: 'all', enableMemPattern: false, intraOpNumThreads: 2, extra: { session: { intra_op: { allow_spinning: '0' } } },
     });
     expect(threadSpinning({})).toBe(true);
     expect(threadSpinning({ INSANERES_ORT_SPINNING: '1' })).toBe(true);
