@@ -108,8 +108,8 @@ export function sessionOptions(provider: string, threads = 0, spinning = true): 
   // activations and faults it in afresh: the full-size UNet's second run took 13.6–14.2 s and 580 000 page
   // faults (2.3 GB) against 5.3–5.7 s and ~150 without, the VAE decoder's 9.2 s and 206 000 against 7.0 s
   // and 65; later runs are as fast either way (UNet 5.2–5.7 s, decoder 6.8–7.1 s). That second run is in
-  // a user's first job (the UNet) and second job (the VAEs), and its page faults stall the other threads
-  // on the 2-core VM (README, Benchmarks). The arena still keeps the memory between runs.
+  // a user's first job (the UNet) and second job (the VAEs). The arena still keeps the memory between
+  // runs. (Those faults did not cause the ~100 ms event-loop delays at full size: they stayed; README.)
   if (provider === 'cpu') return { ...options, enableMemPattern: false };
   return options;
 }

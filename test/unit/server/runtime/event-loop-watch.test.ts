@@ -4,10 +4,11 @@ const math = Math;
 
 describe('watchEventLoop', () => {
   it('reports at least the time a synchronous task held the loop', async () => {
-    // Several short waits, not one long one, before and after the block: each wait's timer counts from
-    // the loop time of the turn that set it, so one wait set right after a block (or after loading this
-    // file) can end at once, and `stop()` could then run before the watch's first tick, or before its
-    // late tick. One full `npm test` saw 10.7 ms here when both waits were single 20 ms timers.
+    // Several short waits, not one long one, before and after the block. One full `npm test` saw 10.7 ms
+    // here when both waits were single 20 ms timers: the block went unrecorded. Not reproduced alone; the
+    // likely cause is a wait that ended at once (a timer counts from the loop time of the turn that set
+    // it, which a block or this file's loading leaves stale), so that `stop()` ran before the watch's
+    // first tick or its late one. Each short wait is set in a fresh turn, so ticks fall on both sides.
     const turns = async (n: number): Promise<void> => {
       for (let i = 0; i < n; i++) await new Promise((resolve) => setTimeout(resolve, WATCH_RESOLUTION_MS));
     };
