@@ -3,6 +3,8 @@
  * /proc/thread-self/schedstat (nanoseconds). A busy machine stretches wall times several-fold; these two
  * say what the work itself cost and how long it queued. Null on other systems. Each thread (the main one,
  * the inference worker) has its own copy of this module, so the file opened here is that thread's.
+ * A running thread's CPU figure is brought up to date only at a scheduler tick or a switch, so a read can be
+ * up to one tick (4 ms at HZ=250) behind: fine for jobs of seconds, too coarse for spans of a few ms.
  */
 import * as fs from 'fs';
 
