@@ -3,7 +3,8 @@
  * = 15 run, CFG 7.5, live previews on), through the real CLI and the real HTTP server (compiled build),
  * cold and warm, interleaved with the bare-ORT floor (ort-floor.ts) on the same files in the same run.
  * Non-model time = job wall − Σ session.run. Also: the UNet step with 1 and N intra-op threads, preview
- * cost, and the server's own longest event-loop delay in each HTTP job (its `job finished` log line).
+ * cost, and the server's own longest event-loop delay in each HTTP job (its `job finished` log line), beside
+ * an idle process's over the same job (loop-bystander.ts).
  */
 import { ChildProcess, spawn } from 'child_process';
 import * as fs from 'fs';
@@ -11,7 +12,9 @@ import * as os from 'os';
 import * as path from 'path';
 import { PROJECT_ROOT } from '../../server/src/project-root';
 import { resolveThreads } from '../../server/src/runtime/threads';
+import { WATCH_RESOLUTION_MS } from '../../server/src/runtime/event-loop-watch';
 import { call } from './http-call';
+import { startBystander } from './loop-bystander';
 import type { FloorResult } from './ort-floor';
 import { cpuLines, phaseTable, type JobPhases, type ThreadTime } from './overhead-phases';
 
@@ -221,9 +224,11 @@ export async function overheadBench(modelDir: string, label: string, input: { pn
   fs.writeFileSync(inputFile, input.png);
   const lines: string[] = [];
   const rows: { name: string; wall: number; run: number; floor: number }[] = [];
-  // The server's own longest event-loop delay in each HTTP job ('job finished' log line).
-  const loopFirst: number[] = [];
-  const loopWarm: number[] = [];
+  // The server's own longest event-loop delay in each HTTP job ('job finished' log line), and an idle
+  // bystander process's over the same job (loop-bystander.ts); the bystander's over the floor runs too.
+  const loops: { first: boolean; server: number; bystander: number }[] = [];
+  let floorBystander = 0;
+  const bystander = await startBystander();
   let previewPerStep = 0;
   let previewEngine = 0;
   let stepByThreads: [number, number] | undefined;
@@ -231,21 +236,25 @@ export async function overheadBench(modelDir: string, label: string, input: { pn
   const warmPhases: JobPhases[] = [];
   try {
     for (let round = 0; round < rounds; round++) {
+      await bystander.mark();
       const floor = await floorRun(modelDir, threads, round === 0);
+      floorBystander = Math.max(floorBystander, await bystander.mark());
       stepByThreads ??= floor.stepByThreads;
       const cli = await cliRun(modelDir, inputFile, path.join(tmp, 'out.png'), threads);
       // The CLI's own Σ session.run is not reported; the floor process ran the same calls cold.
       rows.push({ name: 'CLI, cold (process start → PNG written; Σ run and non-model time against the floor process)', wall: cli, run: floor.createMs + floor.cold.runMs, floor: floor.processMs });
       const server = await startServer(modelDir, path.join(tmp, 'outputs'), threads);
       try {
+        await bystander.mark();
         const cold = await httpJob(server, input.rgba);
+        loops.push({ first: true, server: cold.phases.main['loop.maxDelay'] ?? NaN, bystander: await bystander.mark() });
         rows.push({ name: 'HTTP, first job (upload → raw result)', wall: cold.wallMs, run: cold.runMs, floor: floor.cold.wallMs });
         if (cold.cpuMs !== null) cpuRows.push({ job: cold.cpuMs, floor: floor.cold.cpuMs, first: true });
-        loopFirst.push(cold.phases.main['loop.maxDelay'] ?? NaN);
         for (let i = 0; i < warmJobs; i++) {
+          await bystander.mark();
           const warm = await httpJob(server, input.rgba);
+          loops.push({ first: false, server: warm.phases.main['loop.maxDelay'] ?? NaN, bystander: await bystander.mark() });
           if (warm.cpuMs !== null) cpuRows.push({ job: warm.cpuMs, floor: floor.warm.cpuMs, first: false });
-          loopWarm.push(warm.phases.main['loop.maxDelay'] ?? NaN);
           rows.push({ name: 'HTTP, warm job (upload → raw result)', wall: warm.wallMs, run: warm.runMs, floor: floor.warm.wallMs });
           warmPhases.push(warm.phases);
           previewPerStep = warm.previewMs;
@@ -254,7 +263,9 @@ export async function overheadBench(modelDir: string, label: string, input: { pn
       } finally {
         server.child.kill('SIGTERM');
       }
+      await bystander.mark();
       const floorAfter = await floorRun(modelDir, threads, false);
+      floorBystander = Math.max(floorBystander, await bystander.mark());
       // The floor twice per round (before and after): its mean is what the jobs in between compete with.
       for (const row of rows.slice(-2 - warmJobs)) {
         if (row.name.startsWith('CLI')) row.floor = (row.floor + floorAfter.processMs) / 2;
@@ -263,6 +274,7 @@ export async function overheadBench(modelDir: string, label: string, input: { pn
       }
     }
   } finally {
+    bystander.stop();
     fs.rmSync(tmp, { recursive: true, force: true });
   }
 
@@ -290,16 +302,22 @@ export async function overheadBench(modelDir: string, label: string, input: { pn
   }
   lines.push('', `Where the warm job's non-model time goes (client, main-thread and worker clocks; overhead-phases.ts):`, ...phaseTable(warmPhases), '', ...cpuLines(warmPhases));
   lines.push(`- live previews of a ${STEPS_RUN}-step job (at most one a second; target ≤ 5 ms each): ${previewEngine.toFixed(1)} ms in all on the server's main thread, which makes them while the next step runs; ${previewPerStep.toFixed(1)} ms on the inference thread (copying the latents)`);
-  // Judged on the server's own event loop (event-loop-watch.ts); a missing value counts as a miss.
-  const worstFirst = Math.max(0, ...loopFirst);
-  const worstWarm = Math.max(0, ...loopWarm);
-  const loopOk = worstFirst <= 50 && worstWarm <= 50;
-  lines.push(`- the server's own longest event-loop delay (inference threads at the default --inference-priority low): first HTTP job ${ms(worstFirst)}, warm HTTP job${warmJobs > 1 ? 's' : ''} ${ms(worstWarm)} (target: ≤ 50 ms ${loopOk ? 'OK' : 'MISSED'})`);
-  if (!loopOk) ok = false;
+  // Judged on the server's own event loop (event-loop-watch.ts); a missing value counts as a miss. A job's
+  // delay passes under 50 ms, or when the idle bystander stalled as long in the same job (plus one watch
+  // period, as each watch reads a shared stall up to a period late): then the machine stalled, not the server.
+  const loopOk = (l: (typeof loops)[number]): boolean => l.server <= 50 || l.server <= l.bystander + WATCH_RESOLUTION_MS;
+  const worst = (first: boolean): (typeof loops)[number] | undefined => {
+    const mine = loops.filter((l) => l.first === first);
+    return mine.find((l) => Number.isNaN(l.server)) ?? mine.sort((a, b) => b.server - a.server)[0];
+  };
+  const loopsOk = loops.every(loopOk);
+  const describe = (l: (typeof loops)[number] | undefined): string => (l ? `${ms(l.server)} (idle bystander ${ms(l.bystander)})` : '—');
+  lines.push(`- the server's own longest event-loop delay (inference threads at the default --inference-priority low), with an idle Node process's over the same job: first HTTP job ${describe(worst(true))}, warm HTTP job${warmJobs > 1 ? 's' : ''} ${describe(worst(false))}; the idle process beside the bare-ORT floor: ${ms(floorBystander)} (target: ≤ 50 ms, or no longer than the idle process's + ${WATCH_RESOLUTION_MS} ms: ${loopsOk ? 'OK' : 'MISSED'})`);
+  if (!loopsOk) ok = false;
   if (stepByThreads) {
     lines.push(`- UNet step (CFG batch 2): 1 thread ${ms(stepByThreads[0])}, ${threads} threads ${ms(stepByThreads[1])} (${(stepByThreads[0] / stepByThreads[1]).toFixed(2)}×)`);
   }
-  lines.push(`- targets: warm non-model time ≤ 100 ms; every job ≤ 1.05× its floor; no event-loop delay over 50 ms: ${ok ? 'OK' : 'MISSED'}`);
+  lines.push(`- targets: warm non-model time ≤ 100 ms; every job ≤ 1.05× its floor; no event-loop delay over 50 ms beyond the machine's own: ${ok ? 'OK' : 'MISSED'}`);
   for (const line of lines) console.log(line);
   return { ok, lines };
 }
