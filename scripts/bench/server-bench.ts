@@ -3,7 +3,8 @@
  * model. Targets (checked here, never in `npm test`, where a busy machine would fail them for no defect):
  * - event-loop lag p99 < 50 ms during a long img2img job;
  * - no event-loop gap > 50 ms while a 4096² 16-bit job is submitted, nor at the end of a 128 MiB raw upload;
- * - /v1/health p99 < 100 ms with 200 event streams open on a fast-stepping upscale job (half never read).
+ * - /v1/health p99 < 100 ms with 200 event streams open on a fast-stepping upscale job (half never read);
+ *   with them still open, a cancel is answered in < 100 ms and the job has ended within 500 ms.
  */
 import * as fs from 'fs';
 import * as http from 'http';
@@ -118,7 +119,7 @@ async function uploadEndGap(server: RunningServer): Promise<number> {
   });
 }
 
-async function streamsHealth(server: RunningServer, count: number): Promise<{ p99: number; rssMiB: number }> {
+async function streamsHealth(server: RunningServer, count: number): Promise<{ p99: number; rssMiB: number; cancelMs: number; cancelledMs: number }> {
   const image = await upload(server.url, 256, 256, 8);
   const id = await job(server.url, { kind: 'upscale', image, params: { scale: 4, tileSize: 64, tileOverlap: 0, steps: 150, strength: 1 } });
   await until(server.url, id, (s) => s.state === 'running');
@@ -147,9 +148,15 @@ async function streamsHealth(server: RunningServer, count: number): Promise<{ p9
     times.push(performance.now() - t);
   }
   const rssMiB = (process.memoryUsage().rss - rss) / 2 ** 20;
-  await call(server.url, 'DELETE', `/v1/jobs/${id}`);
+  // The cancel, with every stream still open: its reply, then the job's end (between two steps).
+  const cancelStart = performance.now();
+  const cancel = await call(server.url, 'DELETE', `/v1/jobs/${id}`);
+  const cancelMs = performance.now() - cancelStart;
+  if (cancel.status !== 200) throw new Error(`cancel → ${cancel.status} ${cancel.body.toString()}`);
+  await until(server.url, id, (s) => s.state !== 'running');
+  const cancelledMs = performance.now() - cancelStart;
   for (const r of requests) r.destroy();
-  return { p99: percentile(times, 0.99), rssMiB };
+  return { p99: percentile(times, 0.99), rssMiB, cancelMs, cancelledMs };
 }
 
 export async function serverBench(): Promise<{ ok: boolean }> {
@@ -171,6 +178,7 @@ export async function serverBench(): Promise<{ ok: boolean }> {
         ['longest event-loop gap, submitting a 4096² 16-bit job', `${submit.toFixed(1)} ms (target ≤ 50)`, submit <= 50],
         ['longest event-loop gap, end of a 128 MiB raw upload', `${uploadEnd.toFixed(1)} ms (target ≤ 50)`, uploadEnd <= 50],
         ['/v1/health p99 with 200 event streams', `${streams.p99.toFixed(1)} ms (target < 100), rss +${streams.rssMiB.toFixed(0)} MiB`, streams.p99 < 100],
+        ['cancel with 200 event streams: reply, job ended', `${streams.cancelMs.toFixed(1)} ms (target < 100), ${streams.cancelledMs.toFixed(1)} ms (target < 500)`, streams.cancelMs < 100 && streams.cancelledMs < 500],
       ];
       console.log('\nServer (tiny model, in-process client and server)');
       for (const [name, value, ok] of rows) console.log(`  ${name.padEnd(56)} ${value}${ok ? '' : '  MISSED'}`);
