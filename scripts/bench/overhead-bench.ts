@@ -302,17 +302,17 @@ export async function overheadBench(modelDir: string, label: string, input: { pn
   }
   lines.push('', `Where the warm job's non-model time goes (client, main-thread and worker clocks; overhead-phases.ts):`, ...phaseTable(warmPhases), '', ...cpuLines(warmPhases));
   lines.push(`- live previews of a ${STEPS_RUN}-step job (at most one a second; target ≤ 5 ms each): ${previewEngine.toFixed(1)} ms in all on the server's main thread, which makes them while the next step runs; ${previewPerStep.toFixed(1)} ms on the inference thread (copying the latents)`);
-  // Judged on the server's own event loop (event-loop-watch.ts); a missing value counts as a miss. A job's
-  // delay passes under 50 ms, or when the idle bystander stalled as long in the same job (plus one watch
-  // period, as each watch reads a shared stall up to a period late): then the machine stalled, not the server.
-  const loopOk = (l: (typeof loops)[number]): boolean => l.server <= 50 || l.server <= l.bystander + WATCH_RESOLUTION_MS;
-  const worst = (first: boolean): (typeof loops)[number] | undefined => {
-    const mine = loops.filter((l) => l.first === first);
-    return mine.find((l) => Number.isNaN(l.server)) ?? mine.sort((a, b) => b.server - a.server)[0];
-  };
-  const loopsOk = loops.every(loopOk);
-  const describe = (l: (typeof loops)[number] | undefined): string => (l ? `${ms(l.server)} (idle bystander ${ms(l.bystander)})` : '—');
-  lines.push(`- the server's own longest event-loop delay (inference threads at the default --inference-priority low), with an idle Node process's over the same job: first HTTP job ${describe(worst(true))}, warm HTTP job${warmJobs > 1 ? 's' : ''} ${describe(worst(false))}; the idle process beside the bare-ORT floor: ${ms(floorBystander)} (target: ≤ 50 ms, or no longer than the idle process's + ${WATCH_RESOLUTION_MS} ms: ${loopsOk ? 'OK' : 'MISSED'})`);
+  // Judged on the server's own event loop (event-loop-watch.ts); a missing value counts as a miss. A delay
+  // passes under 50 ms, or when it is no longer than the idle bystander's longest in this run (floors
+  // included) plus one watch period (each watch reads a shared stall up to a period late): the machine
+  // stalls an event loop that much with no server at all. The longest of a few rare stalls is a noisy
+  // figure, so the run's longest is the measure, not the same job's.
+  const machineMs = Math.max(floorBystander, ...loops.map((l) => l.bystander));
+  const worst = (first: boolean): number => Math.max(0, ...loops.filter((l) => l.first === first).map((l) => l.server));
+  const serverWorst = Math.max(worst(true), worst(false));
+  const loopsOk = serverWorst <= 50 || serverWorst <= machineMs + WATCH_RESOLUTION_MS;
+  const during = (first: boolean): string => ms(Math.max(0, ...loops.filter((l) => l.first === first).map((l) => l.bystander)));
+  lines.push(`- the server's own longest event-loop delay (inference threads at the default --inference-priority low): first HTTP job ${ms(worst(true))}, warm HTTP job${warmJobs > 1 ? 's' : ''} ${ms(worst(false))}. An idle Node process's longest, the same watch: ${during(true)} and ${during(false)} during those jobs, ${ms(floorBystander)} beside the bare-ORT floor (target: ≤ 50 ms, or no longer than the idle process's longest + ${WATCH_RESOLUTION_MS} ms: ${loopsOk ? 'OK' : 'MISSED'})`);
   if (!loopsOk) ok = false;
   if (stepByThreads) {
     lines.push(`- UNet step (CFG batch 2): 1 thread ${ms(stepByThreads[0])}, ${threads} threads ${ms(stepByThreads[1])} (${(stepByThreads[0] / stepByThreads[1]).toFixed(2)}×)`);
