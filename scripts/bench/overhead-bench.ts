@@ -219,6 +219,7 @@ function ms(v: number): string {
 /** `warmJobs`: warm HTTP jobs per round (the phase breakdown is their median; 1 where a job takes minutes). */
 export async function overheadBench(modelDir: string, label: string, input: { png: Buffer; rgba: Uint8Array }, rounds: number, warmJobs = 1): Promise<OverheadReport> {
   const threads = resolveThreads(undefined);
+  const bystander = await startBystander(); // before the temp folder: `finally` stops it and removes the folder
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'insaneres-overhead-'));
   const inputFile = path.join(tmp, 'in.png');
   fs.writeFileSync(inputFile, input.png);
@@ -228,7 +229,6 @@ export async function overheadBench(modelDir: string, label: string, input: { pn
   // bystander process's over the same job (loop-bystander.ts); the bystander's over the floor runs too.
   const loops: { first: boolean; server: number; bystander: number }[] = [];
   let floorBystander = 0;
-  const bystander = await startBystander();
   let previewPerStep = 0;
   let previewEngine = 0;
   let stepByThreads: [number, number] | undefined;

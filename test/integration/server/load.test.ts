@@ -1,5 +1,5 @@
 /**
- * Load: 8 clients × 3 jobs all finish, first-in first-out, none lost, memory bounded; and the server stays
+ * Load: 8 clients × 2 jobs all finish, first-in first-out, none lost, memory bounded; and the server
  * answers status, health and previews all through a long job. Event-loop lag and reply times are printed
  * for the record only: their targets (lag p99 < 50 ms during a long job) are checked by `npm run bench`
  * (scripts/bench/server-bench.ts), because a timing bound inside `npm test` fails on a busy machine for
