@@ -11,6 +11,7 @@ import * as http from 'http';
 import * as os from 'os';
 import * as path from 'path';
 import { makeTinyModel } from '../tiny-model/make-tiny-model';
+import { eventually } from '../../test/helpers/eventually';
 import { redisMissing, removeRedisDir, startRedis } from '../../test/helpers/redis-server';
 import { PROJECT_ROOT } from '../../server/src/project-root';
 
@@ -111,19 +112,6 @@ async function overhead(url: string, image: string): Promise<number[]> {
   return result;
 }
 
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-
-/** Polls every 100 ms until `check` gives a value; throws after `limitMs`. */
-async function poll<T>(what: string, check: () => Promise<T | undefined>, limitMs: number): Promise<T> {
-  const start = performance.now();
-  for (;;) {
-    const value = await check();
-    if (value !== undefined) return value;
-    if (performance.now() - start > limitMs) throw new Error(`${what}: not within ${limitMs / 1000} s`);
-    await sleep(100);
-  }
-}
-
 type Health = { workers?: { name: string; job?: string }[] };
 
 /**
@@ -135,16 +123,16 @@ async function killRecovery(url: string, workers: Map<string, ChildProcess>): Pr
   const image = await upload(url, 1024);
   const res = await call(url, 'POST', '/v1/jobs', JSON.stringify({ kind: 'img2img', image, params: { steps: 60, strength: 1, seed: 7 } }));
   const id = res.json().id;
-  await poll('the long job running', async () => {
+  await eventually('the long job running', async () => {
     const s = (await call(url, 'GET', `/v1/jobs/${id}`)).json<{ state: string; step?: number }>();
     return s.state === 'running' && (s.step ?? 0) >= 1 ? true : undefined;
   }, 60_000);
-  const runner = await poll('the running worker in health', async () =>
+  const runner = await eventually('the running worker in health', async () =>
     (await call(url, 'GET', '/v1/health')).json<Health>().workers?.find((w) => w.job === id)?.name, 10_000);
   const victim = workers.get(runner) as ChildProcess;
   const killedAt = performance.now();
   victim.kill('SIGKILL');
-  await poll('the job leaving the dead worker', async () => {
+  await eventually('the job leaving the dead worker', async () => {
     const status = (await call(url, 'GET', `/v1/jobs/${id}`)).json<{ state: string }>();
     const health = (await call(url, 'GET', '/v1/health')).json<Health>();
     return status.state === 'queued' || health.workers?.some((w) => w.name !== runner && w.job === id) ? true : undefined;

@@ -3,6 +3,8 @@ import { spawn, type ChildProcess } from 'child_process';
 import * as path from 'path';
 import { spawnServe, type ServeProcess } from '../server/spawn';
 
+export { eventually } from '../../helpers/eventually';
+
 const BIN = path.resolve(__dirname, '../../../bin/insaneres.js');
 
 export interface WorkerProcess {
@@ -47,22 +49,6 @@ export function spawnWorker(url: string, model: string, name: string): WorkerPro
 
 export function spawnFront(url: string, shared: string): ServeProcess {
   return spawnServe(['--queue', url, '--shared-outputs', shared, '--port', '0', '--log-level', 'info']);
-}
-
-/** Polls until `check` returns a value (not undefined), or fails after `timeoutMs`. */
-export async function eventually<T>(what: string, check: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let lastError: unknown;
-  for (;;) {
-    try {
-      const value = await check();
-      if (value !== undefined) return value;
-    } catch (err) {
-      lastError = err;
-    }
-    if (Date.now() > deadline) throw new Error(`${what}: not within ${timeoutMs} ms${lastError ? ` (${(lastError as Error).message})` : ''}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
 }
 
 export async function stopProcess(child: ChildProcess, signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
