@@ -307,12 +307,11 @@ export async function overheadBench(modelDir: string, label: string, input: { pn
   // included) plus one watch period (each watch reads a shared stall up to a period late): the machine
   // stalls an event loop that much with no server at all. The longest of a few rare stalls is a noisy
   // figure, so the run's longest is the measure, not the same job's.
-  const machineMs = Math.max(floorBystander, ...loops.map((l) => l.bystander));
-  const worst = (first: boolean): number => Math.max(0, ...loops.filter((l) => l.first === first).map((l) => l.server));
-  const serverWorst = Math.max(worst(true), worst(false));
+  const longest = (who: 'server' | 'bystander', first?: boolean): number => Math.max(0, ...loops.filter((l) => first === undefined || l.first === first).map((l) => l[who]));
+  const machineMs = Math.max(floorBystander, longest('bystander'));
+  const serverWorst = longest('server');
   const loopsOk = serverWorst <= 50 || serverWorst <= machineMs + WATCH_RESOLUTION_MS;
-  const during = (first: boolean): string => ms(Math.max(0, ...loops.filter((l) => l.first === first).map((l) => l.bystander)));
-  lines.push(`- the server's own longest event-loop delay (inference threads at the default --inference-priority low): first HTTP job ${ms(worst(true))}, warm HTTP job${warmJobs > 1 ? 's' : ''} ${ms(worst(false))}. An idle Node process's longest, the same watch: ${during(true)} and ${during(false)} during those jobs, ${ms(floorBystander)} beside the bare-ORT floor (target: ≤ 50 ms, or no longer than the idle process's longest + ${WATCH_RESOLUTION_MS} ms: ${loopsOk ? 'OK' : 'MISSED'})`);
+  lines.push(`- the server's own longest event-loop delay (inference threads at the default --inference-priority low): first HTTP job ${ms(longest('server', true))}, warm HTTP job${warmJobs > 1 ? 's' : ''} ${ms(longest('server', false))}. An idle Node process's longest, the same watch: ${ms(longest('bystander', true))} and ${ms(longest('bystander', false))} during those jobs, ${ms(floorBystander)} beside the bare-ORT floor (target: ≤ 50 ms, or no longer than the idle process's longest + ${WATCH_RESOLUTION_MS} ms: ${loopsOk ? 'OK' : 'MISSED'})`);
   if (!loopsOk) ok = false;
   if (stepByThreads) {
     lines.push(`- UNet step (CFG batch 2): 1 thread ${ms(stepByThreads[0])}, ${threads} threads ${ms(stepByThreads[1])} (${(stepByThreads[0] / stepByThreads[1]).toFixed(2)}×)`);
