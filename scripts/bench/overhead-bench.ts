@@ -30,7 +30,7 @@ const PARAMS = { prompt: 'masterpiece, best quality, skin texture', negativeProm
 
 /** Where and how the jobs run: `device` as the CLI's --device; `fp16` for an fp16 export's floor. */
 export interface BenchSetup {
-  device: 'cpu' | 'cuda';
+  device: 'cpu' | 'cuda' | 'webgpu';
   fp16: boolean;
 }
 const CPU: BenchSetup = { device: 'cpu', fp16: false };

@@ -2,6 +2,7 @@
 // bin/insaneres.js asks this on every start, so a checkout, merge or edit after `npm ci` (which builds)
 // silently falls back to the TypeScript sources through tsx instead of running stale code.
 // Plain JavaScript on purpose: it runs before anything is compiled.
+const crypto = require('crypto');
 const fs = require('fs');
 const path = require('path');
 
@@ -45,7 +46,40 @@ function newestSourceTime(root = ROOT) {
   return newest;
 }
 
-/** { fresh, reason }: fresh when dist/ was built from exactly these sources' versions or later ones. */
+/**
+ * SHA-256 of every source the build compiles (paths and contents, in path order). Times say nothing in a
+ * copy of the checkout (a copied tree, an unpacked GPU bundle: scripts/bench/gpu-bundle.sh), where every
+ * file is as new as the copy; the contents still say whether dist/ was built from these sources.
+ */
+function sourceDigest(root = ROOT) {
+  const files = [];
+  const visit = (rel) => {
+    let entries;
+    try {
+      entries = fs.readdirSync(path.join(root, rel), { withFileTypes: true });
+    } catch {
+      return;
+    }
+    for (const entry of entries) {
+      const child = path.posix.join(rel, entry.name);
+      if (entry.isDirectory()) visit(child);
+      else files.push(child);
+    }
+  };
+  for (const dir of SOURCE_DIRS) visit(dir);
+  for (const file of SOURCE_FILES) if (fs.existsSync(path.join(root, file))) files.push(file);
+  const hash = crypto.createHash('sha256');
+  for (const file of files.sort()) {
+    const content = fs.readFileSync(path.join(root, file));
+    hash.update(`${file}\0${content.length}\0`).update(content);
+  }
+  return hash.digest('hex');
+}
+
+/**
+ * { fresh, reason }: fresh when dist/ was built from exactly these sources' versions or later ones: by
+ * modification time, or, where a source looks newer, by the digest of the sources the build was made from.
+ */
 function buildStatus(root = ROOT) {
   if (process.env.INSANERES_FROM_SOURCE === '1') return { fresh: false, reason: 'INSANERES_FROM_SOURCE=1' };
   let stamp;
@@ -55,10 +89,12 @@ function buildStatus(root = ROOT) {
     return { fresh: false, reason: 'no compiled build (npm run build)' };
   }
   const newest = newestSourceTime(root);
-  if (!(typeof stamp.startedAt === 'number') || newest > stamp.startedAt) {
-    return { fresh: false, reason: 'the compiled build is older than the sources (npm run build)' };
+  if (typeof stamp.startedAt === 'number' && newest <= stamp.startedAt) return { fresh: true, reason: 'compiled build is current' };
+  // Only here is the digest worth its cost (~10 ms): an edited checkout, or a copy with new file times.
+  if (typeof stamp.sources === 'string' && stamp.sources === sourceDigest(root)) {
+    return { fresh: true, reason: 'compiled build is of these very sources (same digest)' };
   }
-  return { fresh: true, reason: 'compiled build is current' };
+  return { fresh: false, reason: 'the compiled build is older than the sources (npm run build)' };
 }
 
-module.exports = { ROOT, DIST, STAMP, buildStatus, newestSourceTime };
+module.exports = { ROOT, DIST, STAMP, buildStatus, newestSourceTime, sourceDigest };

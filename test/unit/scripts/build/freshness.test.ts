@@ -2,8 +2,9 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 // eslint-disable-next-line @typescript-eslint/no-require-imports
-const { buildStatus } = require('../../../../scripts/build/freshness.js') as {
+const { buildStatus, sourceDigest } = require('../../../../scripts/build/freshness.js') as {
   buildStatus(root: string): { fresh: boolean; reason: string };
+  sourceDigest(root: string): string;
 };
 
 /** A project folder with one source file and, optionally, a build stamp taken at `stampAt` (ms). */
@@ -60,6 +61,20 @@ describe('compiled build freshness (bin/insaneres.js runs dist/ only when curren
     expect(buildStatus(root).fresh).toBe(false);
     delete process.env.INSANERES_FROM_SOURCE;
     fs.writeFileSync(path.join(root, 'package.json'), '{"name":"x"}\n');
+    expect(buildStatus(root).fresh).toBe(false);
+  });
+
+  it('is current in a copy of the tree (every file newer than the build) while the contents match the digest', () => {
+    const root = project(null);
+    fs.writeFileSync(path.join(root, 'dist/.insaneres-build.json'), JSON.stringify({ startedAt: Date.now() - 120_000, sources: sourceDigest(root) }));
+    // What a copy does: every file and folder as new as the copy, the contents unchanged.
+    const now = new Date();
+    for (const p of ['server/src/engine/worker.ts', 'server/src/engine', 'server/src', 'package.json']) fs.utimesSync(path.join(root, p), now, now);
+    expect(buildStatus(root)).toMatchObject({ fresh: true, reason: expect.stringContaining('same digest') });
+    fs.writeFileSync(path.join(root, 'server/src/engine/worker.ts'), 'export const edited = 1;\n');
+    expect(buildStatus(root)).toMatchObject({ fresh: false, reason: expect.stringContaining('older than the sources') });
+    fs.writeFileSync(path.join(root, 'server/src/engine/worker.ts'), 'export {};\n');
+    fs.writeFileSync(path.join(root, 'server/src/engine/added.ts'), 'export {};\n');
     expect(buildStatus(root).fresh).toBe(false);
   });
 });
