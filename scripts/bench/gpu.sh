@@ -25,7 +25,8 @@ if [ -f "$BUNDLE/app.tar.xz" ] && { [ ! -d node_modules ] || [ -f node_modules/.
   unxz "$BUNDLE/app.tar.xz" | tar -x -f -
   NODE="$(pwd)/$BUNDLE/run/bin/node"
   # WebGPU's Dawn needs a Vulkan loader; unpack the bundled one where the system has none (needs root).
-  if ! ldconfig -p 2>/dev/null | grep -q 'libvulkan.so.1' && compgen -G "$BUNDLE/vulkan/*.deb" >/dev/null; then
+  # (grep without -q reads all of ldconfig's output: an early exit would fail the pipe under pipefail.)
+  if ! ldconfig -p 2>/dev/null | grep 'libvulkan.so.1' >/dev/null && compgen -G "$BUNDLE/vulkan/*.deb" >/dev/null; then
     for deb in "$BUNDLE"/vulkan/*.deb; do dpkg -x "$deb" / ; done
     ldconfig || true
   fi
