@@ -16,33 +16,38 @@ const SOURCE_DIRS = ['server/src', 'shared/src', 'scripts/tiny-model', 'scripts/
 const SOURCE_FILES = ['package.json', 'tsconfig.json', 'tsconfig.build.json'];
 
 /**
+ * Every source the build compiles, as paths relative to `root`: the folders (SOURCE_DIRS and all below
+ * them) and the files in them, and the SOURCE_FILES that exist. Both freshness tests walk this one list.
+ */
+function sourceEntries(root) {
+  const entries = [];
+  const visit = (rel) => {
+    let children;
+    try {
+      children = fs.readdirSync(path.join(root, rel), { withFileTypes: true });
+    } catch {
+      return;
+    }
+    entries.push({ rel, dir: true });
+    for (const child of children) {
+      const childRel = path.posix.join(rel, child.name);
+      if (child.isDirectory()) visit(childRel);
+      else entries.push({ rel: childRel, dir: false });
+    }
+  };
+  for (const dir of SOURCE_DIRS) visit(dir);
+  // tsconfig.build.json may be absent: nothing to compare then.
+  for (const file of SOURCE_FILES) if (fs.existsSync(path.join(root, file))) entries.push({ rel: file, dir: false });
+  return entries;
+}
+
+/**
  * The newest modification time among the sources, directories included: adding, removing or renaming
  * a file changes its directory's time, so a deleted module is noticed too. About 2 ms for ~200 files.
  */
 function newestSourceTime(root = ROOT) {
   let newest = 0;
-  const visit = (dir) => {
-    let entries;
-    try {
-      newest = Math.max(newest, fs.statSync(dir).mtimeMs);
-      entries = fs.readdirSync(dir, { withFileTypes: true });
-    } catch {
-      return;
-    }
-    for (const entry of entries) {
-      const full = path.join(dir, entry.name);
-      if (entry.isDirectory()) visit(full);
-      else newest = Math.max(newest, fs.statSync(full).mtimeMs);
-    }
-  };
-  for (const dir of SOURCE_DIRS) visit(path.join(root, dir));
-  for (const file of SOURCE_FILES) {
-    try {
-      newest = Math.max(newest, fs.statSync(path.join(root, file)).mtimeMs);
-    } catch {
-      // tsconfig.build.json absent: nothing to compare
-    }
-  }
+  for (const { rel } of sourceEntries(root)) newest = Math.max(newest, fs.statSync(path.join(root, rel)).mtimeMs);
   return newest;
 }
 
@@ -52,24 +57,12 @@ function newestSourceTime(root = ROOT) {
  * file is as new as the copy; the contents still say whether dist/ was built from these sources.
  */
 function sourceDigest(root = ROOT) {
-  const files = [];
-  const visit = (rel) => {
-    let entries;
-    try {
-      entries = fs.readdirSync(path.join(root, rel), { withFileTypes: true });
-    } catch {
-      return;
-    }
-    for (const entry of entries) {
-      const child = path.posix.join(rel, entry.name);
-      if (entry.isDirectory()) visit(child);
-      else files.push(child);
-    }
-  };
-  for (const dir of SOURCE_DIRS) visit(dir);
-  for (const file of SOURCE_FILES) if (fs.existsSync(path.join(root, file))) files.push(file);
+  const files = sourceEntries(root)
+    .filter((e) => !e.dir)
+    .map((e) => e.rel)
+    .sort();
   const hash = crypto.createHash('sha256');
-  for (const file of files.sort()) {
+  for (const file of files) {
     const content = fs.readFileSync(path.join(root, file));
     hash.update(`${file}\0${content.length}\0`).update(content);
   }
